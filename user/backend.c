@@ -1,0 +1,215 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Backend connect: resolve the name if there is one, then connect without
+ * blocking. An attempt walks the resolved addresses within one `timeout`;
+ * only timeouts are retried (`retry` attempts in all, then 504); any other
+ * failure on the last address answers 502 at once.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "resolve.h"
+#include "session.h"
+
+#define container_of(ptr, type, member)                                        \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+
+static void attempt_start(struct session *s);
+
+static void fail_errno(struct session *s, const char *what, int err)
+{
+	char msg[320];
+
+	snprintf(msg, sizeof(msg), "%s %s:%u: %s", what, s->setup->host,
+		 s->setup->port, strerror(err));
+	session_fail(s, CODE_502, msg);
+}
+
+static void drop_fd(struct session *s)
+{
+	if (s->be.fd < 0)
+		return;
+	ev_io_set(s->w->loop, &s->be, 0);
+	close(s->be.fd);
+	s->be.fd = -1;
+}
+
+/* Tries the addresses from u->cur on; returns once one is in progress. */
+static void try_addr(struct session *s)
+{
+	struct sess_setup *u = s->setup;
+
+	while (u->cur < u->naddr) {
+		struct sockaddr_storage *ss = &u->addr[u->cur];
+		socklen_t len = ss->ss_family == AF_INET6
+					? sizeof(struct sockaddr_in6)
+					: sizeof(struct sockaddr_in);
+		int fd = socket(ss->ss_family,
+				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0) {
+			/* EMFILE/ENFILE/ENOBUFS: the gateway is out of
+			 * resources, the client gets a defined answer */
+			fail_errno(s, "socket for", errno);
+			return;
+		}
+		if (connect(fd, (struct sockaddr *)ss, len) == 0 ||
+		    errno == EINPROGRESS) {
+			s->be.fd = fd;
+			if (ev_io_set(s->w->loop, &s->be, EPOLLOUT) < 0) {
+				fail_errno(s, "epoll for", errno);
+				return;
+			}
+			return; /* be_cb -> backend_io reports the outcome */
+		}
+		u->last_err = errno;
+		close(fd);
+		u->cur++;
+	}
+	fail_errno(s, "connect", u->last_err);
+}
+
+void backend_io(struct session *s, uint32_t events);
+void backend_io(struct session *s, uint32_t events)
+{
+	struct sess_setup *u = s->setup;
+	socklen_t len = sizeof(int);
+	int err = 0;
+
+	(void)events;
+	if (getsockopt(s->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err == 0) {
+		memcpy(&s->be_addr, &u->addr[u->cur], sizeof(s->be_addr));
+		session_connected(s);
+		return;
+	}
+	drop_fd(s);
+	u->last_err = err;
+	u->cur++;
+	try_addr(s);
+}
+
+static void attempt_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = container_of(t, struct session, timer);
+	struct sess_setup *u = s->setup;
+	struct gateway *gw = s->w->gw;
+
+	(void)loop;
+	drop_fd(s);
+	metric_add(gw->m.connect_timeouts, 1);
+	log_info("connect attempt %d/%d to %s:%u timed out", u->attempt,
+		 gw->conf.retry, u->host, u->port);
+	if (u->attempt < gw->conf.retry) {
+		attempt_start(s);
+		return;
+	}
+	session_fail(s, CODE_504, "every connect attempt timed out");
+}
+
+static void attempt_start(struct session *s)
+{
+	struct sess_setup *u = s->setup;
+	struct gateway *gw = s->w->gw;
+
+	u->attempt++;
+	u->cur = 0;
+	metric_add(gw->m.connect_attempts, 1);
+	ev_timer_init(&s->timer, attempt_timeout);
+	if (ev_timer_start(s->w->loop, &s->timer, gw->conf.timeout_ns) < 0) {
+		fail_errno(s, "timer for", ENOMEM);
+		return;
+	}
+	try_addr(s);
+}
+
+static void dns_done(void *arg, int status, const char *err,
+		     const struct sockaddr_storage *addrs, int n)
+{
+	struct session *s = arg;
+	struct sess_setup *u = s->setup;
+	char msg[320];
+
+	u->dns = NULL;
+	ev_timer_stop(s->w->loop, &s->timer);
+	if (status < 0) {
+		snprintf(msg, sizeof(msg), "resolve %s: %s", u->host, err);
+		session_fail(s, CODE_502, msg);
+		return;
+	}
+	u->addr = malloc((size_t)n * sizeof(*addrs));
+	if (!u->addr) {
+		fail_errno(s, "resolve", ENOMEM);
+		return;
+	}
+	memcpy(u->addr, addrs, (size_t)n * sizeof(*addrs));
+	u->naddr = n;
+	attempt_start(s);
+}
+
+static void dns_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = container_of(t, struct session, timer);
+	char msg[320];
+
+	(void)loop;
+	snprintf(msg, sizeof(msg), "resolve %s: timed out", s->setup->host);
+	session_fail(s, CODE_502, msg);
+}
+
+void backend_start(struct session *s, const struct token_addr *a)
+{
+	struct sess_setup *u = s->setup;
+	struct gateway *gw = s->w->gw;
+
+	memcpy(u->host, a->host, sizeof(u->host));
+	u->port = a->port;
+	if (a->family == AF_UNSPEC) {
+		ev_timer_init(&s->timer, dns_timeout);
+		u->dns = resolver_lookup(s->w->res, a->host, a->port, dns_done,
+					 s);
+		if (!u->dns ||
+		    ev_timer_start(s->w->loop, &s->timer, gw->conf.timeout_ns) <
+			    0) {
+			fail_errno(s, "resolve", ENOMEM);
+			return;
+		}
+		return;
+	}
+	u->addr = calloc(1, sizeof(*u->addr));
+	if (!u->addr) {
+		fail_errno(s, "connect", ENOMEM);
+		return;
+	}
+	if (a->family == AF_INET) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)u->addr;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(a->port);
+		sin->sin_addr = a->ip.v4;
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)u->addr;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(a->port);
+		sin6->sin6_addr = a->ip.v6;
+	}
+	u->naddr = 1;
+	attempt_start(s);
+}
+
+void backend_abort(struct session *s)
+{
+	if (s->setup && s->setup->dns) {
+		resolver_cancel(s->setup->dns);
+		s->setup->dns = NULL;
+	}
+}

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: MIT
+/* Command line and environment. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+static const char usage_text[] =
+	"usage: sockgate [options]\n"
+	"  --secret S              shared secret (visible to other users; prefer:)\n"
+	"  --secret-file PATH      one secret a line (all accepted: rotation)\n"
+	"                          (or env SOCKGATE_SECRET)\n"
+	"  --addr HOST:PORT        listen address (default 0.0.0.0:0)\n"
+	"  --reuse 0|1             SO_REUSEPORT: share the port with other gateways\n"
+	"  --retry N               connect attempts per session (default 1)\n"
+	"  --timeout SEC           seconds per connect attempt (default 3)\n"
+	"  --buffer BYTES          pipe / copy buffer size (default 16384)\n"
+	"  --pprof HOST:PORT       metrics and status endpoint (default off)\n"
+	"  --pidfile PATH          (default gateway.pid)\n"
+	"  --workers N             event loops (default: number of CPUs)\n"
+	"  --mode M                auto|sockmap|splice|copy (default auto)\n"
+	"  --max-conns N           sessions at once (default: fd limit)\n"
+	"  --handshake-timeout SEC (default 10)\n"
+	"  --drain-timeout SEC     how long SIGTERM waits for sessions (default 30)\n"
+	"  --dns-server LIST       ip[:port],... instead of /etc/resolv.conf\n"
+	"  --bpf-pin-dir DIR       (default /sys/fs/bpf/sockgate)\n"
+	"  --log-level L           debug|info|warn|error (default info)\n"
+	"Single-dash forms (-secret, -addr, ...) work too.\n";
+
+static void usage_exit(int code)
+{
+	fputs(usage_text, code ? stderr : stdout);
+	exit(code);
+}
+
+static void bad(const char *flag, const char *val)
+{
+	fprintf(stderr, "sockgate: invalid value for --%s: '%s'\n", flag, val);
+	exit(2);
+}
+
+int conf_parse_duration(const char *s, uint64_t *ns)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || !isfinite(v) || v < 0 || v > 86400.0 * 365)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		v /= 1000;
+	else if (*end && strcmp(end, "s") != 0)
+		return -1;
+	*ns = (uint64_t)(v * 1e9);
+	return 0;
+}
+
+static long parse_long(const char *flag, const char *s, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (end == s || *end || errno || v < min || v > max)
+		bad(flag, s);
+	return v;
+}
+
+int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,
+			socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *ai;
+	const char *colon = strrchr(s, ':');
+	char host[256];
+	size_t hlen;
+
+	if (!colon)
+		return -1;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		s++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		return -1;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (hlen == 0) {
+		hints.ai_family = AF_INET;
+	}
+	if (getaddrinfo(hlen ? host : NULL, colon + 1, &hints, &ai) != 0)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+const char *conf_mode_name(enum fwd_mode m)
+{
+	static const char *const names[] = { "auto", "sockmap", "splice",
+					     "copy" };
+	return names[m];
+}
+
+/* Hides a secret given in argv from later readers of /proc/PID/cmdline. */
+static void scrub(char *s)
+{
+	volatile char *p = s;
+
+	while (*p)
+		*p++ = 'x';
+}
+
+enum {
+	OPT_SECRET = 256,
+	OPT_SECRET_FILE,
+	OPT_ADDR,
+	OPT_REUSE,
+	OPT_RETRY,
+	OPT_TIMEOUT,
+	OPT_BUFFER,
+	OPT_PPROF,
+	OPT_PIDFILE,
+	OPT_WORKERS,
+	OPT_MODE,
+	OPT_MAX_CONNS,
+	OPT_HS_TIMEOUT,
+	OPT_DRAIN_TIMEOUT,
+	OPT_LINGER,
+	OPT_DNS,
+	OPT_PIN_DIR,
+	OPT_LOG_LEVEL,
+	OPT_HELP,
+};
+
+static const struct option options[] = {
+	{ "secret", required_argument, NULL, OPT_SECRET },
+	{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
+	{ "addr", required_argument, NULL, OPT_ADDR },
+	{ "reuse", required_argument, NULL, OPT_REUSE },
+	{ "retry", required_argument, NULL, OPT_RETRY },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "buffer", required_argument, NULL, OPT_BUFFER },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "mode", required_argument, NULL, OPT_MODE },
+	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+	{ "handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT },
+	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
+	{ "linger-timeout", required_argument, NULL, OPT_LINGER },
+	{ "dns-server", required_argument, NULL, OPT_DNS },
+	{ "bpf-pin-dir", required_argument, NULL, OPT_PIN_DIR },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+void conf_parse(struct conf *c, int argc, char **argv)
+{
+	const char *secret_file = NULL;
+	int secret_on_cmdline = 0, opt;
+	long n;
+
+	memset(c, 0, sizeof(*c));
+	c->addr = "0.0.0.0:0";
+	c->retry = 1;
+	c->timeout_ns = 3000000000ull;
+	c->handshake_timeout_ns = 10000000000ull;
+	c->drain_timeout_ns = 30000000000ull;
+	c->linger_ns = 2000000000ull;
+	c->buffer = 16384;
+	c->pidfile = "gateway.pid";
+	c->bpf_pin_dir = "/sys/fs/bpf/sockgate";
+	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	c->log_level = LOG_LVL_INFO;
+	if (c->workers < 1)
+		c->workers = 1;
+
+	while ((opt = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
+		switch (opt) {
+		case OPT_SECRET:
+			if (secrets_add(&c->secrets, optarg, strlen(optarg)) < 0)
+				bad("secret", "(empty)");
+			scrub(optarg);
+			secret_on_cmdline = 1;
+			break;
+		case OPT_SECRET_FILE:
+			secret_file = optarg;
+			break;
+		case OPT_ADDR:
+			c->addr = optarg;
+			break;
+		case OPT_REUSE:
+			c->reuse = (int)parse_long("reuse", optarg, 0, 1);
+			break;
+		case OPT_RETRY:
+			c->retry = (int)parse_long("retry", optarg, 1, 100);
+			break;
+		case OPT_TIMEOUT:
+			if (conf_parse_duration(optarg, &c->timeout_ns) < 0 ||
+			    c->timeout_ns == 0)
+				bad("timeout", optarg);
+			break;
+		case OPT_BUFFER:
+			c->buffer = (int)parse_long("buffer", optarg, 4096,
+						    64 << 20);
+			break;
+		case OPT_PPROF:
+			c->pprof = *optarg ? optarg : NULL;
+			break;
+		case OPT_PIDFILE:
+			c->pidfile = optarg;
+			break;
+		case OPT_WORKERS:
+			c->workers = (int)parse_long("workers", optarg, 1, 256);
+			break;
+		case OPT_MODE:
+			for (n = 0; n < 4; n++)
+				if (!strcmp(optarg,
+					    conf_mode_name((enum fwd_mode)n)))
+					break;
+			if (n == 4)
+				bad("mode", optarg);
+			c->mode = (enum fwd_mode)n;
+			break;
+		case OPT_MAX_CONNS:
+			c->max_conns = parse_long("max-conns", optarg, 0,
+						  100000000);
+			break;
+		case OPT_HS_TIMEOUT:
+			if (conf_parse_duration(optarg,
+						&c->handshake_timeout_ns) < 0 ||
+			    c->handshake_timeout_ns == 0)
+				bad("handshake-timeout", optarg);
+			break;
+		case OPT_DRAIN_TIMEOUT:
+			if (conf_parse_duration(optarg, &c->drain_timeout_ns) < 0)
+				bad("drain-timeout", optarg);
+			break;
+		case OPT_LINGER:
+			if (conf_parse_duration(optarg, &c->linger_ns) < 0)
+				bad("linger-timeout", optarg);
+			break;
+		case OPT_DNS:
+			c->dns_servers = optarg;
+			break;
+		case OPT_PIN_DIR:
+			c->bpf_pin_dir = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			if (log_parse_level(optarg, &c->log_level) < 0)
+				bad("log-level", optarg);
+			break;
+		case OPT_HELP:
+			usage_exit(0);
+			break;
+		default:
+			usage_exit(2);
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "sockgate: unexpected argument '%s'\n",
+			argv[optind]);
+		usage_exit(2);
+	}
+	log_min_level = c->log_level;
+	if (secret_file && secrets_load_file(&c->secrets, secret_file) < 0)
+		fatal("cannot read --secret-file %s: %s", secret_file,
+		      strerror(errno));
+	if (secret_file && c->secrets.n == 0)
+		fatal("--secret-file %s holds no secret", secret_file);
+	if (c->secrets.n == 0) {
+		const char *env = getenv("SOCKGATE_SECRET");
+
+		if (env && *env)
+			secrets_add(&c->secrets, env, strlen(env));
+	}
+	if (c->secrets.n == 0) {
+		fprintf(stderr, "sockgate: a secret is required: --secret-file "
+				"PATH, env SOCKGATE_SECRET, or --secret\n");
+		exit(2);
+	}
+	if (secret_on_cmdline)
+		log_warn("the secret was given on the command line, where "
+			 "other users can read it; use --secret-file or "
+			 "SOCKGATE_SECRET");
+	if (conf_parse_sockaddr(c->addr, &c->listen, &c->listen_len) < 0)
+		bad("addr", c->addr);
+}
+
+void conf_free(struct conf *c)
+{
+	secrets_free(&c->secrets);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_CONF_H
+#define SG_CONF_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "log.h"
+#include "secret.h"
+
+enum fwd_mode { MODE_AUTO, MODE_SOCKMAP, MODE_SPLICE, MODE_COPY };
+
+struct conf {
+	struct secrets secrets;
+	struct sockaddr_storage listen;
+	socklen_t listen_len;
+	const char *addr;
+	int reuse;
+	int retry;
+	uint64_t timeout_ns;
+	uint64_t handshake_timeout_ns;
+	uint64_t drain_timeout_ns;
+	uint64_t linger_ns; /* how long an error reply waits for the client */
+	int buffer;
+	const char *pprof;
+	const char *pidfile;
+	const char *dns_servers;
+	const char *bpf_pin_dir;
+	int workers;
+	long max_conns; /* 0: no limit but the fd limit */
+	enum fwd_mode mode;
+	enum log_level log_level;
+};
+
+/* Parses flags and the environment; prints usage and exits on error. */
+void conf_parse(struct conf *c, int argc, char **argv);
+void conf_free(struct conf *c);
+const char *conf_mode_name(enum fwd_mode m);
+/* "host:port" (host may be empty or [v6]) to a socket address. 0 or -1. */
+int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,
+			socklen_t *len);
+/* Seconds with an optional fraction and unit (s, ms); 0 or -1. */
+int conf_parse_duration(const char *s, uint64_t *ns);
+
+#endif

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: MIT
+/* The pump shared by the splice and copy forwarders. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ev.h"
+#include "gateway.h"
+#include "fwd_stream.h"
+#include "session.h"
+
+/* syscalls per direction per wake-up before yielding to other sessions */
+#define PUMP_BUDGET 32
+
+void stream_setup(struct stream *st, const struct stream_chan *chan,
+		  struct session *s, size_t cap)
+{
+	memset(st->d, 0, sizeof(st->d));
+	st->chan = chan;
+	st->d[0].src = &s->cli;
+	st->d[0].dst = &s->be;
+	st->d[0].bytes = &s->bytes_up;
+	st->d[1].src = &s->be;
+	st->d[1].dst = &s->cli;
+	st->d[1].bytes = &s->bytes_down;
+	for (int i = 0; i < 2; i++) {
+		st->d[i].cap = cap;
+		st->d[i].pipe[0] = st->d[i].pipe[1] = -1;
+	}
+}
+
+/* 0; -1: reading src failed; -2: writing dst failed (errno set). */
+static int pump_dir(const struct stream_chan *ch, struct stream_dir *d)
+{
+	for (int budget = PUMP_BUDGET;; budget--) {
+		int progress = 0;
+		ssize_t n;
+
+		if (budget == 0) {
+			/* yield; level-triggered epoll brings us back */
+			if (d->fill > 0)
+				d->out_wait = 1;
+			else
+				d->in_wait = 1;
+			return 0;
+		}
+		if (!d->eof && d->fill < d->cap) {
+			n = ch->in(d);
+			if (n > 0) {
+				d->fill += (size_t)n;
+				d->in_wait = 0;
+				progress = 1;
+			} else if (n == 0) {
+				d->eof = 1;
+				d->in_wait = 0;
+			} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				d->in_wait = d->fill == 0 || !ch->ambiguous_eagain;
+			} else if (errno != EINTR) {
+				return -1;
+			}
+		}
+		if (d->fill > 0) {
+			n = ch->out(d);
+			if (n > 0) {
+				d->fill -= (size_t)n;
+				*d->bytes += (uint64_t)n;
+				d->out_wait = 0;
+				progress = 1;
+			} else if (n < 0 &&
+				   (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				d->out_wait = 1;
+			} else if (n < 0 && errno != EINTR) {
+				return -2;
+			}
+		}
+		if (d->eof && d->fill == 0 && !d->done) {
+			/* half-close: everything from src is out, pass on FIN */
+			if (shutdown(d->dst->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+				return -2;
+			d->done = 1;
+		}
+		if (!progress)
+			return 0;
+	}
+}
+
+static uint32_t mask_for(const struct stream *st, const struct ev_io *w)
+{
+	uint32_t m = 0;
+
+	for (int i = 0; i < 2; i++) {
+		const struct stream_dir *d = &st->d[i];
+
+		if (d->src == w && !d->eof && d->in_wait)
+			m |= EPOLLIN;
+		if (d->dst == w && d->fill > 0 && d->out_wait)
+			m |= EPOLLOUT;
+	}
+	return m;
+}
+
+int stream_pump(struct session *s, struct stream *st)
+{
+	static const char *const side[2] = { "client", "backend" };
+	char msg[96];
+
+	for (int i = 0; i < 2; i++) {
+		int r = pump_dir(st->chan, &st->d[i]);
+
+		if (r < 0) {
+			/* up (0) reads the client and writes the backend */
+			snprintf(msg, sizeof(msg), "%s %s: %s",
+				 side[r == -1 ? i : 1 - i],
+				 r == -1 ? "read" : "write", strerror(errno));
+			session_reset(s, msg);
+			return -1;
+		}
+	}
+	if (st->d[0].done && st->d[1].done) {
+		session_close(s, "done");
+		return -1;
+	}
+	if (ev_io_set(s->w->loop, &s->cli, mask_for(st, &s->cli)) < 0 ||
+	    ev_io_set(s->w->loop, &s->be, mask_for(st, &s->be)) < 0) {
+		session_reset(s, "epoll_ctl failed");
+		return -1;
+	}
+	return 0;
+}
+
+void stream_io(struct session *s, struct stream *st, struct ev_io *w,
+	       uint32_t events)
+{
+	for (int i = 0; i < 2; i++) {
+		struct stream_dir *d = &st->d[i];
+
+		/* EPOLLERR/EPOLLHUP: the syscall tells what went wrong */
+		if (d->src == w)
+			d->in_wait = 0;
+		if (d->dst == w && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			d->out_wait = 0;
+	}
+	stream_pump(s, st);
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_FWD_STREAM_H
+#define SG_FWD_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ev_io;
+struct session;
+
+/*
+ * The user-space forwarders (splice and copy) share one pump: per
+ * direction a bounded channel between src and dst, filled while it has
+ * room and emptied while dst takes bytes. Back-pressure is the bound: a
+ * full channel stops reading src, so the sender's TCP window closes.
+ */
+struct stream_dir {
+	struct ev_io *src, *dst;
+	uint64_t *bytes;
+	size_t fill, cap;
+	uint8_t eof;      /* src sent FIN */
+	uint8_t done;     /* and everything is out, dst shut for writing */
+	uint8_t in_wait;  /* waiting for EPOLLIN on src */
+	uint8_t out_wait; /* waiting for EPOLLOUT on dst */
+	int pipe[2];      /* splice */
+	uint8_t *buf;     /* copy */
+	size_t off;
+};
+
+struct stream_chan {
+	/* > 0 bytes moved, 0 EOF (in only), -1 with errno */
+	ssize_t (*in)(struct stream_dir *d);
+	ssize_t (*out)(struct stream_dir *d);
+	/*
+	 * splice: EAGAIN from in() while bytes are in the pipe can mean the
+	 * pipe has no free slot rather than no data; waiting for EPOLLIN then
+	 * would spin, so the pump retries after out() made room instead.
+	 */
+	int ambiguous_eagain;
+};
+
+struct stream {
+	const struct stream_chan *chan;
+	struct stream_dir d[2]; /* up: client to backend; down */
+};
+
+void stream_setup(struct stream *st, const struct stream_chan *chan,
+		  struct session *s, size_t cap);
+/* Moves what can be moved now; may end the session (then returns -1). */
+int stream_pump(struct session *s, struct stream *st);
+void stream_io(struct session *s, struct stream *st, struct ev_io *w,
+	       uint32_t events);
+
+#endif

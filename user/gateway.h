@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_GATEWAY_H
+#define SG_GATEWAY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "conf.h"
+#include "ev.h"
+#include "metrics.h"
+
+struct fwd_ops;
+struct resolver;
+struct session;
+
+/* One event loop on one thread, with its own listener (or a share of one). */
+struct worker {
+	struct gateway *gw;
+	int id;
+	char tag[16];
+	pthread_t thread;
+	struct ev_loop *loop;
+	struct ev_io lsn;         /* listener */
+	int lsn_shared;           /* one socket, EPOLLEXCLUSIVE in every loop */
+	int lsn_shared_fd;        /* that socket, closed by the main thread */
+	int accepting;            /* lsn is in the epoll set */
+	int accept_err;           /* errno of the failure that paused accepts */
+	struct ev_timer accept_timer;
+	struct ev_io wake;        /* eventfd: the main thread asks us to stop */
+	struct resolver *res;
+	struct session *sessions; /* all live sessions, for drain and stop */
+	unsigned nsessions;
+	int draining;
+};
+
+enum gw_stop { GW_RUNNING, GW_DRAIN, GW_FORCE };
+
+struct gateway {
+	struct conf conf;
+	struct metrics m;
+	struct worker *workers;
+	int nworkers;
+	_Atomic int stop;          /* enum gw_stop */
+	const struct fwd_ops *fwd; /* forwarder chosen at start-up */
+	enum fwd_mode mode;        /* its mode */
+	int done_fd;               /* eventfd: a worker has finished */
+};
+
+int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
+		int shared);
+int worker_start(struct worker *w);
+/* From the main thread: drain (or force) according to gw->stop. */
+void worker_wake(struct worker *w);
+void worker_destroy(struct worker *w);
+/* Called by the session code when one of the worker's sessions ended. */
+void worker_session_gone(struct worker *w);
+
+#endif

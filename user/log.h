@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_LOG_H
+#define SG_LOG_H
+
+#include <stdarg.h>
+
+enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERROR };
+
+extern enum log_level log_min_level;
+
+int log_parse_level(const char *s, enum log_level *out);
+void log_set_tag(const char *tag);
+void log_msg(enum log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level lvl, const char *fmt, va_list ap);
+/* Start-up failures only: logs and exits 1. */
+void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+#define log_debug(...)                                                         \
+	do {                                                                   \
+		if (log_min_level <= LOG_LVL_DEBUG)                            \
+			log_msg(LOG_LVL_DEBUG, __VA_ARGS__);                   \
+	} while (0)
+#define log_info(...)                                                          \
+	do {                                                                   \
+		if (log_min_level <= LOG_LVL_INFO)                             \
+			log_msg(LOG_LVL_INFO, __VA_ARGS__);                    \
+	} while (0)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
+
+#endif

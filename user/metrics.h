@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_METRICS_H
+#define SG_METRICS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "conf.h"
+
+enum sg_code { CODE_200, CODE_400, CODE_401, CODE_502, CODE_504, CODE_MAX };
+
+/* Process-wide counters, shared by the workers (relaxed atomics). */
+struct metrics {
+	_Atomic uint64_t accepted;
+	_Atomic int64_t active;
+	_Atomic uint64_t replies[CODE_MAX];
+	_Atomic uint64_t connect_attempts;
+	_Atomic uint64_t connect_timeouts;
+	_Atomic uint64_t accept_errors;
+	_Atomic uint64_t accept_paused;
+	_Atomic uint64_t resets;
+	_Atomic uint64_t mode_sessions[4]; /* by enum fwd_mode */
+	_Atomic uint64_t bytes_up;         /* client to backend, user space */
+	_Atomic uint64_t bytes_down;
+};
+
+#define metric_add(field, n)                                                   \
+	atomic_fetch_add_explicit(&(field), (n), memory_order_relaxed)
+#define metric_get(field) atomic_load_explicit(&(field), memory_order_relaxed)
+
+struct ev_loop;
+struct gateway;
+/* The HTTP endpoint (--pprof): GET /metrics, Prometheus text format. */
+int metrics_http_start(struct gateway *gw, struct ev_loop *loop);
+void metrics_http_stop(void);
+
+#endif

@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A session from accept to close: read the token line, have backend.c
+ * connect, send "200" and the leftover bytes, then hand both sockets to a
+ * forwarder. Every way out goes through session_close/reset/fail.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fwd.h"
+#include "gateway.h"
+#include "log.h"
+#include "session.h"
+#include "token.h"
+
+#define container_of(ptr, type, member)                                        \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+
+static const char code_text[CODE_MAX][4] = { "200", "400", "401", "502",
+					     "504" };
+
+static void cli_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events);
+static void be_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events);
+static void hs_timeout(struct ev_loop *loop, struct ev_timer *t);
+
+int session_new(struct worker *w, int fd, const union sg_addr *peer)
+{
+	struct gateway *gw = w->gw;
+	struct session *s = calloc(1, sizeof(*s));
+	int one = 1;
+
+	if (s)
+		s->setup = malloc(sizeof(*s->setup));
+	if (!s || !s->setup) {
+		log_warn("accept: out of memory, dropping a client");
+		free(s);
+		close(fd);
+		return -1;
+	}
+	memset(s->setup, 0, offsetof(struct sess_setup, buf));
+	memset(&s->setup->len, 0,
+	       sizeof(*s->setup) - offsetof(struct sess_setup, len));
+	s->w = w;
+	s->cli_addr = *peer;
+	s->start_ns = ev_now(w->loop);
+	s->state = SESS_HANDSHAKE;
+	ev_io_init(&s->cli, fd, cli_cb);
+	ev_io_init(&s->be, -1, be_cb);
+	ev_timer_init(&s->timer, hs_timeout);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+	s->next = w->sessions;
+	if (w->sessions)
+		w->sessions->prev = s;
+	w->sessions = s;
+	w->nsessions++;
+	metric_add(gw->m.active, 1);
+
+	if (ev_io_set(w->loop, &s->cli, EPOLLIN) < 0 ||
+	    ev_timer_start(w->loop, &s->timer,
+			   gw->conf.handshake_timeout_ns) < 0) {
+		session_close(s, "cannot watch the client socket");
+		return -1;
+	}
+	return 0;
+}
+
+void sg_addr_fmt(const union sg_addr *a, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	switch (a->sa.sa_family) {
+	case AF_INET6:
+		inet_ntop(AF_INET6, &a->in6.sin6_addr, host, sizeof(host));
+		snprintf(out, len, "[%s]:%u", host, ntohs(a->in6.sin6_port));
+		break;
+	case AF_INET:
+		inet_ntop(AF_INET, &a->in.sin_addr, host, sizeof(host));
+		snprintf(out, len, "%s:%u", host, ntohs(a->in.sin_port));
+		break;
+	default:
+		snprintf(out, len, "-");
+	}
+}
+
+static void close_fd(struct ev_loop *loop, struct ev_io *w, int rst)
+{
+	if (w->fd < 0)
+		return;
+	ev_io_set(loop, w, 0);
+	if (rst) {
+		/* linger 0: close sends RST and drops unsent data */
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(w->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	close(w->fd);
+	w->fd = -1;
+}
+
+static void session_end(struct session *s, const char *reason, int rst)
+{
+	struct worker *w = s->w;
+	struct ev_loop *loop = w->loop;
+
+	if (log_min_level <= LOG_LVL_INFO) {
+		char c[64], b[64];
+
+		sg_addr_fmt(&s->cli_addr, c, sizeof(c));
+		sg_addr_fmt(&s->be_addr, b, sizeof(b));
+		log_info("session %s -> %s %s up=%llu down=%llu ms=%llu: %s", c,
+			 b, s->state >= SESS_FORWARD && s->ops ? s->ops->name : "-",
+			 (unsigned long long)s->bytes_up,
+			 (unsigned long long)s->bytes_down,
+			 (unsigned long long)((ev_clock_ns() - s->start_ns) /
+					      1000000),
+			 reason);
+	}
+	ev_timer_stop(loop, &s->timer);
+	if (s->state == SESS_CONNECT)
+		backend_abort(s);
+	if (s->state == SESS_FORWARD && s->ops)
+		s->ops->stop(s);
+	close_fd(loop, &s->cli, rst);
+	close_fd(loop, &s->be, rst);
+	if (rst)
+		metric_add(w->gw->m.resets, 1);
+	if (s->setup) {
+		free(s->setup->addr);
+		free(s->setup);
+	}
+	metric_add(w->gw->m.bytes_up, s->bytes_up);
+	metric_add(w->gw->m.bytes_down, s->bytes_down);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		w->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	w->nsessions--;
+	metric_add(w->gw->m.active, -1);
+	free(s);
+	worker_session_gone(w);
+}
+
+void session_close(struct session *s, const char *reason)
+{
+	session_end(s, reason, 0);
+}
+
+void session_reset(struct session *s, const char *reason)
+{
+	session_end(s, reason, 1);
+}
+
+/* LINGER: the reply is out and our write side shut; wait for the client's
+ * EOF so that closing with unread input does not turn into an RST that
+ * could destroy the reply before the client reads it. */
+static void linger_read(struct session *s)
+{
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n = read(s->cli.fd, sink, sizeof(sink));
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		session_close(s, s->setup ? s->setup->host : "error reply");
+		return;
+	}
+}
+
+static void linger_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = container_of(t, struct session, timer);
+
+	(void)loop;
+	session_close(s, s->setup ? s->setup->host : "error reply");
+}
+
+void session_fail(struct session *s, enum sg_code code, const char *reason)
+{
+	struct worker *w = s->w;
+	struct sess_setup *u = s->setup;
+
+	metric_add(w->gw->m.replies[code], 1);
+	log_info("reply %s: %s", code_text[code], reason);
+	if (s->state == SESS_CONNECT)
+		backend_abort(s);
+	close_fd(w->loop, &s->be, 0);
+	ev_timer_stop(w->loop, &s->timer);
+	s->state = SESS_LINGER;
+	/* keep the reason for the close log line */
+	snprintf(u->host, sizeof(u->host), "%s %s", code_text[code], reason);
+	if (write(s->cli.fd, code_text[code], 3) != 3 ||
+	    shutdown(s->cli.fd, SHUT_WR) < 0) {
+		session_close(s, u->host);
+		return;
+	}
+	ev_timer_init(&s->timer, linger_timeout);
+	if (ev_io_set(w->loop, &s->cli, EPOLLIN) < 0 ||
+	    ev_timer_start(w->loop, &s->timer, w->gw->conf.linger_ns) < 0) {
+		session_close(s, u->host);
+		return;
+	}
+	linger_read(s);
+}
+
+static void hs_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = container_of(t, struct session, timer);
+
+	(void)loop;
+	session_fail(s, CODE_400, "handshake timeout");
+}
+
+static void hs_token(struct session *s, size_t line_len)
+{
+	struct gateway *gw = s->w->gw;
+	struct token_addr addr;
+
+	if (token_open(&gw->conf.secrets, s->setup->buf, line_len, &addr) < 0) {
+		session_fail(s, CODE_401, "token did not decrypt to an address");
+		return;
+	}
+	/* the token is secret-derived data: do not keep it around */
+	memset(s->setup->buf, 0, line_len);
+	ev_timer_stop(s->w->loop, &s->timer);
+	if (ev_io_set(s->w->loop, &s->cli, 0) < 0) {
+		session_reset(s, "epoll_ctl failed");
+		return;
+	}
+	s->state = SESS_CONNECT;
+	backend_start(s, &addr);
+}
+
+static void hs_read(struct session *s)
+{
+	struct sess_setup *u = s->setup;
+	char *nl;
+
+	for (;;) {
+		size_t room = sizeof(u->buf) - u->len, line;
+		ssize_t n = read(s->cli.fd, u->buf + u->len, room);
+
+		if (n == 0) {
+			session_fail(s, CODE_400, "EOF before the token line");
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				session_fail(s, CODE_400, strerror(errno));
+			return;
+		}
+		nl = memchr(u->buf + u->len, '\n', (size_t)n);
+		u->len += (uint32_t)n;
+		if (nl) {
+			line = (size_t)(nl - u->buf);
+			u->left_off = (uint32_t)line + 1;
+			u->left_len = u->len - u->left_off;
+			if (line > 0 && u->buf[line - 1] == '\r')
+				line--;
+			if (line > TOKEN_LINE_MAX) {
+				session_fail(s, CODE_400, "token line too long");
+				return;
+			}
+			hs_token(s, line);
+			return;
+		}
+		/* no newline within the limit (+1 for a '\r') */
+		if (u->len > TOKEN_LINE_MAX + 1) {
+			session_fail(s, CODE_400, "token line too long");
+			return;
+		}
+	}
+}
+
+static void fwd_begin(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	const struct fwd_ops *ops = gw->fwd;
+
+	free(s->setup->addr);
+	free(s->setup);
+	s->setup = NULL;
+	s->state = SESS_FORWARD;
+	for (;;) {
+		s->ops = ops;
+		s->mode = (uint8_t)ops->mode;
+		if (ops->start(s) == 0)
+			break;
+		if (ops == &fwd_copy_ops) {
+			s->ops = NULL;
+			session_reset(s, "cannot start forwarding (out of "
+					 "memory or fds)");
+			return;
+		}
+		log_debug("%s unavailable for a session (%s): copy instead",
+			  ops->name, strerror(errno));
+		ops = &fwd_copy_ops;
+	}
+	metric_add(gw->m.mode_sessions[s->mode], 1);
+	/* first pump: may end the session at once */
+	s->ops->io(s, NULL, 0);
+}
+
+/* FLUSH: "200" to the client, leftover to the backend, then forward. */
+static void flush(struct session *s)
+{
+	struct sess_setup *u = s->setup;
+	uint32_t cli_mask = 0, be_mask = 0;
+
+	while (u->reply_off < 3) {
+		ssize_t n = write(s->cli.fd, u->reply + u->reply_off,
+				  3u - u->reply_off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			session_reset(s, "client write failed");
+			return;
+		}
+		if (n < 0) {
+			cli_mask = EPOLLOUT;
+			break;
+		}
+		u->reply_off += (uint8_t)n;
+	}
+	while (u->left_len > 0) {
+		ssize_t n = send(s->be.fd, u->buf + u->left_off, u->left_len,
+				 MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+			session_reset(s, "backend write failed");
+			return;
+		}
+		if (n < 0) {
+			be_mask = EPOLLOUT;
+			break;
+		}
+		u->left_off += (uint32_t)n;
+		u->left_len -= (uint32_t)n;
+		s->bytes_up += (uint64_t)n;
+	}
+	if (ev_io_set(s->w->loop, &s->cli, cli_mask) < 0 ||
+	    ev_io_set(s->w->loop, &s->be, be_mask) < 0) {
+		session_reset(s, "epoll_ctl failed");
+		return;
+	}
+	if (!cli_mask && !be_mask)
+		fwd_begin(s);
+}
+
+void session_connected(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	int one = 1;
+
+	ev_timer_stop(s->w->loop, &s->timer);
+	setsockopt(s->be.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	metric_add(gw->m.replies[CODE_200], 1);
+	memcpy(s->setup->reply, code_text[CODE_200], 3);
+	s->setup->reply_off = 0;
+	s->state = SESS_FLUSH;
+	flush(s);
+}
+
+void backend_io(struct session *s, uint32_t events);
+
+static void cli_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
+{
+	struct session *s = container_of(w, struct session, cli);
+
+	(void)loop;
+	switch (s->state) {
+	case SESS_HANDSHAKE:
+		hs_read(s);
+		break;
+	case SESS_FLUSH:
+		flush(s);
+		break;
+	case SESS_FORWARD:
+		s->ops->io(s, w, events);
+		break;
+	case SESS_LINGER:
+		linger_read(s);
+		break;
+	default:
+		break;
+	}
+}
+
+static void be_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
+{
+	struct session *s = container_of(w, struct session, be);
+
+	(void)loop;
+	switch (s->state) {
+	case SESS_CONNECT:
+		backend_io(s, events);
+		break;
+	case SESS_FLUSH:
+		flush(s);
+		break;
+	case SESS_FORWARD:
+		s->ops->io(s, w, events);
+		break;
+	default:
+		break;
+	}
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_SESSION_H
+#define SG_SESSION_H
+
+#include <stdint.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "ev.h"
+#include "metrics.h"
+#include "token.h"
+
+struct worker;
+struct resolve_req;
+struct fwd_ops;
+
+enum sess_state {
+	SESS_HANDSHAKE, /* reading the token line */
+	SESS_CONNECT,   /* resolving and connecting to the backend */
+	SESS_FLUSH,     /* writing "200" and the leftover bytes */
+	SESS_FORWARD,   /* a forwarder owns the bytes */
+	SESS_LINGER,    /* error reply sent; draining the client, then close */
+};
+
+/* Handshake and connect state, freed once the session forwards. */
+struct sess_setup {
+	char buf[2 * TOKEN_LINE_MAX];
+	uint32_t len;      /* bytes in buf */
+	uint32_t left_off; /* leftover: bytes after the newline */
+	uint32_t left_len;
+	uint8_t reply[3];
+	uint8_t reply_off;
+	uint16_t port;
+	int attempt;      /* connect attempts started */
+	int naddr, cur;   /* resolved addresses, the one being tried */
+	int last_err;
+	struct sockaddr_storage *addr;
+	struct resolve_req *dns;
+	char host[254];
+};
+
+/* An IPv4 or IPv6 peer address, without sockaddr_storage's 128 bytes. */
+union sg_addr {
+	struct sockaddr sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
+};
+
+struct session {
+	struct worker *w;
+	struct session *prev, *next;
+	struct ev_io cli; /* client socket */
+	struct ev_io be;  /* backend socket, fd -1 until connecting */
+	struct ev_timer timer;
+	uint8_t state;
+	uint8_t mode; /* enum fwd_mode of the forwarder */
+	const struct fwd_ops *ops;
+	struct sess_setup *setup;
+	void *fwd;    /* forwarder state */
+	union sg_addr cli_addr, be_addr; /* for the log */
+	uint64_t start_ns;
+	uint64_t bytes_up, bytes_down;
+};
+
+/* Takes an accepted client socket. 0, or -1 (the fd is closed). */
+int session_new(struct worker *w, int fd, const union sg_addr *peer);
+/* "1.2.3.4:5" or "[::1]:5" */
+void sg_addr_fmt(const union sg_addr *a, char *out, size_t len);
+/* Ends the session: both sockets closed, reason logged. */
+void session_close(struct session *s, const char *reason);
+/* Ends it with RST to both peers (an error on one side). */
+void session_reset(struct session *s, const char *reason);
+/* Answers an error code, then lingers briefly so the client reads it. */
+void session_fail(struct session *s, enum sg_code code, const char *reason);
+/* The backend socket s->be.fd is connected. */
+void session_connected(struct session *s);
+
+/* backend.c: resolve and connect, then session_connected/session_fail. */
+void backend_start(struct session *s, const struct token_addr *a);
+void backend_abort(struct session *s);
+
+#endif

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A worker: one thread, one epoll loop, one listener (its own with
+ * SO_REUSEPORT, or a share of one socket through EPOLLEXCLUSIVE). It
+ * accepts, runs its sessions to the end, and drains on request.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "resolve.h"
+#include "session.h"
+
+#define container_of(ptr, type, member)                                        \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+
+#define ACCEPT_BATCH 64
+#define ACCEPT_RETRY_NS 100000000ull /* 100 ms */
+#define PAUSE_MAXCONNS (-1)
+
+static void stop_listening(struct worker *w);
+
+static int listener_enable(struct worker *w, int on)
+{
+	int r;
+
+	if (w->accepting == on || w->lsn.fd < 0)
+		return 0;
+	if (on && w->lsn_shared)
+		r = ev_io_add_exclusive(w->loop, &w->lsn);
+	else
+		r = ev_io_set(w->loop, &w->lsn, on ? EPOLLIN : 0);
+	if (r == 0)
+		w->accepting = on;
+	else
+		log_error("listener epoll_ctl: %s", strerror(errno));
+	return r;
+}
+
+/* Stops accepting for a while; logs once per burst. err: errno or -1. */
+static void accept_pause(struct worker *w, int err)
+{
+	listener_enable(w, 0);
+	if (!w->accept_err) {
+		metric_add(w->gw->m.accept_paused, 1);
+		if (err == PAUSE_MAXCONNS)
+			log_warn("max-conns %ld reached: pausing accepts",
+				 w->gw->conf.max_conns);
+		else
+			log_warn("accept: %s: pausing accepts until fds free "
+				 "up", strerror(err));
+	}
+	w->accept_err = err;
+	ev_timer_start(w->loop, &w->accept_timer, ACCEPT_RETRY_NS);
+}
+
+static void accept_resume(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct worker *w = container_of(t, struct worker, accept_timer);
+
+	(void)loop;
+	if (!w->draining)
+		listener_enable(w, 1); /* the next accept tells if it is over */
+}
+
+static void accept_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct worker *w = container_of(io, struct worker, lsn);
+	struct gateway *gw = w->gw;
+
+	(void)loop;
+	(void)events;
+	if (atomic_load(&gw->stop) != GW_RUNNING) {
+		stop_listening(w); /* the wake-up is on its way */
+		return;
+	}
+	for (int i = 0; i < ACCEPT_BATCH && w->accepting; i++) {
+		union sg_addr peer;
+		socklen_t plen = sizeof(peer);
+		int fd;
+
+		if (gw->conf.max_conns &&
+		    metric_get(gw->m.active) >= gw->conf.max_conns) {
+			/* leave them in the backlog: clients wait, not fail */
+			accept_pause(w, PAUSE_MAXCONNS);
+			return;
+		}
+		memset(&peer, 0, sizeof(peer));
+		fd = accept4(w->lsn.fd, &peer.sa, &plen,
+			     SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			switch (errno) {
+			case EAGAIN:
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+				return;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				metric_add(gw->m.accept_errors, 1);
+				accept_pause(w, errno);
+				return;
+			default:
+				metric_add(gw->m.accept_errors, 1);
+				log_error("accept: %s", strerror(errno));
+				accept_pause(w, errno);
+				return;
+			}
+		}
+		if (w->accept_err) {
+			log_warn("accepting again");
+			w->accept_err = 0;
+		}
+		metric_add(gw->m.accepted, 1);
+		session_new(w, fd, &peer);
+	}
+}
+
+static void close_all(struct worker *w, const char *why)
+{
+	while (w->sessions)
+		session_reset(w->sessions, why);
+}
+
+static void stop_listening(struct worker *w)
+{
+	listener_enable(w, 0);
+	ev_timer_stop(w->loop, &w->accept_timer);
+	if (!w->lsn_shared && w->lsn.fd >= 0)
+		close(w->lsn.fd); /* queued clients get RST, not a hang */
+	w->lsn.fd = -1;
+}
+
+static void wake_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct worker *w = container_of(io, struct worker, wake);
+	uint64_t v;
+
+	(void)events;
+	if (read(io->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_error("eventfd read: %s", strerror(errno));
+	switch (atomic_load(&w->gw->stop)) {
+	case GW_FORCE:
+		stop_listening(w);
+		close_all(w, "drain timeout");
+		ev_break(loop);
+		break;
+	case GW_DRAIN:
+		if (!w->draining) {
+			w->draining = 1;
+			stop_listening(w);
+			log_info("draining %u sessions", w->nsessions);
+		}
+		if (w->nsessions == 0)
+			ev_break(loop);
+		break;
+	default:
+		break;
+	}
+}
+
+void worker_session_gone(struct worker *w)
+{
+	if (w->draining && w->nsessions == 0)
+		ev_break(w->loop);
+	else if (w->accept_err == PAUSE_MAXCONNS && !w->draining)
+		listener_enable(w, 1);
+}
+
+int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
+		int shared)
+{
+	memset(w, 0, sizeof(*w));
+	w->gw = gw;
+	w->id = id;
+	snprintf(w->tag, sizeof(w->tag), "w%d", id);
+	w->lsn_shared = shared;
+	w->lsn_shared_fd = shared ? lsn_fd : -1;
+	ev_io_init(&w->lsn, lsn_fd, accept_cb);
+	ev_io_init(&w->wake, -1, wake_cb);
+	ev_timer_init(&w->accept_timer, accept_resume);
+	w->loop = ev_loop_new();
+	if (!w->loop)
+		return -1;
+	w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (w->wake.fd < 0 || ev_io_set(w->loop, &w->wake, EPOLLIN) < 0)
+		return -1;
+	w->res = resolver_new(w->loop, gw->conf.dns_servers, gw->conf.timeout_ns);
+	if (!w->res)
+		return -1;
+	return listener_enable(w, 1);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	uint64_t one = 1;
+
+	log_set_tag(w->tag);
+	if (ev_run(w->loop) < 0)
+		log_error("epoll_wait: %s", strerror(errno));
+	stop_listening(w);
+	close_all(w, "gateway stopped");
+	if (write(w->gw->done_fd, &one, sizeof(one)) < 0)
+		log_error("eventfd write: %s", strerror(errno));
+	return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+	int err = pthread_create(&w->thread, NULL, worker_main, w);
+
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+void worker_wake(struct worker *w)
+{
+	uint64_t one = 1;
+
+	if (write(w->wake.fd, &one, sizeof(one)) < 0)
+		log_error("eventfd write: %s", strerror(errno));
+}
+
+void worker_destroy(struct worker *w)
+{
+	resolver_free(w->res);
+	if (w->wake.fd >= 0) {
+		ev_io_set(w->loop, &w->wake, 0);
+		close(w->wake.fd);
+	}
+	ev_loop_free(w->loop);
+}
