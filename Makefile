@@ -7,8 +7,8 @@ PKGS      := libcrypto libcares
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	     -Wno-missing-field-initializers
-CFLAGS    ?= -O2 -g
-CFLAGS    += -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Iuser -I$(BUILD) \
+OPTFLAGS  ?= -O2 -g
+CFLAGS    := $(OPTFLAGS) -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Iuser -I$(BUILD) \
 	     $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -77,8 +77,10 @@ test: deps all $(BUILD)/test-gateway
 	$(Q)SG_BUILD=$(abspath $(BUILD)) $(BUILD)/test-gateway -j2 $(TEST_ARGS)
 
 test-asan: deps
-	$(Q)$(MAKE) --no-print-directory BUILD=build/asan \
-		CFLAGS="-O1 -g $(SAN)" test
+	$(Q)LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	$(MAKE) --no-print-directory BUILD=build/asan \
+		OPTFLAGS="-O1 -g $(SAN)" test
 
 format:
 	$(Q)clang-format -i user/*.c user/*.h tests/*.c tests/*.h

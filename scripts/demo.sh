@@ -1,0 +1,33 @@
+#!/bin/sh
+# make run: an echo backend, a generated secret, the gateway on
+# 127.0.0.1:8000 in the foreground, and a token to try it with.
+set -eu
+B=${1:-build}
+SECRET_FILE=$B/demo.secret
+LISTEN=${SOCKGATE_DEMO_ADDR:-127.0.0.1:8000}
+
+if [ ! -s "$SECRET_FILE" ]; then
+	umask 077
+	openssl rand -base64 32 >"$SECRET_FILE"
+fi
+"$B/sg-echo" >"$B/demo.echo-port" &
+ECHO_PID=$!
+trap 'kill $ECHO_PID 2>/dev/null || true' EXIT INT TERM
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	[ -s "$B/demo.echo-port" ] && break
+	sleep 0.1
+done
+ECHO_ADDR=127.0.0.1:$(cat "$B/demo.echo-port")
+TOKEN=$("$B/sockgatectl" --secret-file "$SECRET_FILE" encrypt "$ECHO_ADDR")
+
+cat <<MSG
+sockgate demo
+  secret file : $SECRET_FILE
+  backend     : echo server on $ECHO_ADDR
+  token       : $TOKEN
+Try it from another shell:
+  echo hello | $B/sockgatectl connect $LISTEN $TOKEN
+Ctrl-C stops the gateway.
+MSG
+"$B/sockgate" --addr "$LISTEN" --secret-file "$SECRET_FILE" \
+	--pidfile "$B/gateway.pid" || true

@@ -1,0 +1,463 @@
+// SPDX-License-Identifier: MIT
+/* Operating the gateway: flags, signals, limits, the tool, metrics. */
+#include <errno.h>
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "peers.h"
+
+static char *addr_of(uint16_t port)
+{
+	static char a[64];
+
+	snprintf(a, sizeof(a), "127.0.0.1:%u", port);
+	return a;
+}
+
+static void round_trip(int fd, const char *msg)
+{
+	char buf[256] = "";
+	size_t len = strlen(msg);
+
+	cr_assert_eq(write_all(fd, msg, len), (ssize_t)len);
+	cr_assert_eq(read_full(fd, buf, len, 10000), (ssize_t)len);
+	cr_assert_str_eq(buf, msg);
+}
+
+static uint16_t free_port(void)
+{
+	uint16_t port;
+	int fd = tcp_listen(0, &port, 1);
+
+	close(fd);
+	return port;
+}
+
+/* GET /metrics from the --pprof endpoint; returns the value of a line. */
+static long long metric(uint16_t port, const char *name)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	char buf[8192];
+	ssize_t n;
+	int fd = tcp_connect("127.0.0.1", port);
+	char *p, key[128];
+
+	snprintf(key, sizeof(key), "\n%s", name);
+	if (fd < 0)
+		return -1;
+	write_all(fd, req, sizeof(req) - 1);
+	n = read_full(fd, buf, sizeof(buf) - 1, 5000);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, key);
+	return p ? atoll(p + strlen(key)) : -1;
+}
+
+Test(ops, one_dash_flags_and_cmdline_secret, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	const char *args[] = { "-secret", "argv-secret", "-retry", "2",
+			       "-timeout", "1", "-buffer", "32768", NULL };
+	char path[64], *cmdline;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	/* both the file's secret and the command line's are accepted */
+	cr_assert_eq(gw_dial_token(g.port,
+				   ossl_token("argv-secret", addr_of(e.port),
+					      NULL),
+				   NULL),
+		     200);
+	cr_assert_eq(gw_dial_token(g.port,
+				   ossl_token(TEST_SECRET, addr_of(e.port),
+					      "md5"),
+				   NULL),
+		     200);
+	cr_assert_eq(gw_log_count(&g, "command line"), 1, "warned");
+	cr_assert_eq(gw_log_count(&g, "argv-secret"), 0, "never logged");
+	snprintf(path, sizeof(path), "cat /proc/%d/cmdline | tr '\\0' ' '",
+		 g.pid);
+	cmdline = run_cmd(path, NULL);
+	cr_assert(strstr(cmdline, "argv-secret") == NULL,
+		  "scrubbed from /proc/PID/cmdline: %s", cmdline);
+	free(cmdline);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+}
+
+Test(ops, secret_rotation_file_and_env, .timeout = 60)
+{
+	struct echo_srv e;
+	char cmd[512], *out;
+	int st;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	/* env only, with sockgatectl connect as the client */
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; d=$(mktemp -d); cd $d; "
+		 "SOCKGATE_SECRET=env-secret %s/sockgate --addr 127.0.0.1:0 "
+		 "--workers 1 2>log & pid=$!; "
+		 "for i in $(seq 200); do grep -q 'listening on' log && break; "
+		 "sleep 0.05; done; "
+		 "port=$(sed -n 's/.*listening on 127.0.0.1:\\([0-9]*\\).*/\\1/p' log); "
+		 "tok=$(SOCKGATE_SECRET=env-secret %s/sockgatectl encrypt %s); "
+		 "echo via-env | %s/sockgatectl connect 127.0.0.1:$port $tok; "
+		 "kill $pid; wait $pid; test ! -e gateway.pid",
+		 sg_build(), sg_build(), addr_of(e.port), sg_build());
+	out = run_cmd(cmd, &st);
+	cr_assert_eq(st, 0);
+	cr_assert_str_eq(out, "via-env");
+	free(out);
+	echo_stop(&e);
+}
+
+Test(ops, rotation_file_accepts_every_secret, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	char file[128];
+	const char *args[] = { "--secret-file", file, NULL };
+	FILE *f;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	snprintf(file, sizeof(file), "/tmp/sgrot.%d", getpid());
+	f = fopen(file, "w");
+	fprintf(f, "new-secret\n\nold-secret\r\n");
+	fclose(f);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token("new-secret",
+						      addr_of(e.port), NULL),
+				   NULL),
+		     200);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token("old-secret",
+						      addr_of(e.port), "md5"),
+				   NULL),
+		     200);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token("retired",
+						      addr_of(e.port), NULL),
+				   NULL),
+		     401);
+	cr_assert_eq(gw_stop(&g), 0);
+	unlink(file);
+	echo_stop(&e);
+}
+
+Test(ops, two_processes_share_a_port, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g1, g2, g3;
+	char port[64];
+	const char *a1[] = { "-reuse", "1", NULL };
+	const char *a2[] = { "-addr", port, "-reuse", "1", NULL };
+	const char *a3[] = { "-addr", port, NULL };
+	int n1, n2;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g1, 0, a1), 0);
+	snprintf(port, sizeof(port), "127.0.0.1:%u", g1.port);
+	cr_assert_eq(gw_start(&g2, 0, a2), 0);
+	cr_assert_eq(g2.port, g1.port);
+	/* without -reuse the port is not shared */
+	cr_assert_neq(gw_start(&g3, 0, a3), 0);
+	cr_assert_eq(gw_log_count(&g3, "Address already in use"), 1);
+
+	for (int i = 0; i < 40; i++) {
+		int fd;
+
+		cr_assert_eq(gw_dial_token(g1.port,
+					   ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+					   &fd),
+			     200);
+		round_trip(fd, "x");
+		close(fd);
+	}
+	for (int i = 0; i < 500; i++) {
+		n1 = gw_log_count(&g1, ": done");
+		n2 = gw_log_count(&g2, ": done");
+		if (n1 + n2 >= 40)
+			break;
+		usleep(10000);
+	}
+	cr_assert_eq(n1 + n2, 40, "every session logged once: %d + %d", n1, n2);
+	cr_assert_gt(n1, 0, "first process served");
+	cr_assert_gt(n2, 0, "second process served");
+	cr_assert_eq(gw_stop(&g1), 0);
+	cr_assert_eq(gw_stop(&g2), 0);
+	echo_stop(&e);
+}
+
+Test(ops, sigterm_drains_live_session, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	int fd, refused = 0;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, NULL), 0);
+	cr_assert_eq(access(g.pidfile, F_OK), 0, "pid file written");
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+				   &fd),
+		     200);
+	round_trip(fd, "before");
+	kill(g.pid, SIGTERM);
+	cr_assert_geq(gw_log_wait(&g, "draining", 1, 5000), 1);
+	/* new clients are refused while the live session goes on */
+	for (int i = 0; i < 100 && !refused; i++) {
+		int c = tcp_connect("127.0.0.1", g.port);
+
+		refused = c < 0;
+		if (c >= 0)
+			close(c);
+		else
+			break;
+		usleep(20000);
+	}
+	cr_assert(refused, "listener closed on SIGTERM");
+	round_trip(fd, "during-drain");
+	cr_assert_eq(access(g.pidfile, F_OK), 0, "pid file kept while live");
+	cr_assert_eq(gw_wait(&g, 300), -2, "still running with a session");
+	close(fd);
+	cr_assert_eq(gw_wait(&g, 10000), 0, "exit 0 once the session ended");
+	cr_assert_neq(access(g.pidfile, F_OK), 0, "pid file removed");
+	echo_stop(&e);
+}
+
+Test(ops, drain_timeout_bounds_the_wait, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	const char *args[] = { "--drain-timeout", "0.5", NULL };
+	int fd;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+				   &fd),
+		     200);
+	kill(g.pid, SIGTERM);
+	cr_assert_eq(gw_wait(&g, 10000), 0, "exit 0 after the drain timeout");
+	cr_assert_eq(gw_log_count(&g, "drain timeout"), 2, "logged");
+	cr_assert_eq(read_to_eof(fd, 5000), -1, "the session was reset");
+	cr_assert_neq(access(g.pidfile, F_OK), 0, "pid file removed");
+	close(fd);
+	echo_stop(&e);
+}
+
+Test(ops, second_signal_exits_at_once, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	int fd;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, NULL), 0);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+				   &fd),
+		     200);
+	kill(g.pid, SIGTERM);
+	cr_assert_geq(gw_log_wait(&g, "draining", 1, 5000), 1);
+	kill(g.pid, SIGINT);
+	cr_assert_eq(gw_wait(&g, 5000), 1, "exits at once, status 1");
+	cr_assert_neq(access(g.pidfile, F_OK), 0, "pid file removed");
+	close(fd);
+	echo_stop(&e);
+}
+
+/*
+ * With RLIMIT_NOFILE 32 the gateway runs out of fds: accept pauses (logged
+ * once per burst), backend sockets fail with a 502, every client gets a
+ * status, and once the clients are gone it serves again.
+ */
+Test(ops, fd_exhaustion_and_recovery, .timeout = 120)
+{
+	struct echo_srv e;
+	struct gw g;
+	const char *args[] = { "--workers", "1", "--linger-timeout", "0.2",
+			       NULL };
+	enum { N = 60 };
+	int fds[N], codes[4] = { 0 }, open_n = N, fd;
+	char *tok;
+	size_t tlen;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 32, args), 0);
+	tok = ossl_token(TEST_SECRET, addr_of(e.port), NULL);
+	tlen = strlen(tok);
+	tok[tlen] = '\n';
+	for (int i = 0; i < N; i++) {
+		fds[i] = tcp_connect("127.0.0.1", g.port);
+		cr_assert_geq(fds[i], 0, "connect %d", i);
+	}
+	cr_assert_geq(gw_log_wait(&g, "pausing accepts", 1, 10000), 1,
+		      "accept paused (log %s)", g.log);
+	for (int i = 0; i < N; i++)
+		write_all(fds[i], tok, tlen + 1);
+	tok[tlen] = '\0';
+	/* every client gets a status; close each once it has one */
+	while (open_n > 0) {
+		struct pollfd p[N];
+		int r;
+
+		for (int i = 0; i < N; i++)
+			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+		r = poll(p, N, 30000);
+		cr_assert_gt(r, 0, "%d clients without a status", open_n);
+		for (int i = 0; i < N; i++) {
+			char code[4] = "";
+
+			if (fds[i] < 0 || !p[i].revents)
+				continue;
+			cr_assert_eq(read_full(fds[i], code, 3, 5000), 3,
+				     "client %d: a status", i);
+			if (!strcmp(code, "200"))
+				codes[0]++;
+			else if (!strcmp(code, "502"))
+				codes[1]++;
+			else
+				codes[2]++;
+			close(fds[i]);
+			fds[i] = -1;
+			open_n--;
+		}
+	}
+	cr_log_info("fd exhaustion: %d x 200, %d x 502, %d other", codes[0],
+		    codes[1], codes[2]);
+	cr_assert_eq(codes[2], 0, "only 200 or 502");
+	cr_assert_gt(codes[1], 0, "some backend sockets failed: 502");
+	cr_assert_geq(gw_log_count(&g, "Too many open files"), 1);
+	cr_assert_eq(gw_dial_token(g.port, tok, &fd), 200, "serves again");
+	round_trip(fd, "recovered");
+	close(fd);
+	cr_assert_geq(gw_log_count(&g, "accepting again"), 1);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+}
+
+Test(ops, max_conns_pauses_then_resumes, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	char pprof[64];
+	const char *args[] = { "--max-conns", "2", "--pprof", pprof, NULL };
+	struct pollfd p;
+	uint16_t mport = free_port();
+	int a, b, c;
+	char *tok, line[4200];
+
+	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	tok = ossl_token(TEST_SECRET, addr_of(e.port), NULL);
+	cr_assert_eq(gw_dial_token(g.port, tok, &a), 200);
+	cr_assert_eq(gw_dial_token(g.port, tok, &b), 200);
+	cr_assert_eq(metric(mport, "sockgate_sessions_active "), 2);
+	c = tcp_connect("127.0.0.1", g.port);
+	snprintf(line, sizeof(line), "%s\n", tok);
+	write_all(c, line, strlen(line));
+	p = (struct pollfd){ .fd = c, .events = POLLIN };
+	cr_assert_eq(poll(&p, 1, 300), 0, "third waits in the backlog");
+	cr_assert_geq(gw_log_wait(&g, "max-conns 2 reached", 1, 5000), 1);
+	close(a);
+	cr_assert_eq(read_full(c, line, 3, 10000), 3);
+	cr_assert(strncmp(line, "200", 3) == 0, "third served after a close");
+	round_trip(c, "third");
+	close(b);
+	close(c);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+}
+
+Test(ops, metrics_endpoint_counts, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	char pprof[64];
+	const char *args[] = { "-pprof", pprof, NULL };
+	uint16_t mport = free_port();
+	int fd;
+
+	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+				   &fd),
+		     200);
+	round_trip(fd, "12345");
+	close(fd);
+	cr_assert_eq(gw_dial_token(g.port, "garbage", NULL), 401);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
+	cr_assert_eq(metric(mport, "sockgate_replies_total{code=\"200\"} "), 1);
+	cr_assert_eq(metric(mport, "sockgate_replies_total{code=\"401\"} "), 1);
+	cr_assert_eq(metric(mport, "sockgate_bytes_total{dir=\"up\"} "), 5);
+	cr_assert_eq(metric(mport, "sockgate_bytes_total{dir=\"down\"} "), 5);
+	cr_assert_eq(metric(mport, "sockgate_sessions_total{mode=\"splice\"} "),
+		     1);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+}
+
+/* sockgatectl and openssl read each other's tokens, in both digests. */
+Test(ops, sockgatectl_and_openssl_interoperate, .timeout = 60)
+{
+	static const char *const mds[] = { "md5", "sha256" };
+	char cmd[512], *tok, *plain;
+	int st;
+
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "%s/sockgatectl --secret '%s' --md %s encrypt "
+			 "'[2001:db8::1]:443'",
+			 sg_build(), TEST_SECRET, mds[i]);
+		tok = run_cmd(cmd, &st);
+		cr_assert_eq(st, 0);
+		cr_assert(strncmp(tok, "U2FsdGVkX1", 10) == 0, "%s", tok);
+		plain = ossl_decrypt(TEST_SECRET, tok, mds[i]);
+		cr_assert_not_null(plain, "openssl -md %s decrypts", mds[i]);
+		cr_assert_str_eq(plain, "[2001:db8::1]:443");
+		free(plain);
+		free(tok);
+
+		/* openssl's token, sockgatectl decrypts (auto digest) */
+		setenv("SG_TOK",
+		       ossl_token(TEST_SECRET, "backend.example:7000", mds[i]),
+		       1);
+		snprintf(cmd, sizeof(cmd),
+			 "SOCKGATE_SECRET='%s' %s/sockgatectl decrypt \"$SG_TOK\"",
+			 TEST_SECRET, sg_build());
+		plain = run_cmd(cmd, &st);
+		cr_assert_eq(st, 0);
+		cr_assert_str_eq(plain, "backend.example:7000");
+		free(plain);
+	}
+	/* the default digest of both tools is the same (sha256) */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/sockgatectl --secret k encrypt 10.0.0.5:7000 | "
+		 "openssl enc -d -aes-256-cbc -a -A -pass pass:k 2>/dev/null",
+		 sg_build());
+	plain = run_cmd(cmd, &st);
+	cr_assert_str_eq(plain, "10.0.0.5:7000");
+	free(plain);
+	/* a wrong secret fails clearly */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/sockgatectl --secret wrong decrypt \"$SG_TOK\" 2>&1",
+		 sg_build());
+	plain = run_cmd(cmd, &st);
+	cr_assert_eq(st, 1);
+	cr_assert(strstr(plain, "does not decrypt") != NULL, "%s", plain);
+	free(plain);
+}
