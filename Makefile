@@ -3,7 +3,7 @@
 
 BUILD     ?= build
 CC        ?= gcc
-PKGS      := libcrypto libcares
+PKGS      := libcrypto libcares libbpf
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	     -Wno-missing-field-initializers
@@ -23,9 +23,11 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c \
-	       backend.c session.c worker.c metrics.c \
-	       fwd_stream.c fwd_splice.c fwd_copy.c
+	       backend.c session.c worker.c metrics.c bpffs.c \
+	       fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c fwd_sockmap.c
 CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c
+BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude \
+	       -I/usr/include/$(shell $(CC) -dumpmachine)
 TEST_SRCS   := $(wildcard tests/*.c)
 
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/user/%.o)
@@ -33,9 +35,21 @@ CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/user/%.o)
 TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .PHONY: all clean deps run test test-asan format
 
 all: $(BUILD)/sockgate $(BUILD)/sockgatectl $(BUILD)/sg-echo
+
+# kernel side: %.bpf.c -> %.bpf.o -> %.skel.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)clang $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)bpftool gen skeleton $< name $(subst .,_,$*)_bpf > $@
+
+$(BUILD)/user/sockmap.o: $(BUILD)/sockgate.skel.h
 
 $(BUILD)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) | $(BUILD)/user
 	$(call msg,CC,$@)
@@ -62,7 +76,7 @@ $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
-$(BUILD)/user $(BUILD)/tests:
+$(BUILD)/user $(BUILD)/tests $(BUILD)/bpf:
 	$(Q)mkdir -p $@
 
 deps:

@@ -100,7 +100,18 @@ static int find_port(const struct gw *g, uint16_t *port)
 	return found;
 }
 
+void gw_pin_dir(const struct gw *g, char *out, size_t len)
+{
+	snprintf(out, len, "/sys/fs/bpf/sockgate/%d", g->pid);
+}
+
 int gw_start(struct gw *g, int nofile, const char *const *args)
+{
+	return gw_start_wrapped(g, nofile, NULL, args);
+}
+
+int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
+		     const char *const *args)
 {
 	static atomic_int seq;
 	const char *argv[64];
@@ -123,6 +134,8 @@ int gw_start(struct gw *g, int nofile, const char *const *args)
 	fprintf(f, "%s\n", TEST_SECRET);
 	fclose(f);
 
+	for (int i = 0; wrapper && wrapper[i] && n < 16; i++)
+		argv[n++] = wrapper[i];
 	argv[n++] = bin;
 	argv[n++] = "--addr";
 	argv[n++] = "127.0.0.1:0";
@@ -153,7 +166,7 @@ int gw_start(struct gw *g, int nofile, const char *const *args)
 		/* the test process may have fds open: do not leak them */
 		for (int i = 3; i < 1024; i++)
 			close(i);
-		execv(bin, (char *const *)argv);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
 	end = now_ms() + 15000;
@@ -734,6 +747,18 @@ int xfer_client(uint16_t gw_port, const char *token, uint64_t seed,
 
 /* ------------------------------------------------------------- nxdns -- */
 
+/* The QTYPE of a query: after the header and the QNAME labels. */
+static int qtype_of(const uint8_t *q, size_t n)
+{
+	size_t off = 12;
+
+	while (off < n && q[off] != 0)
+		off += (size_t)q[off] + 1;
+	if (off + 3 > n)
+		return -1;
+	return q[off + 1] << 8 | q[off + 2];
+}
+
 static void *nxdns_loop(void *arg)
 {
 	struct nxdns *d = arg;
@@ -742,20 +767,43 @@ static void *nxdns_loop(void *arg)
 	for (;;) {
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(d->fd, q, sizeof(q), 0,
+		ssize_t n = recvfrom(d->fd, q, sizeof(q) - 16, 0,
 				     (struct sockaddr *)&from, &fl);
+		size_t len;
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 12)
 			return NULL; /* shut down */
 		atomic_fetch_add(&d->queries, 1);
-		/* the question back, flags QR|RD|RA, RCODE 3: NXDOMAIN */
-		q[2] = 0x81;
-		q[3] = 0x83;
+		if (d->delay_ms)
+			sleep_ms(d->delay_ms);
+		len = (size_t)n;
 		memset(q + 6, 0, 6); /* no answer, authority, additional */
-		sendto(d->fd, q, (size_t)n, 0, (struct sockaddr *)&from, fl);
+		q[2] = 0x81;         /* QR, RD */
+		if (!d->answer_a) {
+			q[3] = 0x83; /* RA, NXDOMAIN */
+		} else {
+			q[3] = 0x80; /* RA, NOERROR */
+			if (qtype_of(q, len) == 1) {
+				static const uint8_t a[] = {
+					0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60,
+					0,    4,    127, 0, 0, 1
+				};
+				q[7] = 1; /* one answer: 127.0.0.1 */
+				memcpy(q + len, a, sizeof(a));
+				len += sizeof(a);
+			}
+		}
+		sendto(d->fd, q, len, 0, (struct sockaddr *)&from, fl);
 	}
+}
+
+int fakedns_start(struct nxdns *d, int answer_a, int delay_ms)
+{
+	d->answer_a = answer_a;
+	d->delay_ms = delay_ms;
+	return nxdns_start(d);
 }
 
 int nxdns_start(struct nxdns *d)
@@ -778,4 +826,151 @@ void nxdns_stop(struct nxdns *d)
 	shutdown(d->fd, SHUT_RDWR);
 	pthread_join(d->th, NULL);
 	close(d->fd);
+}
+
+/* -------------------------------------------------------------- sink -- */
+
+static void *sink_conn(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char buf[65536];
+	unsigned long long got = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		got += (unsigned long long)n;
+	n = snprintf(buf, sizeof(buf), "got=%llu\n", got);
+	write_all(fd, buf, (size_t)n);
+	close(fd);
+	return NULL;
+}
+
+static void *sink_accept(void *arg)
+{
+	struct sink_srv *k = arg;
+
+	for (;;) {
+		int fd = accept(k->fd, NULL, NULL);
+		pthread_t t;
+
+		if (fd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			return NULL;
+		}
+		if (pthread_create(&t, NULL, sink_conn, (void *)(intptr_t)fd)) {
+			close(fd);
+			continue;
+		}
+		pthread_detach(t);
+	}
+}
+
+int sink_start(struct sink_srv *k)
+{
+	k->fd = tcp_listen(0, &k->port, 64);
+	if (k->fd < 0)
+		return -1;
+	return pthread_create(&k->th, NULL, sink_accept, k) ? -1 : 0;
+}
+
+void sink_stop(struct sink_srv *k)
+{
+	shutdown(k->fd, SHUT_RDWR);
+	pthread_join(k->th, NULL);
+	close(k->fd);
+}
+
+/* ------------------------------------------------------------ figures -- */
+
+static long field_after(const char *path, const char *line_prefix,
+			const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p;
+
+		if (strncmp(line, line_prefix, strlen(line_prefix)) != 0)
+			continue;
+		p = key ? strstr(line, key) : line + strlen(line_prefix);
+		if (p) {
+			v = atol(p + (key ? strlen(key) : 0));
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+long proc_rss_kb(pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	return field_after(path, "VmRSS:", NULL);
+}
+
+long sockstat_tcp_mem_pages(void)
+{
+	return field_after("/proc/net/sockstat", "TCP:", " mem ");
+}
+
+long slab_active_objs(const char *cache)
+{
+	char prefix[64];
+
+	snprintf(prefix, sizeof(prefix), "%s ", cache);
+	return field_after("/proc/slabinfo", prefix, NULL);
+}
+
+long long gw_metric(uint16_t port, const char *name)
+{
+	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+	char buf[8192], key[128], *p;
+	int fd = tcp_connect("127.0.0.1", port);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	snprintf(key, sizeof(key), "\n%s", name);
+	write_all(fd, req, sizeof(req) - 1);
+	n = read_full(fd, buf, sizeof(buf) - 1, 5000);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strstr(buf, key);
+	return p ? atoll(p + strlen(key)) : -1;
+}
+
+uint16_t free_port(void)
+{
+	uint16_t port = 0;
+	int fd = tcp_listen(0, &port, 1);
+
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+int bpftool_count(const char *pinned)
+{
+	char cmd[512], *out, *p;
+	int st, n = 0;
+
+	snprintf(cmd, sizeof(cmd), "bpftool -j map dump pinned %s", pinned);
+	out = run_cmd(cmd, &st);
+	if (st != 0) {
+		free(out);
+		return -1;
+	}
+	for (p = out; (p = strstr(p, "\"key\"")); p++)
+		n++;
+	free(out);
+	return n;
 }

@@ -26,6 +26,11 @@ struct gw {
  * Returns 0 or -1.
  */
 int gw_start(struct gw *g, int nofile, const char *const *args);
+/* The same, run under a wrapper command (e.g. setpriv ...), NULL ended. */
+int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
+		     const char *const *args);
+/* The gateway's pinned map directory (default pin base). */
+void gw_pin_dir(const struct gw *g, char *out, size_t len);
 /* SIGTERM and wait; returns the exit status, or -1 (killed, or hung). */
 int gw_stop(struct gw *g);
 /* Waits until the process exits; exit status or -1. */
@@ -88,14 +93,41 @@ void xfer_srv_stop(struct xfer_srv *x);
 int xfer_client(uint16_t gw_port, const char *token, uint64_t seed,
 		uint64_t up, uint64_t down, char *err, size_t errlen);
 
-/* A DNS server on 127.0.0.1 that answers every query NXDOMAIN. */
+/*
+ * A DNS server on 127.0.0.1: answers every query NXDOMAIN, or with
+ * answer_a every A query 127.0.0.1 (AAAA: no data), after delay_ms.
+ */
 struct nxdns {
 	int fd;
 	uint16_t port;
 	pthread_t th;
 	atomic_int queries;
+	int answer_a, delay_ms;
 };
 int nxdns_start(struct nxdns *d);
+int fakedns_start(struct nxdns *d, int answer_a, int delay_ms);
 void nxdns_stop(struct nxdns *d);
+
+/* A backend that reads to EOF, then answers "got=N\n" and closes. */
+struct sink_srv {
+	int fd;
+	uint16_t port;
+	pthread_t th;
+};
+int sink_start(struct sink_srv *k);
+void sink_stop(struct sink_srv *k);
+
+/* GET /metrics from a --pprof endpoint: the value of the line that starts
+ * with name (e.g. "sockgate_sessions_active "), or -1. */
+long long gw_metric(uint16_t port, const char *name);
+/* A port that was free a moment ago. */
+uint16_t free_port(void);
+/* Elements in a pinned map, counted with bpftool; -1 on failure. */
+int bpftool_count(const char *pinned);
+
+/* --- kernel and process figures ---------------------------------------- */
+long proc_rss_kb(pid_t pid);
+long sockstat_tcp_mem_pages(void);
+long slab_active_objs(const char *cache);
 
 #endif

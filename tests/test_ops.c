@@ -31,36 +31,7 @@ static void round_trip(int fd, const char *msg)
 	cr_assert_str_eq(buf, msg);
 }
 
-static uint16_t free_port(void)
-{
-	uint16_t port;
-	int fd = tcp_listen(0, &port, 1);
-
-	close(fd);
-	return port;
-}
-
-/* GET /metrics from the --pprof endpoint; returns the value of a line. */
-static long long metric(uint16_t port, const char *name)
-{
-	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
-	char buf[8192];
-	ssize_t n;
-	int fd = tcp_connect("127.0.0.1", port);
-	char *p, key[128];
-
-	snprintf(key, sizeof(key), "\n%s", name);
-	if (fd < 0)
-		return -1;
-	write_all(fd, req, sizeof(req) - 1);
-	n = read_full(fd, buf, sizeof(buf) - 1, 5000);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, key);
-	return p ? atoll(p + strlen(key)) : -1;
-}
+#define metric gw_metric
 
 Test(ops, one_dash_flags_and_cmdline_secret, .timeout = 60)
 {
@@ -386,7 +357,7 @@ Test(ops, metrics_endpoint_counts, .timeout = 60)
 	struct echo_srv e;
 	struct gw g;
 	char pprof[64];
-	const char *args[] = { "-pprof", pprof, NULL };
+	const char *args[] = { "-pprof", pprof, "--mode", "splice", NULL };
 	uint16_t mport = free_port();
 	int fd;
 

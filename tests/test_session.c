@@ -63,9 +63,14 @@ Test(session, leftover_copy, .timeout = 60)
 	leftover_case("copy");
 }
 
+Test(session, leftover_sockmap, .timeout = 60)
+{
+	leftover_case("sockmap");
+}
+
 /* A request that arrives with the token and a client that then waits:
  * the leftover alone must produce the answer (no more bytes follow). */
-Test(session, leftover_alone_gets_answer, .timeout = 60)
+static void leftover_alone(const char *mode)
 {
 	struct echo_srv e;
 	struct gw g;
@@ -73,7 +78,7 @@ Test(session, leftover_alone_gets_answer, .timeout = 60)
 	int fd, n;
 
 	cr_assert_eq(echo_start(&e, 0), 0);
-	start_gw(&g, "splice");
+	start_gw(&g, mode);
 	n = snprintf(line, sizeof(line), "%s\nGET",
 		     ossl_token(TEST_SECRET, addr_of(e.port), NULL));
 	cr_assert_eq(gw_dial(g.port, line, (size_t)n, &fd), 200);
@@ -82,6 +87,16 @@ Test(session, leftover_alone_gets_answer, .timeout = 60)
 	close(fd);
 	stop_gw(&g);
 	echo_stop(&e);
+}
+
+Test(session, leftover_alone_gets_answer_splice, .timeout = 60)
+{
+	leftover_alone("splice");
+}
+
+Test(session, leftover_alone_gets_answer_sockmap, .timeout = 60)
+{
+	leftover_alone("sockmap");
 }
 
 /* Client half-close: it sends, shuts its write side, and still gets the
@@ -127,6 +142,11 @@ Test(session, client_half_close_splice, .timeout = 60)
 Test(session, client_half_close_copy, .timeout = 60)
 {
 	client_half_close("copy");
+}
+
+Test(session, client_half_close_sockmap, .timeout = 60)
+{
+	client_half_close("sockmap");
 }
 
 /* Backend half-close: it greets, shuts its write side and keeps reading.
@@ -190,8 +210,13 @@ Test(session, backend_half_close_copy, .timeout = 60)
 	backend_half_close("copy");
 }
 
+Test(session, backend_half_close_sockmap, .timeout = 60)
+{
+	backend_half_close("sockmap");
+}
+
 /* A client RST resets the backend side too. */
-Test(session, client_reset_resets_backend, .timeout = 60)
+static void client_reset(const char *mode)
 {
 	struct greeter gr = { 0 };
 	struct gw g;
@@ -200,13 +225,15 @@ Test(session, client_reset_resets_backend, .timeout = 60)
 	int fd, bfd;
 
 	gr.lfd = tcp_listen(0, &gr.port, 4);
-	start_gw(&g, "splice");
+	start_gw(&g, mode);
 	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
 						      addr_of(gr.port), NULL),
 				   &fd),
 		     200);
 	bfd = accept(gr.lfd, NULL, NULL);
 	cr_assert_geq(bfd, 0);
+	cr_assert_eq(write_all(fd, "ping", 4), 4);
+	cr_assert_eq(read_full(bfd, buf, 4, 10000), 4, "forwarding");
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	close(fd); /* RST */
 	errno = 0;
@@ -215,6 +242,98 @@ Test(session, client_reset_resets_backend, .timeout = 60)
 	close(bfd);
 	close(gr.lfd);
 	stop_gw(&g);
+}
+
+Test(session, client_reset_resets_backend_splice, .timeout = 60)
+{
+	client_reset("splice");
+}
+
+Test(session, client_reset_resets_backend_sockmap, .timeout = 60)
+{
+	client_reset("sockmap");
+}
+
+/* And a backend RST resets the client. */
+static void backend_reset(const char *mode)
+{
+	struct linger l = { 1, 0 };
+	struct gw g;
+	uint16_t port;
+	int lfd = tcp_listen(0, &port, 4), fd, bfd;
+	char buf[16];
+
+	start_gw(&g, mode);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(port), NULL),
+				   &fd),
+		     200);
+	bfd = accept(lfd, NULL, NULL);
+	cr_assert_geq(bfd, 0);
+	cr_assert_eq(write_all(fd, "ping", 4), 4);
+	cr_assert_eq(read_full(bfd, buf, 4, 10000), 4, "bytes reach the backend");
+	setsockopt(bfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(bfd);
+	errno = 0;
+	cr_assert_eq(read(fd, buf, sizeof(buf)), -1, "client sees an error");
+	cr_assert_eq(errno, ECONNRESET);
+	close(fd);
+	close(lfd);
+	stop_gw(&g);
+}
+
+Test(session, backend_reset_resets_client_splice, .timeout = 60)
+{
+	backend_reset("splice");
+}
+
+Test(session, backend_reset_resets_client_sockmap, .timeout = 60)
+{
+	backend_reset("sockmap");
+}
+
+/* FIN after a bulk upload: the backend gets exactly N bytes, then EOF,
+ * and its answer still reaches the client. */
+static void fin_after_upload(const char *mode)
+{
+	struct sink_srv k;
+	struct gw g;
+	size_t len = 8 << 20;
+	char *buf = calloc(1, len), reply[64] = "", want[64];
+	int fd;
+
+	cr_assert_eq(sink_start(&k), 0);
+	start_gw(&g, mode);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(k.port), NULL),
+				   &fd),
+		     200);
+	cr_assert_eq(write_all(fd, buf, len), (ssize_t)len);
+	shutdown(fd, SHUT_WR);
+	snprintf(want, sizeof(want), "got=%zu\n", len);
+	cr_assert_eq(read_full(fd, reply, strlen(want), 20000),
+		     (ssize_t)strlen(want));
+	cr_assert_str_eq(reply, want);
+	cr_assert_eq(read_to_eof(fd, 10000), 0, "then EOF");
+	close(fd);
+	stop_gw(&g);
+	sink_stop(&k);
+	free(buf);
+}
+
+Test(session, fin_after_upload_splice, .timeout = 60)
+{
+	fin_after_upload("splice");
+}
+
+Test(session, fin_after_upload_copy, .timeout = 60)
+{
+	fin_after_upload("copy");
+}
+
+Test(session, fin_after_upload_sockmap, .timeout = 60)
+{
+	fin_after_upload("sockmap");
 }
 
 /* --- integrity -------------------------------------------------------- */
@@ -250,13 +369,19 @@ static void integrity(const char *mode, unsigned seed)
 {
 	struct xfer_srv x;
 	struct gw g;
+	char pprof[64], pin[128], path[160];
+	const char *args[] = { "--mode", mode, "--pprof", pprof, NULL };
+	uint16_t mport = free_port();
+	uint64_t up = 0, down = 0;
 	struct job *jobs = calloc(SESSIONS, sizeof(*jobs));
 	pthread_t th[SESSIONS];
 	uint64_t total = 0;
 	char *token;
 
 	cr_assert_eq(xfer_srv_start(&x), 0);
-	start_gw(&g, mode);
+	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
+	cr_assert_eq(gw_start(&g, 0, args), 0, "gateway --mode %s", mode);
+	gw_pin_dir(&g, pin, sizeof(pin));
 	token = strdup(ossl_token(TEST_SECRET, addr_of(x.port), NULL));
 	for (int i = 0; i < SESSIONS; i++) {
 		struct job *j = &jobs[i];
@@ -277,6 +402,8 @@ static void integrity(const char *mode, unsigned seed)
 	jobs[3].down = 0;
 	for (int i = 0; i < SESSIONS; i++) {
 		total += jobs[i].up + jobs[i].down;
+		up += jobs[i].up + 24; /* and the header */
+		down += jobs[i].down;
 		pthread_create(&th[i], NULL, job_main, &jobs[i]);
 	}
 	for (int i = 0; i < SESSIONS; i++) {
@@ -296,6 +423,42 @@ static void integrity(const char *mode, unsigned seed)
 		     "every session ended cleanly (log %s)", g.log);
 	cr_log_info("%s: %d sessions, %.1f MiB", mode, SESSIONS,
 		    (double)total / (1 << 20));
+	/* every session ran in this mode, and the byte counters (for
+	 * sockmap: the BPF map's, read at teardown) add up to what moved */
+	snprintf(path, sizeof(path), "sockgate_sessions_total{mode=\"%s\"} ",
+		 mode);
+	if (strcmp(mode, "sockmap") != 0) {
+		cr_expect_eq(gw_metric(mport, path), SESSIONS);
+	} else {
+		/* a client that has already sent its FIN cannot join a
+		 * sockmap (the kernel takes established sockets only):
+		 * such a session runs on splice, and the log says so */
+		long long sm = gw_metric(mport, path);
+		long long sp = gw_metric(
+			mport, "sockgate_sessions_total{mode=\"splice\"} ");
+
+		cr_expect_eq(sm + sp, SESSIONS);
+		cr_expect_eq(gw_log_count(&g, "sockmap cannot take a session"),
+			     sp);
+		cr_expect_geq(sm, SESSIONS - 4, "kernel forwarded %lld", sm);
+		cr_log_info("sockmap: %lld sessions in the kernel, %lld on "
+			    "splice",
+			    sm, sp);
+	}
+	cr_expect_eq(gw_metric(mport, "sockgate_bytes_total{dir=\"up\"} "),
+		     (long long)up);
+	cr_expect_eq(gw_metric(mport, "sockgate_bytes_total{dir=\"down\"} "),
+		     (long long)down);
+	if (!strcmp(mode, "sockmap")) {
+		/* teardown left nothing behind in the kernel maps */
+		static const char *const maps[] = { "sessions", "peers",
+						    "active" };
+
+		for (int i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/%s", pin, maps[i]);
+			cr_expect_eq(bpftool_count(path), 0, "%s empty", path);
+		}
+	}
 	stop_gw(&g);
 	xfer_srv_stop(&x);
 	free(token);
@@ -310,6 +473,11 @@ Test(integrity, splice_100_sessions, .timeout = 300)
 Test(integrity, copy_100_sessions, .timeout = 300)
 {
 	integrity("copy", 2);
+}
+
+Test(integrity, sockmap_100_sessions, .timeout = 300)
+{
+	integrity("sockmap", 3);
 }
 
 /* A small buffer forces many partial transfers and back-pressure turns. */

@@ -34,6 +34,7 @@ struct fwd_ops {
 	void (*stop)(struct session *s);
 };
 
+extern const struct fwd_ops fwd_sockmap_ops;
 extern const struct fwd_ops fwd_splice_ops;
 extern const struct fwd_ops fwd_copy_ops;
 

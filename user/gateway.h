@@ -12,6 +12,7 @@
 struct fwd_ops;
 struct resolver;
 struct session;
+struct sockmap;
 
 /* One event loop on one thread, with its own listener (or a share of one). */
 struct worker {
@@ -44,6 +45,7 @@ struct gateway {
 	const struct fwd_ops *fwd; /* forwarder chosen at start-up */
 	enum fwd_mode mode;        /* its mode */
 	int done_fd;               /* eventfd: a worker has finished */
+	struct sockmap *sm;        /* BPF maps, when the mode is sockmap */
 };
 
 int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,

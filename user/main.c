@@ -19,6 +19,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "resolve.h"
+#include "sockmap.h"
 
 static struct gateway gw;
 static struct ev_io sig_io, done_io;
@@ -97,11 +98,21 @@ static void open_listeners(int *fds)
 		 gw.fwd->name, c->reuse ? ", SO_REUSEPORT" : "");
 }
 
+/* --mode: sockmap when the BPF program loads and attaches, else splice. */
 static void choose_forwarder(void)
 {
+	char why[256] = "";
+	uint32_t socks = gw.conf.max_conns ? 2 * (uint32_t)gw.conf.max_conns
+					   : 2 * 131072;
+
 	switch (gw.conf.mode) {
 	case MODE_SOCKMAP:
-		fatal("--mode sockmap: this build has no BPF data path yet");
+		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks, why,
+				     sizeof(why));
+		if (!gw.sm)
+			fatal("--mode sockmap: %s", why);
+		gw.fwd = &fwd_sockmap_ops;
+		break;
 	case MODE_COPY:
 		gw.fwd = &fwd_copy_ops;
 		break;
@@ -109,8 +120,18 @@ static void choose_forwarder(void)
 		gw.fwd = &fwd_splice_ops;
 		break;
 	case MODE_AUTO:
-		gw.fwd = &fwd_splice_ops;
-		log_info("mode auto: splice (this build has no BPF data path)");
+		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks, why,
+				     sizeof(why));
+		if (gw.sm) {
+			gw.fwd = &fwd_sockmap_ops;
+			log_info("mode auto: sockmap (the BPF verdict program "
+				 "loaded and attached)");
+		} else {
+			gw.fwd = &fwd_splice_ops;
+			log_warn("mode auto: splice, because the sockmap path is "
+				 "unavailable: %s",
+				 why);
+		}
 		break;
 	}
 	gw.mode = gw.fwd->mode;
@@ -152,6 +173,7 @@ static void signal_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (atomic_load(&gw.stop) != GW_RUNNING) {
 			log_warn("signal %u again: exiting now", si.ssi_signo);
+			sockmap_unload(gw.sm);
 			unlink(gw.conf.pidfile);
 			_exit(1);
 		}
@@ -233,6 +255,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < gw.nworkers; i++)
 		worker_destroy(&gw.workers[i]);
 	metrics_http_stop();
+	sockmap_unload(gw.sm);
 	unlink(gw.conf.pidfile);
 	log_info("stopped");
 	free(gw.workers);

@@ -110,6 +110,12 @@ static void session_end(struct session *s, const char *reason, int rst)
 	struct worker *w = s->w;
 	struct ev_loop *loop = w->loop;
 
+	ev_timer_stop(loop, &s->timer);
+	if (s->state == SESS_CONNECT)
+		backend_abort(s);
+	/* the forwarder first: the sockmap one reads the byte counters */
+	if (s->state == SESS_FORWARD && s->ops)
+		s->ops->stop(s);
 	if (log_min_level <= LOG_LVL_INFO) {
 		char c[64], b[64];
 
@@ -123,11 +129,6 @@ static void session_end(struct session *s, const char *reason, int rst)
 					      1000000),
 			 reason);
 	}
-	ev_timer_stop(loop, &s->timer);
-	if (s->state == SESS_CONNECT)
-		backend_abort(s);
-	if (s->state == SESS_FORWARD && s->ops)
-		s->ops->stop(s);
 	close_fd(loop, &s->cli, rst);
 	close_fd(loop, &s->be, rst);
 	if (rst)
@@ -288,30 +289,40 @@ static void hs_read(struct session *s)
 	}
 }
 
+/* The forwarder to fall back to when one cannot take a session. */
+static const struct fwd_ops *fwd_next(const struct fwd_ops *ops)
+{
+	if (ops == &fwd_sockmap_ops)
+		return &fwd_splice_ops;
+	if (ops == &fwd_splice_ops)
+		return &fwd_copy_ops;
+	return NULL;
+}
+
 static void fwd_begin(struct session *s)
 {
 	struct gateway *gw = s->w->gw;
 	const struct fwd_ops *ops = gw->fwd;
 
-	free(s->setup->addr);
-	free(s->setup);
-	s->setup = NULL;
 	s->state = SESS_FORWARD;
 	for (;;) {
 		s->ops = ops;
 		s->mode = (uint8_t)ops->mode;
 		if (ops->start(s) == 0)
 			break;
-		if (ops == &fwd_copy_ops) {
+		if (!fwd_next(ops)) {
 			s->ops = NULL;
 			session_reset(s, "cannot start forwarding (out of "
 					 "memory or fds)");
 			return;
 		}
-		log_debug("%s unavailable for a session (%s): copy instead",
-			  ops->name, strerror(errno));
-		ops = &fwd_copy_ops;
+		log_info("%s cannot take a session (%s): %s instead", ops->name,
+			 strerror(errno), fwd_next(ops)->name);
+		ops = fwd_next(ops);
 	}
+	free(s->setup->addr);
+	free(s->setup);
+	s->setup = NULL;
 	metric_add(gw->m.mode_sessions[s->mode], 1);
 	/* first pump: may end the session at once */
 	s->ops->io(s, NULL, 0);

@@ -14,9 +14,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
+#include <dirent.h>
+#include <limits.h>
 #include <openssl/crypto.h>
 
+#include "bpffs.h"
 #include "conf.h"
+#include "sockgate_bpf.h"
 #include "secret.h"
 #include "token.h"
 
@@ -24,6 +29,7 @@ static const char usage_text[] =
 	"usage: sockgatectl [--secret S | --secret-file PATH] [--md md5|sha256]\n"
 	"                   encrypt HOST:PORT | decrypt TOKEN\n"
 	"       sockgatectl connect GATEWAY_HOST:PORT TOKEN\n"
+	"       sockgatectl [--bpf-pin-dir DIR] sessions\n"
 	"The secret may also come from env SOCKGATE_SECRET. encrypt uses\n"
 	"sha256 unless --md md5; decrypt tries md5 then sha256 unless --md.\n";
 
@@ -85,6 +91,65 @@ static int cmd_decrypt(const struct secret *sec, enum token_md md,
 	putchar('\n');
 	OPENSSL_cleanse(plain, sizeof(plain));
 	return 0;
+}
+
+/* One gateway's pinned sessions map: a line per session. */
+static int list_pid(const char *dir, const char *pid, int *count)
+{
+	char path[PATH_MAX + 64];
+	uint64_t key, next, *prev = NULL;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s/" SG_MAP_SESSIONS, dir, pid);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fprintf(stderr, "sockgatectl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		struct sg_sock c, b;
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &c) < 0 ||
+		    c.role != SG_ROLE_CLIENT)
+			continue;
+		if (bpf_map_lookup_elem(fd, &c.peer, &b) < 0)
+			memset(&b, 0, sizeof(b));
+		printf("%-8s %-12llu %-12llu %14llu %10llu %14llu %10llu %6llu\n",
+		       pid, (unsigned long long)key,
+		       (unsigned long long)c.peer, (unsigned long long)c.bytes,
+		       (unsigned long long)c.segs, (unsigned long long)b.bytes,
+		       (unsigned long long)b.segs,
+		       (unsigned long long)(c.drops + b.drops));
+		(*count)++;
+	}
+	close(fd);
+	return 0;
+}
+
+static int cmd_sessions(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int count = 0, ret = 0;
+
+	if (!d) {
+		fprintf(stderr, "sockgatectl: %s: %s (no gateway in sockmap "
+				"mode here?)\n",
+			dir, strerror(errno));
+		return 1;
+	}
+	printf("%-8s %-12s %-12s %14s %10s %14s %10s %6s\n", "PID", "CLIENT",
+	       "BACKEND", "UP_BYTES", "UP_SEGS", "DOWN_BYTES", "DOWN_SEGS",
+	       "DROPS");
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9' &&
+		    list_pid(dir, e->d_name, &count) < 0)
+			ret = 1;
+	closedir(d);
+	fprintf(stderr, "%d sessions\n", count);
+	return ret;
 }
 
 static int relay(int fd)
@@ -172,12 +237,13 @@ int main(int argc, char **argv)
 		{ "secret", required_argument, NULL, 's' },
 		{ "secret-file", required_argument, NULL, 'f' },
 		{ "md", required_argument, NULL, 'm' },
+		{ "bpf-pin-dir", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct secrets sec = { 0 };
 	enum token_md md = TOKEN_MD_AUTO;
-	const char *file = NULL, *env;
+	const char *file = NULL, *env, *pin_dir = "/sys/fs/bpf/sockgate";
 	int opt, ret;
 
 	while ((opt = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
@@ -196,6 +262,9 @@ int main(int argc, char **argv)
 			else
 				return usage();
 			break;
+		case 'p':
+			pin_dir = optarg;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -203,6 +272,8 @@ int main(int argc, char **argv)
 			return usage();
 		}
 	}
+	if (argc - optind == 1 && !strcmp(argv[optind], "sessions"))
+		return cmd_sessions(pin_dir);
 	if (argc - optind == 3 && !strcmp(argv[optind], "connect"))
 		return cmd_connect(argv[optind + 1], argv[optind + 2]);
 	if (argc - optind != 2)

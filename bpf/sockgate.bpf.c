@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * sockgate's kernel data path: a stream verdict program that redirects
+ * every skb a session socket receives to its peer's egress, and counts it.
+ *
+ * Two socket maps, so that no skb can be redirected to a socket that is
+ * not there yet: user space puts both sockets of a session in sg_peers
+ * (the redirect targets, no program attached) before it puts either in
+ * sg_active (the verdict program is attached to that one).
+ */
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "sockgate_bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 65536); /* set by the loader */
+	__type(key, __u64);         /* socket cookie */
+	__type(value, __u64);
+} sg_peers SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_SOCKHASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} sg_active SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct sg_sock);
+} sg_sessions SEC(".maps");
+
+SEC("sk_skb/stream_verdict")
+int sg_verdict(struct __sk_buff *skb)
+{
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	struct sg_sock *s = bpf_map_lookup_elem(&sg_sessions, &cookie);
+	long verdict;
+
+	if (!s)
+		return SK_DROP; /* not a session socket: cannot happen */
+	/*
+	 * The FIN arrives as an skb without data. Redirected, the peer's
+	 * send worker would write 0 bytes, take that for a broken pipe and
+	 * set EPIPE on the peer. User space passes FIN on with shutdown().
+	 */
+	if (skb->len == 0)
+		return SK_DROP;
+	verdict = bpf_sk_redirect_hash(skb, &sg_peers, &s->peer, 0);
+	if (verdict == SK_PASS) {
+		__sync_fetch_and_add(&s->bytes, skb->len);
+		__sync_fetch_and_add(&s->segs, 1);
+	} else {
+		__sync_fetch_and_add(&s->drops, 1);
+	}
+	return verdict;
+}
+
+char LICENSE[] SEC("license") = "GPL";

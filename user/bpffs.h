@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_BPFFS_H
+#define SG_BPFFS_H
+
+/* Where a gateway pins its maps: <base>/<pid>/ so that processes sharing
+ * a port (--reuse) do not trample each other. */
+#define SG_MAP_SESSIONS "sessions"
+#define SG_MAP_PEERS "peers"
+#define SG_MAP_ACTIVE "active"
+
+/*
+ * Makes sure base is on a BPF filesystem: mounts one at /sys/fs/bpf when
+ * nothing is mounted there (as bpftool does), then creates base.
+ * 0, or -1 with errno set.
+ */
+int bpffs_prepare(const char *base);
+/* Removes the pinned files of dir and dir itself. */
+void bpffs_remove_dir(const char *dir);
+/* Removes <base>/<pid> dirs whose process is gone (a crash, SIGKILL). */
+void bpffs_clean_stale(const char *base);
+
+#endif
