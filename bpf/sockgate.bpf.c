@@ -13,6 +13,11 @@
 
 #include "sockgate_bpf.h"
 
+/* The one field we read of the kernel's TCP socket, relocated by CO-RE. */
+struct tcp_sock {
+	__u32 write_seq;
+} __attribute__((preserve_access_index));
+
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKHASH);
 	__uint(max_entries, 65536); /* set by the loader */
@@ -35,6 +40,49 @@ struct {
 	__type(value, struct sg_sock);
 } sg_sessions SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} sg_events SEC(".maps");
+
+/*
+ * Bytes redirected from s that the peer's TCP has not taken yet: they
+ * wait in the peer's psock queue, which the kernel does not bound. Past
+ * SG_BACKLOG_MAX, tell the gateway (once) to stop reading s.
+ */
+static void check_backlog(struct sg_sock *s, __u64 cookie)
+{
+	struct bpf_sock *peer = bpf_map_lookup_elem(&sg_peers, &s->peer);
+	struct tcp_sock *tp;
+	struct sg_event *ev;
+	__u32 wseq, backlog;
+
+	if (!peer)
+		return;
+	tp = bpf_skc_to_tcp_sock(peer);
+	if (!tp)
+		goto out;
+	wseq = tp->write_seq;
+	if (!s->wseq_set) {
+		/* nothing redirected yet: what the peer has is the gateway's */
+		s->peer_wseq0 = wseq;
+		s->wseq_set = 1;
+	}
+	backlog = (__u32)s->bytes - (wseq - s->peer_wseq0);
+	if (backlog <= SG_BACKLOG_MAX || s->congested)
+		goto out;
+	s->congested = 1;
+	ev = bpf_ringbuf_reserve(&sg_events, sizeof(*ev), 0);
+	if (ev) {
+		ev->cookie = cookie;
+		ev->worker = s->worker;
+		ev->pad = 0;
+		bpf_ringbuf_submit(ev, 0);
+	}
+out:
+	bpf_sk_release(peer);
+}
+
 SEC("sk_skb/stream_verdict")
 int sg_verdict(struct __sk_buff *skb)
 {
@@ -51,6 +99,7 @@ int sg_verdict(struct __sk_buff *skb)
 	 */
 	if (skb->len == 0)
 		return SK_DROP;
+	check_backlog(s, cookie);
 	verdict = bpf_sk_redirect_hash(skb, &sg_peers, &s->peer, 0);
 	if (verdict == SK_PASS) {
 		__sync_fetch_and_add(&s->bytes, skb->len);

@@ -19,12 +19,33 @@ enum sg_role {
  * socket the downstream ones.
  */
 struct sg_sock {
-	__u64 peer;  /* the other socket's cookie */
-	__u64 bytes; /* redirected to the peer */
-	__u64 segs;  /* skbs redirected */
-	__u64 drops; /* skbs the redirect refused (peer gone) */
-	__u32 role;  /* enum sg_role */
-	__u32 owner; /* pid of the gateway */
+	__u64 peer;       /* the other socket's cookie */
+	__u64 bytes;      /* redirected to the peer */
+	__u64 segs;       /* skbs redirected */
+	__u64 drops;      /* skbs the redirect refused (peer gone) */
+	__u64 pauses;     /* times reading this socket was paused */
+	__u64 user;       /* the gateway's handle of the session */
+	__u32 role;       /* enum sg_role */
+	__u32 owner;      /* pid of the gateway */
+	__u32 worker;     /* its worker that owns the session */
+	__u32 congested;  /* set by the verdict, cleared by the gateway */
+	__u32 peer_wseq0; /* the peer's TCP write_seq at the first redirect */
+	__u32 wseq_set;
+};
+
+/*
+ * When more than this many bytes redirected from a socket wait in the
+ * kernel for the peer's TCP send buffer, the verdict asks the gateway to
+ * stop reading that socket until the peer has caught up: the kernel does
+ * not slow a redirecting sender down by itself.
+ */
+#define SG_BACKLOG_MAX (4u << 20)
+
+/* Ring buffer record: socket `cookie` is congested. */
+struct sg_event {
+	__u64 cookie;
+	__u32 worker;
+	__u32 pad;
 };
 
 #endif

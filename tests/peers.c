@@ -197,6 +197,11 @@ int gw_wait(struct gw *g, int timeout_ms)
 
 		if (r == g->pid) {
 			g->pid = 0;
+			/* under ASan/UBSan: a report fails the run even when
+			 * the process could exit normally */
+			if (gw_log_count(g, "runtime error:") ||
+			    gw_log_count(g, "Sanitizer"))
+				return -3;
 			return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		}
 		sleep_ms(10);
@@ -799,20 +804,21 @@ static void *nxdns_loop(void *arg)
 	}
 }
 
-int fakedns_start(struct nxdns *d, int answer_a, int delay_ms)
-{
-	d->answer_a = answer_a;
-	d->delay_ms = delay_ms;
-	return nxdns_start(d);
-}
 
 int nxdns_start(struct nxdns *d)
+{
+	return fakedns_start(d, 0, 0);
+}
+
+int fakedns_start(struct nxdns *d, int answer_a, int delay_ms)
 {
 	struct sockaddr_in s4 = { .sin_family = AF_INET,
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t len = sizeof(s4);
 
 	atomic_init(&d->queries, 0);
+	d->answer_a = answer_a;
+	d->delay_ms = delay_ms;
 	d->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (d->fd < 0 || bind(d->fd, (struct sockaddr *)&s4, len) < 0 ||
 	    getsockname(d->fd, (struct sockaddr *)&s4, &len) < 0)
@@ -830,13 +836,21 @@ void nxdns_stop(struct nxdns *d)
 
 /* -------------------------------------------------------------- sink -- */
 
+struct sink_arg {
+	int fd, delay_ms;
+};
+
 static void *sink_conn(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
+	struct sink_arg *a = arg;
+	int fd = a->fd;
 	char buf[65536];
 	unsigned long long got = 0;
 	ssize_t n;
 
+	if (a->delay_ms)
+		sleep_ms(a->delay_ms);
+	free(a);
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
 		got += (unsigned long long)n;
 	n = snprintf(buf, sizeof(buf), "got=%llu\n", got);
@@ -851,6 +865,7 @@ static void *sink_accept(void *arg)
 
 	for (;;) {
 		int fd = accept(k->fd, NULL, NULL);
+		struct sink_arg *a;
 		pthread_t t;
 
 		if (fd < 0) {
@@ -858,7 +873,11 @@ static void *sink_accept(void *arg)
 				continue;
 			return NULL;
 		}
-		if (pthread_create(&t, NULL, sink_conn, (void *)(intptr_t)fd)) {
+		a = malloc(sizeof(*a));
+		a->fd = fd;
+		a->delay_ms = k->delay_ms;
+		if (pthread_create(&t, NULL, sink_conn, a)) {
+			free(a);
 			close(fd);
 			continue;
 		}

@@ -108,11 +108,13 @@ int nxdns_start(struct nxdns *d);
 int fakedns_start(struct nxdns *d, int answer_a, int delay_ms);
 void nxdns_stop(struct nxdns *d);
 
-/* A backend that reads to EOF, then answers "got=N\n" and closes. */
+/* A backend that reads to EOF, then answers "got=N\n" and closes; it
+ * starts reading delay_ms after the accept. */
 struct sink_srv {
 	int fd;
 	uint16_t port;
 	pthread_t th;
+	int delay_ms;
 };
 int sink_start(struct sink_srv *k);
 void sink_stop(struct sink_srv *k);

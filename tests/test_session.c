@@ -296,7 +296,7 @@ Test(session, backend_reset_resets_client_sockmap, .timeout = 60)
  * and its answer still reaches the client. */
 static void fin_after_upload(const char *mode)
 {
-	struct sink_srv k;
+	struct sink_srv k = { 0 };
 	struct gw g;
 	size_t len = 8 << 20;
 	char *buf = calloc(1, len), reply[64] = "", want[64];

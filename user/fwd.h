@@ -35,6 +35,9 @@ struct fwd_ops {
 };
 
 extern const struct fwd_ops fwd_sockmap_ops;
+struct worker;
+/* The verdict found cookie's redirected bytes piling up: pause it. */
+void fwd_sockmap_congested(struct worker *w, uint64_t cookie);
 extern const struct fwd_ops fwd_splice_ops;
 extern const struct fwd_ops fwd_copy_ops;
 

@@ -32,7 +32,7 @@ static ssize_t copy_out(struct stream_dir *d)
 	return n;
 }
 
-static const struct stream_chan copy_chan = {
+const struct stream_chan copy_chan = {
 	.in = copy_in,
 	.out = copy_out,
 };

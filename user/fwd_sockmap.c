@@ -1,16 +1,26 @@
 // SPDX-License-Identifier: MIT
 /*
  * The sockmap forwarder: the kernel moves the bytes (bpf/sockgate.bpf.c);
- * user space watches each socket for FIN and errors only.
+ * user space watches each socket for FIN and errors, and steps in for
+ * the two things the kernel does not do.
  *
- * The kernel does not pass FIN on. When one side shuts its write half,
- * the peer's write half is shut only once every byte received from that
+ * FIN. The kernel does not pass it on. When one side shuts its write
+ * half, the peer's write half is shut once every byte received from that
  * side has been through the verdict and handed to the peer's TCP:
  *   received:  tcpi_bytes_received(src) - 1 (the FIN) - bytes user space
  *              read == bytes the verdict redirected (the BPF counter)
  *   handed:    tcpi_bytes_acked(dst) + SIOCOUTQ(dst) - what was there at
  *              hand-off >= that counter
  * Until then a timer polls with a growing interval (1 to 64 ms).
+ *
+ * Back-pressure. Redirected skbs wait in the peer's psock queue without
+ * a bound while the peer's send buffer is full, and the sender's window
+ * stays open. Past SG_BACKLOG_MAX the verdict reports the socket through
+ * the ring buffer; we take it out of the verdict map, so its bytes stay
+ * in its TCP receive queue and its window closes, and put it back once
+ * the peer has caught up. A socket that sent FIN meanwhile can no longer
+ * join a sockmap (the kernel takes established sockets only): the rest of
+ * its bytes, finite now, go through user space (the copy channel).
  */
 #include <errno.h>
 #include <linux/sockios.h>
@@ -24,6 +34,7 @@
 #include <sys/socket.h>
 
 #include "fwd.h"
+#include "fwd_stream.h"
 #include "gateway.h"
 #include "log.h"
 #include "session.h"
@@ -32,15 +43,21 @@
 #define container_of(ptr, type, member)                                        \
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
+/* resume a paused socket once the peer's backlog is below this */
+#define RESUME_BELOW (SG_BACKLOG_MAX / 4)
+
 struct sm_sess {
-	struct ev_timer timer; /* FIN drain poll */
+	struct ev_timer timer; /* FIN drain and resume poll */
 	struct session *s;
 	uint64_t ck[2];      /* cookies: 0 client, 1 backend */
 	uint64_t tx_base[2]; /* bytes in each socket's TCP at hand-off */
 	uint32_t rx_pre[2];  /* bytes user space read from each socket */
 	uint8_t fin[2];      /* FIN received on socket i */
 	uint8_t shut[2];     /* our write side of socket i is shut */
+	uint8_t paused[2];   /* socket i is out of the verdict map */
+	uint8_t stuck[2];    /* and cannot rejoin it (half-closed) */
 	uint8_t polls;
+	struct stream_dir *copy[2]; /* i -> 1-i moved by user space */
 };
 
 static struct ev_io *sock_of(struct session *s, int i)
@@ -86,49 +103,138 @@ static int tx_total_exact(int fd, uint64_t *out)
 	return 0;
 }
 
+/* Bytes redirected from socket i not yet in its peer's TCP. 0 or -1. */
+static int backlog(struct sm_sess *st, int i, struct sg_sock *c, int64_t *b)
+{
+	struct session *s = st->s;
+	uint64_t tx;
+
+	if (sockmap_read(s->w->gw->sm, st->ck[i], c) < 0 ||
+	    tx_total(sock_of(s, 1 - i)->fd, &tx) < 0)
+		return -1;
+	*b = (int64_t)c->bytes - (int64_t)(tx - st->tx_base[1 - i]);
+	return 0;
+}
+
 /* Has everything from socket i reached socket 1-i's TCP? 1, 0, or -1. */
 static int drained(struct sm_sess *st, int i)
 {
-	struct session *s = st->s;
-	struct sockmap *sm = s->w->gw->sm;
 	struct sg_sock c;
 	struct tcp_info ti;
-	uint64_t tx;
+	int64_t b;
 
-	if (sockmap_read(sm, st->ck[i], &c) < 0 ||
-	    tcp_info_of(sock_of(s, i)->fd, &ti) < 0 ||
-	    tx_total(sock_of(s, 1 - i)->fd, &tx) < 0)
+	if (backlog(st, i, &c, &b) < 0 || tcp_info_of(sock_of(st->s, i)->fd, &ti) < 0)
 		return -1;
-	log_debug("sockmap drain %d: rcvd %llu pre %u redirected %llu, peer "
-		  "tx %llu base %llu",
-		  i, (unsigned long long)ti.tcpi_bytes_received, st->rx_pre[i],
-		  (unsigned long long)c.bytes, (unsigned long long)tx,
-		  (unsigned long long)st->tx_base[1 - i]);
 	/* tcpi_bytes_received counts the FIN's sequence number too */
 	if (ti.tcpi_bytes_received - 1 - st->rx_pre[i] > c.bytes)
 		return 0; /* the verdict has not seen all of it yet */
-	return tx - st->tx_base[1 - i] >= c.bytes;
+	return b <= 0;
 }
 
-static void check_fins(struct sm_sess *st);
-
-static void poll_cb(struct ev_loop *loop, struct ev_timer *t)
-{
-	(void)loop;
-	check_fins(container_of(t, struct sm_sess, timer));
-}
-
-static void check_fins(struct sm_sess *st)
+static void update_masks(struct sm_sess *st)
 {
 	struct session *s = st->s;
+
+	for (int j = 0; j < 2; j++) {
+		struct stream_dir *out = st->copy[j], *in = st->copy[1 - j];
+		uint32_t m = st->fin[j] ? EPOLLRDHUP | EPOLLET : EPOLLRDHUP;
+
+		if (out) /* j is read by user space now */
+			m = out->in_wait && !out->eof ? EPOLLIN : 0;
+		if (in && in->fill > 0 && in->out_wait)
+			m |= EPOLLOUT;
+		if (ev_io_set(s->w->loop, sock_of(s, j), m) < 0) {
+			session_reset(s, "epoll_ctl failed");
+			return;
+		}
+	}
+}
+
+/* Moves a copying direction; 0, or -1 when the session ended. */
+static int pump_copy(struct sm_sess *st, int i)
+{
+	struct stream_dir *d = st->copy[i];
+	char msg[96];
+	int r = stream_dir_pump(&copy_chan, d);
+
+	if (r < 0) {
+		snprintf(msg, sizeof(msg), "%s %s: %s",
+			 (r == -1) == (i == 0) ? "client" : "backend",
+			 r == -1 ? "read" : "write", strerror(errno));
+		session_reset(st->s, msg);
+		return -1;
+	}
+	if (d->done)
+		st->shut[1 - i] = 1;
+	return 0;
+}
+
+/* Socket i left the map for good: copy the rest of its bytes. */
+static int start_copy(struct sm_sess *st, int i)
+{
+	struct session *s = st->s;
+	size_t cap = (size_t)s->w->gw->conf.buffer;
+	struct stream_dir *d = calloc(1, sizeof(*d) + cap);
+
+	if (!d) {
+		session_reset(s, "out of memory");
+		return -1;
+	}
+	d->src = sock_of(s, i);
+	d->dst = sock_of(s, 1 - i);
+	d->bytes = i == 0 ? &s->bytes_up : &s->bytes_down;
+	d->cap = cap;
+	d->buf = (uint8_t *)(d + 1);
+	d->pipe[0] = d->pipe[1] = -1;
+	d->unbounded = 1; /* finite (src sent FIN), and edge-triggered */
+	st->copy[i] = d;
+	st->paused[i] = 0;
+	log_debug("sockmap: %s left the map half-closed; copying the rest",
+		  i == 0 ? "client" : "backend");
+	return pump_copy(st, i);
+}
+
+static void poll_cb(struct ev_loop *loop, struct ev_timer *t);
+
+/* The periodic part: resume paused sockets, pass FINs on, finish. */
+static void sm_poll(struct sm_sess *st)
+{
+	struct session *s = st->s;
+	struct sockmap *sm = s->w->gw->sm;
 	int pending = 0;
 
 	for (int i = 0; i < 2; i++) {
+		struct sg_sock c;
+		int64_t b;
+
+		if (!st->paused[i])
+			continue;
+		if (backlog(st, i, &c, &b) < 0) {
+			session_reset(s, "sockmap: cannot read counters");
+			return;
+		}
+		if (b > RESUME_BELOW) {
+			pending = 1;
+		} else if (sockmap_resume(sm, st->ck[i], sock_of(s, i)->fd,
+					  !st->stuck[i]) == 0) {
+			st->paused[i] = 0;
+		} else if (errno != EOPNOTSUPP) {
+			session_reset(s, "sockmap: cannot resume");
+			return;
+		} else {
+			st->stuck[i] = 1;
+			if (b > 0)
+				pending = 1; /* copy behind the kernel's bytes */
+			else if (start_copy(st, i) < 0)
+				return;
+		}
+	}
+	for (int i = 0; i < 2; i++) {
 		int r;
 
-		if (!st->fin[i] || st->shut[1 - i])
+		if (!st->fin[i] || st->shut[1 - i] || st->copy[i])
 			continue;
-		r = drained(st, i);
+		r = st->paused[i] ? 0 : drained(st, i);
 		if (r < 0) {
 			session_reset(s, "sockmap: cannot read counters");
 			return;
@@ -148,12 +254,48 @@ static void check_fins(struct sm_sess *st)
 		session_close(s, "done");
 		return;
 	}
-	if (pending) {
+	update_masks(st);
+	if (pending && !ev_timer_active(&st->timer)) {
 		unsigned shift = st->polls < 6 ? st->polls : 6;
 
 		st->polls++;
 		ev_timer_start(s->w->loop, &st->timer, 1000000ull << shift);
 	}
+}
+
+static void poll_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	(void)loop;
+	sm_poll(container_of(t, struct sm_sess, timer));
+}
+
+void fwd_sockmap_congested(struct worker *w, uint64_t cookie)
+{
+	struct sockmap *sm = w->gw->sm;
+	struct sg_sock v;
+	struct session *s;
+	struct sm_sess *st;
+	int i;
+
+	/* the entry goes before its session is freed, on this thread: if it
+	 * is there, so is the session */
+	if (!sm || sockmap_read(sm, cookie, &v) < 0 || !v.user)
+		return;
+	s = (struct session *)(uintptr_t)v.user;
+	st = s->fwd;
+	i = cookie == st->ck[1];
+	if (st->paused[i] || st->copy[i])
+		return;
+	if (sockmap_pause(sm, cookie) < 0) {
+		session_reset(s, "sockmap: cannot pause");
+		return;
+	}
+	st->paused[i] = 1;
+	st->stuck[i] = 0;
+	st->polls = 0;
+	log_debug("sockmap: paused the %s: its peer is behind",
+		  i == 0 ? "client" : "backend");
+	sm_poll(st);
 }
 
 static int sm_start(struct session *s)
@@ -173,7 +315,8 @@ static int sm_start(struct session *s)
 	st->rx_pre[0] = s->setup ? s->setup->len : 0;
 	if (tx_total_exact(s->cli.fd, &st->tx_base[0]) < 0 ||
 	    tx_total_exact(s->be.fd, &st->tx_base[1]) < 0 ||
-	    sockmap_insert(sm, s->cli.fd, s->be.fd, st->ck) < 0) {
+	    sockmap_insert(sm, s->cli.fd, s->be.fd, (uint32_t)s->w->id,
+			   (uint64_t)(uintptr_t)s, st->ck) < 0) {
 		int err = errno;
 
 		free(st);
@@ -191,9 +334,7 @@ static void sm_io(struct session *s, struct ev_io *w, uint32_t events)
 
 	if (!w) {
 		/* watch for FIN and errors only: the kernel moves the bytes */
-		if (ev_io_set(s->w->loop, &s->cli, EPOLLRDHUP) < 0 ||
-		    ev_io_set(s->w->loop, &s->be, EPOLLRDHUP) < 0)
-			session_reset(s, "epoll_ctl failed");
+		update_masks(st);
 		return;
 	}
 	if (events & EPOLLERR) {
@@ -207,16 +348,18 @@ static void sm_io(struct session *s, struct ev_io *w, uint32_t events)
 		session_reset(s, msg);
 		return;
 	}
+	if (st->copy[i])
+		st->copy[i]->in_wait = 0;
+	if (st->copy[1 - i] && (events & (EPOLLOUT | EPOLLHUP)))
+		st->copy[1 - i]->out_wait = 0;
+	for (int j = 0; j < 2; j++)
+		if (st->copy[j] && !st->copy[j]->done && pump_copy(st, j) < 0)
+			return;
 	if ((events & (EPOLLRDHUP | EPOLLHUP)) && !st->fin[i]) {
 		st->fin[i] = 1;
-		/* RDHUP stays set: edge-triggered from now on, errors only */
-		if (ev_io_set(s->w->loop, w, EPOLLRDHUP | EPOLLET) < 0) {
-			session_reset(s, "epoll_ctl failed");
-			return;
-		}
 		st->polls = 0;
-		check_fins(st);
 	}
+	sm_poll(st);
 }
 
 static void sm_stop(struct session *s)
@@ -233,6 +376,11 @@ static void sm_stop(struct session *s)
 	if (c[0].drops || c[1].drops)
 		log_warn("sockmap: %llu skbs not redirected",
 			 (unsigned long long)(c[0].drops + c[1].drops));
+	if (c[0].pauses || c[1].pauses)
+		log_debug("sockmap: reading paused %llu times for back-pressure",
+			  (unsigned long long)(c[0].pauses + c[1].pauses));
+	free(st->copy[0]);
+	free(st->copy[1]);
 	free(st);
 	s->fwd = NULL;
 }

@@ -31,13 +31,13 @@ void stream_setup(struct stream *st, const struct stream_chan *chan,
 }
 
 /* 0; -1: reading src failed; -2: writing dst failed (errno set). */
-static int pump_dir(const struct stream_chan *ch, struct stream_dir *d)
+int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d)
 {
 	for (int budget = PUMP_BUDGET;; budget--) {
 		int progress = 0;
 		ssize_t n;
 
-		if (budget == 0) {
+		if (budget == 0 && !d->unbounded) {
 			/* yield; level-triggered epoll brings us back */
 			if (d->fill > 0)
 				d->out_wait = 1;
@@ -106,7 +106,7 @@ int stream_pump(struct session *s, struct stream *st)
 	char msg[96];
 
 	for (int i = 0; i < 2; i++) {
-		int r = pump_dir(st->chan, &st->d[i]);
+		int r = stream_dir_pump(st->chan, &st->d[i]);
 
 		if (r < 0) {
 			/* up (0) reads the client and writes the backend */

@@ -23,6 +23,7 @@ struct stream_dir {
 	uint8_t done;     /* and everything is out, dst shut for writing */
 	uint8_t in_wait;  /* waiting for EPOLLIN on src */
 	uint8_t out_wait; /* waiting for EPOLLOUT on dst */
+	uint8_t unbounded; /* no yielding: pump until EAGAIN (edge-triggered) */
 	int pipe[2];      /* splice */
 	uint8_t *buf;     /* copy */
 	size_t off;
@@ -45,6 +46,14 @@ struct stream {
 	struct stream_dir d[2]; /* up: client to backend; down */
 };
 
+/* The read/write channel (fwd_copy.c). */
+extern const struct stream_chan copy_chan;
+
+/*
+ * Moves what one direction can move now. 0; -1: reading src failed; -2:
+ * writing dst failed (errno set). Sets done once src's EOF is passed on.
+ */
+int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d);
 void stream_setup(struct stream *st, const struct stream_chan *chan,
 		  struct session *s, size_t cap);
 /* Moves what can be moved now; may end the session (then returns -1). */

@@ -29,6 +29,9 @@ struct worker {
 	struct ev_timer accept_timer;
 	struct ev_io wake;        /* eventfd: the main thread asks us to stop */
 	struct resolver *res;
+	pthread_mutex_t q_lock;   /* congestion events from the main thread */
+	uint64_t *q;
+	size_t q_len, q_cap;
 	struct session *sessions; /* all live sessions, for drain and stop */
 	unsigned nsessions;
 	int draining;
@@ -54,6 +57,8 @@ int worker_start(struct worker *w);
 /* From the main thread: drain (or force) according to gw->stop. */
 void worker_wake(struct worker *w);
 void worker_destroy(struct worker *w);
+/* From the main thread: a socket of one of w's sessions is congested. */
+void worker_post(struct worker *w, uint64_t cookie);
 /* Called by the session code when one of the worker's sessions ended. */
 void worker_session_gone(struct worker *w);
 

@@ -22,7 +22,7 @@
 #include "sockmap.h"
 
 static struct gateway gw;
-static struct ev_io sig_io, done_io;
+static struct ev_io sig_io, done_io, bpf_io;
 static struct ev_timer drain_timer;
 static int workers_done;
 
@@ -98,6 +98,22 @@ static void open_listeners(int *fds)
 		 gw.fwd->name, c->reuse ? ", SO_REUSEPORT" : "");
 }
 
+/* The verdict's ring buffer: hand each event to the session's worker. */
+static void congestion_event(void *ctx, uint64_t cookie, uint32_t worker)
+{
+	(void)ctx;
+	if (worker < (uint32_t)gw.nworkers)
+		worker_post(&gw.workers[worker], cookie);
+}
+
+static void bpf_events_cb(struct ev_loop *loop, struct ev_io *w, uint32_t ev)
+{
+	(void)loop;
+	(void)w;
+	(void)ev;
+	sockmap_events_consume(gw.sm);
+}
+
 /* --mode: sockmap when the BPF program loads and attaches, else splice. */
 static void choose_forwarder(void)
 {
@@ -107,8 +123,8 @@ static void choose_forwarder(void)
 
 	switch (gw.conf.mode) {
 	case MODE_SOCKMAP:
-		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks, why,
-				     sizeof(why));
+		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks,
+				     congestion_event, NULL, why, sizeof(why));
 		if (!gw.sm)
 			fatal("--mode sockmap: %s", why);
 		gw.fwd = &fwd_sockmap_ops;
@@ -120,8 +136,8 @@ static void choose_forwarder(void)
 		gw.fwd = &fwd_splice_ops;
 		break;
 	case MODE_AUTO:
-		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks, why,
-				     sizeof(why));
+		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks,
+				     congestion_event, NULL, why, sizeof(why));
 		if (gw.sm) {
 			gw.fwd = &fwd_sockmap_ops;
 			log_info("mode auto: sockmap (the BPF verdict program "
@@ -237,6 +253,11 @@ int main(int argc, char **argv)
 	if (sig_io.fd < 0 || ev_io_set(loop, &sig_io, EPOLLIN) < 0 ||
 	    ev_io_set(loop, &done_io, EPOLLIN) < 0)
 		fatal("signalfd: %s", strerror(errno));
+	if (gw.sm) {
+		ev_io_init(&bpf_io, sockmap_events_fd(gw.sm), bpf_events_cb);
+		if (ev_io_set(loop, &bpf_io, EPOLLIN) < 0)
+			fatal("ring buffer epoll: %s", strerror(errno));
+	}
 	if (gw.conf.pprof && metrics_http_start(&gw, loop) < 0)
 		fatal("cannot serve --pprof %s: %s", gw.conf.pprof,
 		      strerror(errno));
@@ -255,6 +276,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < gw.nworkers; i++)
 		worker_destroy(&gw.workers[i]);
 	metrics_http_stop();
+	if (gw.sm)
+		ev_io_set(loop, &bpf_io, 0);
 	sockmap_unload(gw.sm);
 	unlink(gw.conf.pidfile);
 	log_info("stopped");

@@ -23,6 +23,9 @@
 
 struct sockmap {
 	struct sockgate_bpf *skel;
+	struct ring_buffer *rb;
+	sockmap_event_fn on_event;
+	void *ctx;
 	int peers, active, sessions; /* map fds */
 	int prog;
 	int pinned;
@@ -85,7 +88,28 @@ static void pin_maps(struct sockmap *sm, const char *base)
 	log_info("sockmap: maps pinned under %s", sm->dir);
 }
 
-struct sockmap *sockmap_load(const char *base, uint32_t max_socks, char *why,
+static int ringbuf_cb(void *ctx, void *data, size_t size)
+{
+	struct sockmap *sm = ctx;
+	const struct sg_event *ev = data;
+
+	if (size >= sizeof(*ev))
+		sm->on_event(sm->ctx, ev->cookie, ev->worker);
+	return 0;
+}
+
+int sockmap_events_fd(struct sockmap *sm)
+{
+	return ring_buffer__epoll_fd(sm->rb);
+}
+
+void sockmap_events_consume(struct sockmap *sm)
+{
+	ring_buffer__consume(sm->rb);
+}
+
+struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
+			     sockmap_event_fn on_event, void *ctx, char *why,
 			     size_t whylen)
 {
 	struct sockmap *sm = calloc(1, sizeof(*sm));
@@ -116,6 +140,15 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks, char *why,
 	sm->peers = bpf_map__fd(sm->skel->maps.sg_peers);
 	sm->active = bpf_map__fd(sm->skel->maps.sg_active);
 	sm->sessions = bpf_map__fd(sm->skel->maps.sg_sessions);
+	sm->on_event = on_event;
+	sm->ctx = ctx;
+	sm->rb = ring_buffer__new(bpf_map__fd(sm->skel->maps.sg_events),
+				  ringbuf_cb, sm, NULL);
+	if (!sm->rb) {
+		snprintf(why, whylen, "cannot open the ring buffer: %s",
+			 strerror(errno));
+		goto fail;
+	}
 	if (bpf_prog_attach(sm->prog, sm->active, BPF_SK_SKB_STREAM_VERDICT,
 			    0) < 0) {
 		snprintf(why, whylen, "cannot attach the stream verdict: %s",
@@ -125,6 +158,7 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks, char *why,
 	pin_maps(sm, base);
 	return sm;
 fail:
+	ring_buffer__free(sm->rb);
 	sockgate_bpf__destroy(sm->skel);
 	free(sm);
 	return NULL;
@@ -137,6 +171,7 @@ void sockmap_unload(struct sockmap *sm)
 	bpf_prog_detach2(sm->prog, sm->active, BPF_SK_SKB_STREAM_VERDICT);
 	if (sm->pinned)
 		bpffs_remove_dir(sm->dir);
+	ring_buffer__free(sm->rb);
 	sockgate_bpf__destroy(sm->skel);
 	free(sm);
 }
@@ -153,7 +188,8 @@ static int cookie_of(int fd, uint64_t *ck)
 	return getsockopt(fd, SOL_SOCKET, SO_COOKIE, ck, &len);
 }
 
-int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint64_t ck[2])
+int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
+		   uint64_t user, uint64_t ck[2])
 {
 	int fds[2] = { cli_fd, be_fd }, one = 1, err, i = 0, stage = 0;
 	struct sg_sock v[2] = { 0 };
@@ -164,6 +200,8 @@ int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint64_t ck[2])
 		v[i].peer = ck[1 - i];
 		v[i].role = i == 0 ? SG_ROLE_CLIENT : SG_ROLE_BACKEND;
 		v[i].owner = (__u32)getpid();
+		v[i].worker = worker;
+		v[i].user = user;
 	}
 	/* sessions, then redirect targets, then the verdict: each skb the
 	 * verdict sees finds its session and its peer */
@@ -205,6 +243,29 @@ undo:
 	}
 	errno = err;
 	return -1;
+}
+
+int sockmap_pause(struct sockmap *sm, uint64_t ck)
+{
+	return bpf_map_delete_elem(sm->active, &ck);
+}
+
+int sockmap_resume(struct sockmap *sm, uint64_t ck, int fd, int count)
+{
+	struct sg_sock v;
+	uint64_t fd64 = (uint64_t)fd;
+	int one = 1;
+
+	/* paused, the socket has no verdict running: the entry is ours */
+	if (bpf_map_lookup_elem(sm->sessions, &ck, &v) < 0)
+		return -1;
+	v.congested = 0;
+	v.pauses += (unsigned)!!count;
+	if (bpf_map_update_elem(sm->sessions, &ck, &v, BPF_EXIST) < 0 ||
+	    bpf_map_update_elem(sm->active, &ck, &fd64, BPF_NOEXIST) < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+	return 0;
 }
 
 int sockmap_read(struct sockmap *sm, uint64_t ck, struct sg_sock *out)

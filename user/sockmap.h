@@ -9,13 +9,20 @@
 
 struct sockmap;
 
+/* A socket whose redirected bytes pile up (see SG_BACKLOG_MAX). */
+typedef void (*sockmap_event_fn)(void *ctx, uint64_t cookie, uint32_t worker);
+
 /*
  * Loads the verdict program, attaches it to the active map and pins the
  * maps under <base>/<pid>/. Returns NULL with a reason in why when the
  * kernel or our privileges do not allow it.
  */
-struct sockmap *sockmap_load(const char *base, uint32_t max_socks, char *why,
+struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
+			     sockmap_event_fn on_event, void *ctx, char *why,
 			     size_t whylen);
+/* The ring buffer's epoll fd, and its consumer (calls on_event). */
+int sockmap_events_fd(struct sockmap *sm);
+void sockmap_events_consume(struct sockmap *sm);
 /* Detaches, unpins, frees. */
 void sockmap_unload(struct sockmap *sm);
 const char *sockmap_pin_dir(const struct sockmap *sm);
@@ -27,7 +34,15 @@ const char *sockmap_pin_dir(const struct sockmap *sm);
  * Fills the sockets' cookies. 0, or -1 with errno set (nothing left in
  * the maps).
  */
-int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint64_t ck[2]);
+int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
+		   uint64_t user, uint64_t ck[2]);
+/* Stops the verdict on one socket: its bytes stay in its TCP queue, whose
+ * window closes. 0 or -1. */
+int sockmap_pause(struct sockmap *sm, uint64_t ck);
+/* Clears the congestion mark (count: and counts the pause) and puts the
+ * socket back under the verdict. -1 with errno EOPNOTSUPP when the socket
+ * is no longer established. */
+int sockmap_resume(struct sockmap *sm, uint64_t ck, int fd, int count);
 /* Reads one socket's counters. 0 or -1. */
 int sockmap_read(struct sockmap *sm, uint64_t ck, struct sg_sock *out);
 /* Removes both sockets' entries; the counters are read first into out. */

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "fwd.h"
 #include "gateway.h"
 #include "log.h"
 #include "resolve.h"
@@ -140,6 +141,46 @@ static void stop_listening(struct worker *w)
 	w->lsn.fd = -1;
 }
 
+void worker_post(struct worker *w, uint64_t cookie)
+{
+	pthread_mutex_lock(&w->q_lock);
+	if (w->q_len == w->q_cap) {
+		size_t cap = w->q_cap ? w->q_cap * 2 : 64;
+		uint64_t *q = realloc(w->q, cap * sizeof(*q));
+
+		if (!q) {
+			/* the verdict marks it again only after a resume:
+			 * losing the event would leave it unpaused */
+			pthread_mutex_unlock(&w->q_lock);
+			log_error("congestion event lost: out of memory");
+			return;
+		}
+		w->q = q;
+		w->q_cap = cap;
+	}
+	w->q[w->q_len++] = cookie;
+	pthread_mutex_unlock(&w->q_lock);
+	worker_wake(w);
+}
+
+static void take_events(struct worker *w)
+{
+	uint64_t batch[64];
+	size_t n;
+
+	do {
+		pthread_mutex_lock(&w->q_lock);
+		n = w->q_len < 64 ? w->q_len : 64;
+		if (n) {
+			memcpy(batch, w->q + (w->q_len - n), n * sizeof(*batch));
+			w->q_len -= n;
+		}
+		pthread_mutex_unlock(&w->q_lock);
+		for (size_t i = 0; i < n; i++)
+			fwd_sockmap_congested(w, batch[i]);
+	} while (n == 64);
+}
+
 static void wake_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
 	struct worker *w = container_of(io, struct worker, wake);
@@ -148,6 +189,7 @@ static void wake_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	(void)events;
 	if (read(io->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_error("eventfd read: %s", strerror(errno));
+	take_events(w);
 	switch (atomic_load(&w->gw->stop)) {
 	case GW_FORCE:
 		stop_listening(w);
@@ -185,6 +227,7 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	snprintf(w->tag, sizeof(w->tag), "w%d", id);
 	w->lsn_shared = shared;
 	w->lsn_shared_fd = shared ? lsn_fd : -1;
+	pthread_mutex_init(&w->q_lock, NULL);
 	ev_io_init(&w->lsn, lsn_fd, accept_cb);
 	ev_io_init(&w->wake, -1, wake_cb);
 	ev_timer_init(&w->accept_timer, accept_resume);
@@ -242,4 +285,6 @@ void worker_destroy(struct worker *w)
 		close(w->wake.fd);
 	}
 	ev_loop_free(w->loop);
+	pthread_mutex_destroy(&w->q_lock);
+	free(w->q);
 }

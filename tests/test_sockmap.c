@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: MIT
+/* The kernel data path: hand-off, counters, memory, teardown, fallback. */
+#include <errno.h>
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "peers.h"
+
+static char *addr_of(uint16_t port)
+{
+	static char a[64];
+
+	snprintf(a, sizeof(a), "127.0.0.1:%u", port);
+	return a;
+}
+
+static int pin_exists(const struct gw *g, const char *map)
+{
+	char dir[128], path[160];
+	struct stat st;
+
+	gw_pin_dir(g, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/%s", dir, map);
+	return stat(path, &st) == 0;
+}
+
+Test(sockmap, auto_mode_picks_sockmap_and_pins_maps, .timeout = 60)
+{
+	struct gw g;
+	char dir[128];
+	struct stat st;
+
+	cr_assert_eq(gw_start(&g, 0, NULL), 0);
+	cr_assert_eq(gw_log_count(&g, "mode auto: sockmap"), 1, "log %s",
+		     g.log);
+	cr_assert(pin_exists(&g, "sessions") && pin_exists(&g, "peers") &&
+		  pin_exists(&g, "active"));
+	gw_pin_dir(&g, dir, sizeof(dir));
+	cr_assert_eq(gw_stop(&g), 0);
+	cr_assert_neq(stat(dir, &st), 0, "pins removed on a clean exit");
+}
+
+/* Live counters, read with the real bpftool and with sockgatectl. */
+Test(sockmap, counters_in_pinned_maps, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	const char *args[] = { "--mode", "sockmap", NULL };
+	static char buf[300000], back[300000];
+	char dir[128], cmd[320], *out, want[128];
+	int fd, st;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	gw_pin_dir(&g, dir, sizeof(dir));
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+				   &fd),
+		     200);
+	memset(buf, 'z', sizeof(buf));
+	cr_assert_eq(write_all(fd, buf, sizeof(buf)), sizeof(buf));
+	cr_assert_eq(read_full(fd, back, sizeof(back), 10000), sizeof(back));
+
+	/* bpftool prints the struct field by field (BTF) */
+	snprintf(cmd, sizeof(cmd),
+		 "bpftool map dump pinned %s/sessions | grep -c "
+		 "'\"bytes\": %zu'",
+		 dir, sizeof(buf));
+	out = run_cmd(cmd, &st);
+	cr_assert_str_eq(out, "2", "client and backend entries: %zu bytes "
+				   "each way",
+			 sizeof(buf));
+	free(out);
+	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "peers");
+	cr_assert_eq(bpftool_count(cmd), 2);
+	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "active");
+	cr_assert_eq(bpftool_count(cmd), 2);
+
+	snprintf(cmd, sizeof(cmd), "%s/sockgatectl sessions 2>/dev/null",
+		 sg_build());
+	out = run_cmd(cmd, &st);
+	cr_assert_eq(st, 0);
+	snprintf(want, sizeof(want), "%d ", g.pid);
+	cr_assert(strstr(out, want) != NULL, "our gateway listed:\n%s", out);
+	snprintf(want, sizeof(want), " %zu ", sizeof(buf));
+	cr_assert(strstr(out, want) != NULL, "its byte counts:\n%s", out);
+	free(out);
+
+	close(fd);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
+	snprintf(want, sizeof(want), "sockmap up=%zu down=%zu", sizeof(buf),
+		 sizeof(buf));
+	cr_assert_eq(gw_log_count(&g, want), 1, "close log uses the counters");
+	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "sessions");
+	cr_assert_eq(bpftool_count(cmd), 0, "no stale entries");
+	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "peers");
+	cr_assert_eq(bpftool_count(cmd), 0);
+	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "active");
+	cr_assert_eq(bpftool_count(cmd), 0);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+}
+
+/*
+ * Hand-off: a request that reaches the gateway before the sockets are in
+ * the map stays in the client socket's TCP queue. A slow DNS answer holds
+ * the session in the connect phase while the request arrives; the client
+ * then only waits. The answer must come.
+ */
+Test(sockmap, handoff_request_queued_before_insert, .timeout = 60)
+{
+	struct nxdns dns;
+	struct echo_srv e;
+	struct gw g;
+	char server[64], a[64], line[4200], buf[16] = "";
+	const char *args[] = { "--mode", "sockmap", "--dns-server", server,
+			       NULL };
+	int fd, n;
+
+	cr_assert_eq(fakedns_start(&dns, 1, 300), 0);
+	cr_assert_eq(echo_start(&e, 0), 0);
+	snprintf(server, sizeof(server), "127.0.0.1:%u", dns.port);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	snprintf(a, sizeof(a), "backend.sockgate.test:%u", e.port);
+	n = snprintf(line, sizeof(line), "%s\n", ossl_token(TEST_SECRET, a,
+							    NULL));
+	fd = tcp_connect("127.0.0.1", g.port);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(write_all(fd, line, (size_t)n), n);
+	usleep(100000); /* the gateway is waiting for DNS now */
+	cr_assert_eq(write_all(fd, "REQ", 3), 3);
+	cr_assert_eq(read_full(fd, buf, 6, 10000), 6, "status and answer");
+	cr_assert_str_eq(buf, "200REQ");
+	cr_assert_gt(atomic_load(&dns.queries), 0);
+	close(fd);
+	cr_assert_geq(gw_log_wait(&g, "sockmap up=3 down=3", 1, 5000), 1,
+		      "forwarded by the kernel (log %s)", g.log);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+	nxdns_stop(&dns);
+}
+
+/* The request sent the moment the 200 arrives, many times over. */
+Test(sockmap, handoff_request_right_after_200, .timeout = 120)
+{
+	struct echo_srv e;
+	struct gw g;
+	const char *args[] = { "--mode", "sockmap", NULL };
+	char *tok;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	tok = ossl_token(TEST_SECRET, addr_of(e.port), NULL);
+	for (int i = 0; i < 200; i++) {
+		char buf[8] = "";
+		int fd;
+
+		cr_assert_eq(gw_dial_token(g.port, tok, &fd), 200);
+		cr_assert_eq(write_all(fd, "req", 3), 3);
+		cr_assert_eq(read_full(fd, buf, 3, 10000), 3, "answer %d", i);
+		cr_assert_str_eq(buf, "req");
+		close(fd);
+	}
+	cr_assert_geq(gw_log_wait(&g, ": done", 200, 10000), 200);
+	cr_assert_eq(gw_log_count(&g, "sockmap cannot take"), 0);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+}
+
+/* A client that sent its FIN before the hand-off (its socket is no longer
+ * established, the kernel refuses it) is served by splice, and logged. */
+Test(sockmap, half_closed_before_insert_uses_splice, .timeout = 60)
+{
+	struct nxdns dns;
+	struct echo_srv e;
+	struct gw g;
+	char server[64], a[64], line[4200], buf[16] = "";
+	const char *args[] = { "--mode", "sockmap", "--dns-server", server,
+			       NULL };
+	int fd, n;
+
+	cr_assert_eq(fakedns_start(&dns, 1, 200), 0);
+	cr_assert_eq(echo_start(&e, 0), 0);
+	snprintf(server, sizeof(server), "127.0.0.1:%u", dns.port);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	snprintf(a, sizeof(a), "backend.sockgate.test:%u", e.port);
+	n = snprintf(line, sizeof(line), "%s\nlast-words",
+		     ossl_token(TEST_SECRET, a, NULL));
+	fd = tcp_connect("127.0.0.1", g.port);
+	cr_assert_eq(write_all(fd, line, (size_t)n), n);
+	shutdown(fd, SHUT_WR);
+	cr_assert_eq(read_full(fd, buf, 13, 10000), 13);
+	cr_assert_str_eq(buf, "200last-words");
+	cr_assert_eq(read_to_eof(fd, 10000), 0);
+	cr_assert_eq(gw_log_wait(&g, "sockmap cannot take a session", 1, 5000),
+		     1);
+	close(fd);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+	nxdns_stop(&dns);
+}
+
+/*
+ * Back-pressure: the backend stops reading while the client sends 1 GiB.
+ * The client must stall after a bounded amount, gateway and kernel memory
+ * stay bounded, and every byte arrives in order once the backend reads.
+ */
+#define BP_TOTAL (1ull << 30)
+
+struct bp {
+	int lfd, cfd;
+	atomic_int go;
+	atomic_ullong sent, got;
+	atomic_int bad;
+};
+
+static uint8_t pattern(uint64_t off)
+{
+	return (uint8_t)(off % 251);
+}
+
+static void *bp_backend(void *arg)
+{
+	struct bp *b = arg;
+	static uint8_t buf[1 << 16];
+	int fd = accept(b->lfd, NULL, NULL);
+	uint64_t off = 0;
+	ssize_t n;
+
+	while (!atomic_load(&b->go))
+		usleep(10000);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			if (buf[i] != pattern(off + (uint64_t)i))
+				atomic_store(&b->bad, 1);
+		off += (uint64_t)n;
+		atomic_store(&b->got, off);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void *bp_client(void *arg)
+{
+	struct bp *b = arg;
+	static uint8_t buf[1 << 16];
+	uint64_t off = 0;
+
+	while (off < BP_TOTAL) {
+		size_t len = sizeof(buf);
+		ssize_t n;
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = pattern(off + i);
+		n = send(b->cfd, buf, len, MSG_NOSIGNAL);
+		if (n <= 0)
+			break;
+		if ((size_t)n < len) {
+			/* keep the stream exact: resend the rest */
+			size_t done = (size_t)n;
+
+			while (done < len) {
+				n = send(b->cfd, buf + done, len - done,
+					 MSG_NOSIGNAL);
+				if (n <= 0)
+					return NULL;
+				done += (size_t)n;
+				atomic_store(&b->sent, off + done);
+			}
+		}
+		off += len;
+		atomic_store(&b->sent, off);
+	}
+	shutdown(b->cfd, SHUT_WR);
+	return NULL;
+}
+
+static void backpressure(const char *mode)
+{
+	struct gw g;
+	const char *args[] = { "--mode", mode, NULL };
+	struct bp b = { 0 };
+	pthread_t tb, tc;
+	uint16_t port;
+	unsigned long long stalled = 0;
+	long rss0, rss1, mem0, mem1, skb0, skb1;
+
+	b.lfd = tcp_listen(0, &port, 4);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	pthread_create(&tb, NULL, bp_backend, &b);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(port), NULL),
+				   &b.cfd),
+		     200);
+	rss0 = proc_rss_kb(g.pid);
+	mem0 = sockstat_tcp_mem_pages();
+	skb0 = slab_active_objs("skbuff_head_cache");
+	pthread_create(&tc, NULL, bp_client, &b);
+	/* wait until the client's sends stop moving for a second */
+	for (int still = 0; still < 10;) {
+		unsigned long long s;
+
+		usleep(100000);
+		s = atomic_load(&b.sent);
+		still = s == stalled ? still + 1 : 0;
+		stalled = s;
+		if (s >= BP_TOTAL)
+			break;
+	}
+	rss1 = proc_rss_kb(g.pid);
+	mem1 = sockstat_tcp_mem_pages();
+	skb1 = slab_active_objs("skbuff_head_cache");
+	cr_log_info("%s back-pressure: client stalled after %.1f MiB; gateway "
+		    "RSS %+ld KiB; TCP mem %+ld KiB; skbuff_head_cache %+ld",
+		    mode, (double)stalled / (1 << 20), rss1 - rss0,
+		    (mem1 - mem0) * 4, skb1 - skb0);
+	cr_expect_lt(stalled, 128ull << 20, "the client was slowed down");
+	cr_expect_lt(rss1 - rss0, 16 * 1024, "gateway RSS bounded");
+	cr_expect_lt((mem1 - mem0) * 4, 128 * 1024, "TCP memory bounded");
+	atomic_store(&b.go, 1);
+	pthread_join(tc, NULL);
+	pthread_join(tb, NULL);
+	cr_assert_eq(atomic_load(&b.got), BP_TOTAL, "every byte arrived");
+	cr_assert_eq(atomic_load(&b.bad), 0, "in order");
+	close(b.cfd);
+	close(b.lfd);
+	cr_assert_eq(gw_stop(&g), 0);
+}
+
+Test(sockmap, backpressure_1gib, .timeout = 300)
+{
+	backpressure("sockmap");
+}
+
+Test(sockmap, backpressure_1gib_splice, .timeout = 300)
+{
+	backpressure("splice");
+}
+
+/* Without CAP_BPF and CAP_NET_ADMIN: auto falls back to splice and says
+ * why; --mode sockmap refuses to start. */
+Test(sockmap, fallback_without_capabilities, .timeout = 60)
+{
+	static const char *const nocaps[] = { "setpriv", "--bounding-set=-all",
+					      "--inh-caps=-all", "--", NULL };
+	const char *sm[] = { "--mode", "sockmap", NULL };
+	struct echo_srv e;
+	struct gw g, g2;
+	char buf[8] = "";
+	int fd;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start_wrapped(&g, 0, nocaps, NULL), 0);
+	cr_assert_eq(gw_log_count(&g, "mode auto: splice, because the sockmap "
+				      "path is unavailable"),
+		     1, "log %s", g.log);
+	cr_assert_eq(gw_log_count(&g, "needs CAP_BPF"), 1);
+	cr_assert(!pin_exists(&g, "sessions"));
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+				   &fd),
+		     200);
+	cr_assert_eq(write_all(fd, "abc", 3), 3);
+	cr_assert_eq(read_full(fd, buf, 3, 10000), 3);
+	cr_assert_str_eq(buf, "abc");
+	close(fd);
+	cr_assert_geq(gw_log_wait(&g, "splice up=3 down=3", 1, 5000), 1);
+	cr_assert_eq(gw_stop(&g), 0);
+
+	cr_assert_neq(gw_start_wrapped(&g2, 0, nocaps, sm), 0,
+		      "--mode sockmap cannot start");
+	cr_assert_eq(gw_log_count(&g2, "--mode sockmap: cannot load"), 1);
+	echo_stop(&e);
+}
+
+/* Gateways sharing a port keep their maps apart. */
+Test(sockmap, processes_pin_apart, .timeout = 60)
+{
+	struct gw g1, g2;
+	char port[64], d1[128], d2[128];
+	const char *a1[] = { "-reuse", "1", NULL };
+	const char *a2[] = { "-addr", port, "-reuse", "1", NULL };
+	struct stat st;
+
+	cr_assert_eq(gw_start(&g1, 0, a1), 0);
+	snprintf(port, sizeof(port), "127.0.0.1:%u", g1.port);
+	cr_assert_eq(gw_start(&g2, 0, a2), 0);
+	gw_pin_dir(&g1, d1, sizeof(d1));
+	gw_pin_dir(&g2, d2, sizeof(d2));
+	cr_assert(pin_exists(&g1, "sessions") && pin_exists(&g2, "sessions"));
+	cr_assert_eq(gw_stop(&g1), 0);
+	cr_assert_neq(stat(d1, &st), 0);
+	cr_assert(pin_exists(&g2, "sessions"), "the other's pins stay");
+	cr_assert_eq(gw_stop(&g2), 0);
+	cr_assert_neq(stat(d2, &st), 0);
+}
+
+/*
+ * Paused for back-pressure, then the client's FIN: its socket can no
+ * longer rejoin the map, so the gateway copies the rest in user space.
+ * The backend gets every byte, then EOF, and its answer gets through.
+ * The FIN must reach the gateway while it is paused, which depends on the
+ * buffer sizes; a few upload sizes are tried, each must arrive intact,
+ * and at least one must have taken that path.
+ */
+Test(sockmap, fin_while_paused_copies_the_rest, .timeout = 120)
+{
+	static const size_t sizes[] = { 12 << 20, 10 << 20, 8 << 20, 6 << 20 };
+	struct sink_srv k = { .delay_ms = 700 };
+	struct gw g;
+	const char *args[] = { "--mode", "sockmap", NULL };
+	char *buf = calloc(1, 12 << 20), *tok;
+	int copied = 0;
+
+	cr_assert_eq(sink_start(&k), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	tok = ossl_token(TEST_SECRET, addr_of(k.port), NULL);
+	for (size_t t = 0; t < 4 && !copied; t++) {
+		size_t len = sizes[t];
+		char reply[64] = "", want[64];
+		int fd;
+
+		cr_assert_eq(gw_dial_token(g.port, tok, &fd), 200);
+		cr_assert_eq(write_all(fd, buf, len), (ssize_t)len);
+		shutdown(fd, SHUT_WR);
+		snprintf(want, sizeof(want), "got=%zu\n", len);
+		cr_assert_eq(read_full(fd, reply, strlen(want), 30000),
+			     (ssize_t)strlen(want));
+		cr_assert_str_eq(reply, want);
+		cr_assert_eq(read_to_eof(fd, 10000), 0);
+		close(fd);
+		cr_assert_geq(gw_log_wait(&g, ": done", (int)t + 1, 5000),
+			      (int)t + 1);
+		copied = gw_log_count(&g, "left the map half-closed");
+		cr_log_info("%zu MiB: paused %d times so far, copy path %s",
+			    len >> 20, gw_log_count(&g, "paused the client"),
+			    copied ? "taken" : "not taken");
+	}
+	cr_assert_geq(copied, 1, "the copy path ran (log %s)", g.log);
+	cr_assert_eq(gw_stop(&g), 0);
+	sink_stop(&k);
+	free(buf);
+}
