@@ -36,7 +36,7 @@ TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run test test-asan format
+.PHONY: all clean deps run test test-asan vmtest check format
 
 all: $(BUILD)/sockgate $(BUILD)/sockgatectl $(BUILD)/sg-echo
 
@@ -95,6 +95,14 @@ test-asan: deps
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		OPTFLAGS="-O1 -g $(SAN)" test
+
+# The suite inside QEMU on Debian's LTS kernels (KERNELS="6.1 6.12" or
+# package names); VMTEST_TEST_ARGS go to Criterion inside the guest.
+vmtest: deps all $(BUILD)/test-gateway
+	$(Q)bash vmtest/run.sh $(BUILD) $(KERNELS)
+
+# Everything CI runs: the host suite, then the suite on the LTS kernels.
+check: test vmtest
 
 format:
 	$(Q)clang-format -i user/*.c user/*.h tests/*.c tests/*.h

@@ -4,7 +4,8 @@
 set -eu
 
 PKGS="build-essential pkg-config libssl-dev openssl libc-ares-dev \
-libcriterion-dev libbpf-dev clang llvm bpftool iproute2 procps util-linux"
+libcriterion-dev libbpf-dev clang llvm bpftool iproute2 procps util-linux \
+qemu-system-x86 busybox-static cpio"
 
 missing=""
 for p in $PKGS; do

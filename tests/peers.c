@@ -28,6 +28,13 @@ const char *sg_build(void)
 	return b && *b ? b : "build";
 }
 
+int sg_light(void)
+{
+	const char *l = getenv("SG_TEST_LIGHT");
+
+	return l && *l && *l != '0';
+}
+
 static long now_ms(void)
 {
 	struct timespec ts;

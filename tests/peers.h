@@ -40,6 +40,8 @@ int gw_log_count(const struct gw *g, const char *s);
 /* Waits for at least n such lines; returns the count. */
 int gw_log_wait(const struct gw *g, const char *s, int n, int timeout_ms);
 const char *sg_build(void);
+/* SG_TEST_LIGHT=1 (emulated kernels in vmtest): fewer, smaller transfers. */
+int sg_light(void);
 
 /* --- tokens, made by the openssl CLI ----------------------------------- */
 /* md "md5", "sha256" or NULL (openssl's default). Returns a static buffer. */

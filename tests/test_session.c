@@ -338,7 +338,9 @@ Test(session, fin_after_upload_sockmap, .timeout = 60)
 
 /* --- integrity -------------------------------------------------------- */
 
-#define SESSIONS 100
+/* 100 sessions up to 64 MiB each way; light: 20 up to 8 MiB */
+#define SESSIONS (sg_light() ? 20 : 100)
+#define MAX_SIZE ((uint64_t)(sg_light() ? 8 : 64) << 20)
 
 struct job {
 	uint16_t port;
@@ -360,7 +362,7 @@ static void *job_main(void *arg)
 /* log-uniform up to 64 MiB: most sessions small, a few large */
 static uint64_t pick_size(unsigned *rs)
 {
-	unsigned bits = (unsigned)rand_r(rs) % 27; /* 2^0 .. 2^26 */
+	unsigned bits = (unsigned)rand_r(rs) % (sg_light() ? 24 : 27);
 
 	return ((uint64_t)1 << bits) + (uint64_t)rand_r(rs) % ((uint64_t)1 << bits);
 }
@@ -373,8 +375,8 @@ static void integrity(const char *mode, unsigned seed)
 	const char *args[] = { "--mode", mode, "--pprof", pprof, NULL };
 	uint16_t mport = free_port();
 	uint64_t up = 0, down = 0;
-	struct job *jobs = calloc(SESSIONS, sizeof(*jobs));
-	pthread_t th[SESSIONS];
+	struct job *jobs = calloc(100, sizeof(*jobs));
+	pthread_t th[100];
 	uint64_t total = 0;
 	char *token;
 
@@ -391,13 +393,13 @@ static void integrity(const char *mode, unsigned seed)
 		j->seed = (uint64_t)seed * 1000 + (uint64_t)i * 2;
 		j->up = pick_size(&seed);
 		j->down = pick_size(&seed);
-		if (j->up > (64u << 20))
-			j->up = 64u << 20;
-		if (j->down > (64u << 20))
-			j->down = 64u << 20;
+		if (j->up > MAX_SIZE)
+			j->up = MAX_SIZE;
+		if (j->down > MAX_SIZE)
+			j->down = MAX_SIZE;
 	}
-	jobs[0].up = 64u << 20; /* the largest size, each way, at least once */
-	jobs[1].down = 64u << 20;
+	jobs[0].up = MAX_SIZE; /* the largest size, each way, at least once */
+	jobs[1].down = MAX_SIZE;
 	jobs[2].up = 0;         /* and empty directions */
 	jobs[3].down = 0;
 	for (int i = 0; i < SESSIONS; i++) {
@@ -438,9 +440,10 @@ static void integrity(const char *mode, unsigned seed)
 			mport, "sockgate_sessions_total{mode=\"splice\"} ");
 
 		cr_expect_eq(sm + sp, SESSIONS);
-		cr_expect_eq(gw_log_count(&g, "sockmap cannot take a session"),
-			     sp);
-		cr_expect_geq(sm, SESSIONS - 4, "kernel forwarded %lld", sm);
+		cr_expect_eq(gw_log_count(&g, "sockmap cannot take a session "
+					      "(Operation not supported)"),
+			     sp, "every fallback for that reason");
+		cr_expect_geq(sm, SESSIONS / 2, "kernel forwarded %lld", sm);
 		cr_log_info("sockmap: %lld sessions in the kernel, %lld on "
 			    "splice",
 			    sm, sp);
