@@ -46,19 +46,20 @@ struct {
 } sg_events SEC(".maps");
 
 /*
- * Bytes redirected from s that the peer's TCP has not taken yet: they
- * wait in the peer's psock queue, which the kernel does not bound. Past
- * SG_BACKLOG_MAX, tell the gateway (once) to stop reading s.
+ * Bytes redirected from s that the peer's TCP has not taken yet wait in
+ * the peer's psock queue, which the kernel does not bound. Past
+ * SG_BACKLOG_MAX, mark s congested and tell the gateway. Returns 1 then.
  */
-static void check_backlog(struct sg_sock *s, __u64 cookie)
+static int check_backlog(struct sg_sock *s, __u64 cookie)
 {
 	struct bpf_sock *peer = bpf_map_lookup_elem(&sg_peers, &s->peer);
 	struct tcp_sock *tp;
 	struct sg_event *ev;
 	__u32 wseq, backlog;
+	int ret = 0;
 
 	if (!peer)
-		return;
+		return 0;
 	tp = bpf_skc_to_tcp_sock(peer);
 	if (!tp)
 		goto out;
@@ -69,9 +70,10 @@ static void check_backlog(struct sg_sock *s, __u64 cookie)
 		s->wseq_set = 1;
 	}
 	backlog = (__u32)s->bytes - (wseq - s->peer_wseq0);
-	if (backlog <= SG_BACKLOG_MAX || s->congested)
+	if (backlog <= SG_BACKLOG_MAX)
 		goto out;
 	s->congested = 1;
+	ret = 1;
 	ev = bpf_ringbuf_reserve(&sg_events, sizeof(*ev), 0);
 	if (ev) {
 		ev->cookie = cookie;
@@ -81,6 +83,7 @@ static void check_backlog(struct sg_sock *s, __u64 cookie)
 	}
 out:
 	bpf_sk_release(peer);
+	return ret;
 }
 
 SEC("sk_skb/stream_verdict")
@@ -99,7 +102,11 @@ int sg_verdict(struct __sk_buff *skb)
 	 */
 	if (skb->len == 0)
 		return SK_DROP;
-	check_backlog(s, cookie);
+	/* congested: to our own receive queue, in order, for the gateway */
+	if (s->congested || check_backlog(s, cookie)) {
+		__sync_fetch_and_add(&s->passed, skb->len);
+		return SK_PASS;
+	}
 	verdict = bpf_sk_redirect_hash(skb, &sg_peers, &s->peer, 0);
 	if (verdict == SK_PASS) {
 		__sync_fetch_and_add(&s->bytes, skb->len);

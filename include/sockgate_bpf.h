@@ -23,21 +23,24 @@ struct sg_sock {
 	__u64 bytes;      /* redirected to the peer */
 	__u64 segs;       /* skbs redirected */
 	__u64 drops;      /* skbs the redirect refused (peer gone) */
-	__u64 pauses;     /* times reading this socket was paused */
+	__u64 passed;     /* bytes handed to the gateway once congested */
 	__u64 user;       /* the gateway's handle of the session */
 	__u32 role;       /* enum sg_role */
 	__u32 owner;      /* pid of the gateway */
 	__u32 worker;     /* its worker that owns the session */
-	__u32 congested;  /* set by the verdict, cleared by the gateway */
+	__u32 congested;  /* set by the verdict for good: see below */
 	__u32 peer_wseq0; /* the peer's TCP write_seq at the first redirect */
 	__u32 wseq_set;
 };
 
 /*
  * When more than this many bytes redirected from a socket wait in the
- * kernel for the peer's TCP send buffer, the verdict asks the gateway to
- * stop reading that socket until the peer has caught up: the kernel does
- * not slow a redirecting sender down by itself.
+ * kernel for the peer's TCP send buffer (the kernel does not slow a
+ * redirecting sender down by itself), the verdict marks the socket
+ * congested, tells the gateway, and from then on passes that socket's
+ * bytes to its own receive queue (SK_PASS), where they are charged to the
+ * socket, so its TCP window closes when nobody reads them. The gateway
+ * reads them once the redirected bytes have left, and copies them.
  */
 #define SG_BACKLOG_MAX (4u << 20)
 

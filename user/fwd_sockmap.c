@@ -15,12 +15,14 @@
  *
  * Back-pressure. Redirected skbs wait in the peer's psock queue without
  * a bound while the peer's send buffer is full, and the sender's window
- * stays open. Past SG_BACKLOG_MAX the verdict reports the socket through
- * the ring buffer; we take it out of the verdict map, so its bytes stay
- * in its TCP receive queue and its window closes, and put it back once
- * the peer has caught up. A socket that sent FIN meanwhile can no longer
- * join a sockmap (the kernel takes established sockets only): the rest of
- * its bytes, finite now, go through user space (the copy channel).
+ * stays open. Past SG_BACKLOG_MAX the verdict marks the socket congested,
+ * reports it through the ring buffer and passes its bytes to its own
+ * receive queue from then on, where they are charged to it: its window
+ * closes until somebody reads. Once the redirected bytes have left the
+ * psock queue, that direction is copied in user space (the copy channel;
+ * recv() on a sockmap socket reads that queue), for the rest of the
+ * session. Taking the socket out of the verdict map instead would race
+ * with the kernel: an skb being read at that moment is dropped.
  */
 #include <errno.h>
 #include <linux/sockios.h>
@@ -43,8 +45,6 @@
 #define container_of(ptr, type, member)                                        \
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
-/* resume a paused socket once the peer's backlog is below this */
-#define RESUME_BELOW (SG_BACKLOG_MAX / 4)
 
 struct sm_sess {
 	struct ev_timer timer; /* FIN drain and resume poll */
@@ -54,8 +54,7 @@ struct sm_sess {
 	uint32_t rx_pre[2];  /* bytes user space read from each socket */
 	uint8_t fin[2];      /* FIN received on socket i */
 	uint8_t shut[2];     /* our write side of socket i is shut */
-	uint8_t paused[2];   /* socket i is out of the verdict map */
-	uint8_t stuck[2];    /* and cannot rejoin it (half-closed) */
+	uint8_t congested[2]; /* the verdict passes socket i's bytes to us */
 	uint8_t polls;
 	struct stream_dir *copy[2]; /* i -> 1-i moved by user space */
 };
@@ -169,7 +168,7 @@ static int pump_copy(struct sm_sess *st, int i)
 	return 0;
 }
 
-/* Socket i left the map for good: copy the rest of its bytes. */
+/* Socket i is congested and its redirected bytes are out: copy the rest. */
 static int start_copy(struct sm_sess *st, int i)
 {
 	struct session *s = st->s;
@@ -188,53 +187,62 @@ static int start_copy(struct sm_sess *st, int i)
 	d->pipe[0] = d->pipe[1] = -1;
 	d->unbounded = 1; /* finite (src sent FIN), and edge-triggered */
 	st->copy[i] = d;
-	st->paused[i] = 0;
-	log_debug("sockmap: %s left the map half-closed; copying the rest",
+	log_debug("sockmap: copying the %s's bytes from now on",
 		  i == 0 ? "client" : "backend");
 	return pump_copy(st, i);
 }
 
+/*
+ * The peer's psock worker sends the queued skbs; when the peer's send
+ * buffer is full it stops, and only a redirect (none come once the socket
+ * is congested) or the socket's write-space callback starts it again. The
+ * callback runs after an ACK only if a writer had found the buffer full,
+ * which the worker does not record. Setting SO_SNDBUF calls it, so each
+ * poll does that, with the size the socket has (the kernel reports it
+ * doubled); it stops the buffer's autotuning, which has grown by then.
+ */
+static void kick_sender(int fd)
+{
+	int size;
+	socklen_t len = sizeof(size);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) == 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ size / 2 },
+			   sizeof(int));
+}
+
 static void poll_cb(struct ev_loop *loop, struct ev_timer *t);
 
-/* The periodic part: resume paused sockets, pass FINs on, finish. */
+/* The periodic part: start copying congested sockets, pass FINs on. */
 static void sm_poll(struct sm_sess *st)
 {
 	struct session *s = st->s;
-	struct sockmap *sm = s->w->gw->sm;
 	int pending = 0;
 
 	for (int i = 0; i < 2; i++) {
 		struct sg_sock c;
 		int64_t b;
 
-		if (!st->paused[i])
+		if (!st->congested[i] || st->copy[i])
 			continue;
 		if (backlog(st, i, &c, &b) < 0) {
 			session_reset(s, "sockmap: cannot read counters");
 			return;
 		}
-		if (b > RESUME_BELOW) {
+		if (b > 0) {
+			/* copy only behind the kernel's bytes */
+			kick_sender(sock_of(s, 1 - i)->fd);
 			pending = 1;
-		} else if (sockmap_resume(sm, st->ck[i], sock_of(s, i)->fd,
-					  !st->stuck[i]) == 0) {
-			st->paused[i] = 0;
-		} else if (errno != EOPNOTSUPP) {
-			session_reset(s, "sockmap: cannot resume");
+		} else if (start_copy(st, i) < 0) {
 			return;
-		} else {
-			st->stuck[i] = 1;
-			if (b > 0)
-				pending = 1; /* copy behind the kernel's bytes */
-			else if (start_copy(st, i) < 0)
-				return;
 		}
 	}
 	for (int i = 0; i < 2; i++) {
 		int r;
 
-		if (!st->fin[i] || st->shut[1 - i] || st->copy[i])
+		if (!st->fin[i] || st->shut[1 - i] || st->congested[i])
 			continue;
-		r = st->paused[i] ? 0 : drained(st, i);
+		r = drained(st, i);
 		if (r < 0) {
 			session_reset(s, "sockmap: cannot read counters");
 			return;
@@ -256,7 +264,10 @@ static void sm_poll(struct sm_sess *st)
 	}
 	update_masks(st);
 	if (pending && !ev_timer_active(&st->timer)) {
-		unsigned shift = st->polls < 6 ? st->polls : 6;
+		/* 1 ms doubling to 64 ms; 8 ms at most while a congested
+		 * direction waits, as its sender is held up until then */
+		unsigned max = st->congested[0] || st->congested[1] ? 3 : 6;
+		unsigned shift = st->polls < max ? st->polls : max;
 
 		st->polls++;
 		ev_timer_start(s->w->loop, &st->timer, 1000000ull << shift);
@@ -284,16 +295,12 @@ void fwd_sockmap_congested(struct worker *w, uint64_t cookie)
 	s = (struct session *)(uintptr_t)v.user;
 	st = s->fwd;
 	i = cookie == st->ck[1];
-	if (st->paused[i] || st->copy[i])
+	if (st->congested[i])
 		return;
-	if (sockmap_pause(sm, cookie) < 0) {
-		session_reset(s, "sockmap: cannot pause");
-		return;
-	}
-	st->paused[i] = 1;
-	st->stuck[i] = 0;
+	st->congested[i] = 1;
 	st->polls = 0;
-	log_debug("sockmap: paused the %s: its peer is behind",
+	log_debug("sockmap: the %s's peer is behind: its bytes go through "
+		  "user space",
 		  i == 0 ? "client" : "backend");
 	sm_poll(st);
 }
@@ -376,9 +383,10 @@ static void sm_stop(struct session *s)
 	if (c[0].drops || c[1].drops)
 		log_warn("sockmap: %llu skbs not redirected",
 			 (unsigned long long)(c[0].drops + c[1].drops));
-	if (c[0].pauses || c[1].pauses)
-		log_debug("sockmap: reading paused %llu times for back-pressure",
-			  (unsigned long long)(c[0].pauses + c[1].pauses));
+	if (c[0].passed || c[1].passed)
+		log_debug("sockmap: %llu bytes went through user space after "
+			  "congestion",
+			  (unsigned long long)(c[0].passed + c[1].passed));
 	free(st->copy[0]);
 	free(st->copy[1]);
 	free(st);

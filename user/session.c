@@ -271,7 +271,6 @@ static void hs_read(struct session *s)
 		if (nl) {
 			line = (size_t)(nl - u->buf);
 			u->left_off = (uint32_t)line + 1;
-			u->left_len = u->len - u->left_off;
 			if (line > 0 && u->buf[line - 1] == '\r')
 				line--;
 			if (line > TOKEN_LINE_MAX) {
@@ -328,48 +327,44 @@ static void fwd_begin(struct session *s)
 	s->ops->io(s, NULL, 0);
 }
 
+/*
+ * Writes what is left of buf[*off..len) to fd. Returns 0 when all is
+ * written, EPOLLOUT when the socket is full, -1 on an error.
+ */
+static int write_rest(int fd, const char *buf, uint32_t *off, uint32_t len)
+{
+	while (*off < len) {
+		ssize_t n = send(fd, buf + *off, len - *off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? EPOLLOUT
+								       : -1;
+		*off += (uint32_t)n;
+	}
+	return 0;
+}
+
 /* FLUSH: "200" to the client, leftover to the backend, then forward. */
 static void flush(struct session *s)
 {
 	struct sess_setup *u = s->setup;
-	uint32_t cli_mask = 0, be_mask = 0;
+	uint32_t done = u->left_off;
+	int cli_mask = write_rest(s->cli.fd, (const char *)u->reply,
+				  &u->reply_off, 3);
+	int be_mask = cli_mask < 0 ? 0
+				   : write_rest(s->be.fd, u->buf, &u->left_off,
+						u->len);
 
-	while (u->reply_off < 3) {
-		ssize_t n = write(s->cli.fd, u->reply + u->reply_off,
-				  3u - u->reply_off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			session_reset(s, "client write failed");
-			return;
-		}
-		if (n < 0) {
-			cli_mask = EPOLLOUT;
-			break;
-		}
-		u->reply_off += (uint8_t)n;
+	s->bytes_up += u->left_off - done;
+	if (cli_mask < 0 || be_mask < 0) {
+		session_reset(s, cli_mask < 0 ? "client write failed"
+					      : "backend write failed");
+		return;
 	}
-	while (u->left_len > 0) {
-		ssize_t n = send(s->be.fd, u->buf + u->left_off, u->left_len,
-				 MSG_NOSIGNAL);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-			session_reset(s, "backend write failed");
-			return;
-		}
-		if (n < 0) {
-			be_mask = EPOLLOUT;
-			break;
-		}
-		u->left_off += (uint32_t)n;
-		u->left_len -= (uint32_t)n;
-		s->bytes_up += (uint64_t)n;
-	}
-	if (ev_io_set(s->w->loop, &s->cli, cli_mask) < 0 ||
-	    ev_io_set(s->w->loop, &s->be, be_mask) < 0) {
+	if (ev_io_set(s->w->loop, &s->cli, (uint32_t)cli_mask) < 0 ||
+	    ev_io_set(s->w->loop, &s->be, (uint32_t)be_mask) < 0) {
 		session_reset(s, "epoll_ctl failed");
 		return;
 	}

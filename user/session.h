@@ -27,10 +27,9 @@ enum sess_state {
 struct sess_setup {
 	char buf[2 * TOKEN_LINE_MAX];
 	uint32_t len;      /* bytes in buf */
-	uint32_t left_off; /* leftover: bytes after the newline */
-	uint32_t left_len;
+	uint32_t left_off; /* leftover: buf[left_off..len), after the newline */
+	uint32_t reply_off;
 	uint8_t reply[3];
-	uint8_t reply_off;
 	uint16_t port;
 	int attempt;      /* connect attempts started */
 	int naddr, cur;   /* resolved addresses, the one being tried */

@@ -245,29 +245,6 @@ undo:
 	return -1;
 }
 
-int sockmap_pause(struct sockmap *sm, uint64_t ck)
-{
-	return bpf_map_delete_elem(sm->active, &ck);
-}
-
-int sockmap_resume(struct sockmap *sm, uint64_t ck, int fd, int count)
-{
-	struct sg_sock v;
-	uint64_t fd64 = (uint64_t)fd;
-	int one = 1;
-
-	/* paused, the socket has no verdict running: the entry is ours */
-	if (bpf_map_lookup_elem(sm->sessions, &ck, &v) < 0)
-		return -1;
-	v.congested = 0;
-	v.pauses += (unsigned)!!count;
-	if (bpf_map_update_elem(sm->sessions, &ck, &v, BPF_EXIST) < 0 ||
-	    bpf_map_update_elem(sm->active, &ck, &fd64, BPF_NOEXIST) < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
-	return 0;
-}
-
 int sockmap_read(struct sockmap *sm, uint64_t ck, struct sg_sock *out)
 {
 	return bpf_map_lookup_elem(sm->sessions, &ck, out);

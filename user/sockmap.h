@@ -36,13 +36,6 @@ const char *sockmap_pin_dir(const struct sockmap *sm);
  */
 int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
 		   uint64_t user, uint64_t ck[2]);
-/* Stops the verdict on one socket: its bytes stay in its TCP queue, whose
- * window closes. 0 or -1. */
-int sockmap_pause(struct sockmap *sm, uint64_t ck);
-/* Clears the congestion mark (count: and counts the pause) and puts the
- * socket back under the verdict. -1 with errno EOPNOTSUPP when the socket
- * is no longer established. */
-int sockmap_resume(struct sockmap *sm, uint64_t ck, int fd, int count);
 /* Reads one socket's counters. 0 or -1. */
 int sockmap_read(struct sockmap *sm, uint64_t ck, struct sg_sock *out);
 /* Removes both sockets' entries; the counters are read first into out. */
