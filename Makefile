@@ -36,7 +36,7 @@ TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run test test-asan vmtest check format
+.PHONY: all clean deps run test test-asan vmtest check bench format
 
 all: $(BUILD)/sockgate $(BUILD)/sockgatectl $(BUILD)/sg-echo
 
@@ -76,6 +76,14 @@ $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
+$(BUILD)/sg-loadgen: bench/loadgen.c | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
+$(BUILD)/sg-bench-backend: bench/backend.c | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -o $@
+
 $(BUILD)/user $(BUILD)/tests $(BUILD)/bpf:
 	$(Q)mkdir -p $@
 
@@ -103,6 +111,11 @@ vmtest: deps all $(BUILD)/test-gateway
 
 # Everything CI runs: the host suite, then the suite on the LTS kernels.
 check: test vmtest
+
+# Benchmarks against HAProxy, nginx stream and direct loopback; QUICK=1
+# for a short profile. Results in bench/results/.
+bench: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
+	$(Q)QUICK=$(QUICK) bash bench/run.sh $(BUILD)
 
 format:
 	$(Q)clang-format -i user/*.c user/*.h tests/*.c tests/*.h

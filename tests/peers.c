@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -162,6 +163,8 @@ int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 	if (g->pid < 0)
 		return -1;
 	if (g->pid == 0) {
+		/* a test that fails or times out takes its gateway with it */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		fd = open(g->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || dup2(fd, 2) < 0 || dup2(fd, 1) < 0)
 			_exit(126);

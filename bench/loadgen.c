@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: MIT
+/*
+ * sg-loadgen: the benchmark's client, one epoll thread, many connections.
+ *   sg-loadgen MODE HOST:PORT [--token T] [--conns N] [--seconds S]
+ *   MODE bulk    one connection reads a source backend: Gbit/s
+ *        rr      N connections, 64-byte request/response each: msg/s, p50,
+ *                p99, p99.9 round trip (us)
+ *        conn    N parallel loops of connect, handshake, one echo, close:
+ *                connections/s
+ *        idle    opens N sessions (handshake, one echo) and holds them
+ *                for S seconds, printing "held N" when all are up
+ * With --token each connection first sends the token line and expects
+ * "200" (the sockgate handshake); without, it talks to the target as is.
+ * The result is one line of key=value pairs on stdout.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG 64
+
+enum st { CONNECTING, HANDSHAKE, READY, WAIT_ECHO, DONE };
+
+struct conn {
+	int fd;
+	enum st st;
+	int got;      /* bytes of the current answer */
+	uint64_t t0;  /* request sent */
+};
+
+static struct sockaddr_in target;
+static const char *token;
+static size_t token_len;
+static int ep;
+static uint64_t *lat;
+static size_t nlat, cap_lat;
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int dial(struct conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = c };
+	int one = 1;
+
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (c->fd < 0)
+		return -1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (struct sockaddr *)&target, sizeof(target)) < 0 &&
+	    errno != EINPROGRESS) {
+		close(c->fd);
+		return -1;
+	}
+	c->st = CONNECTING;
+	c->got = 0;
+	return epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+static void send_req(struct conn *c)
+{
+	static const char req[MSG] = "ping";
+
+	c->t0 = now_ns();
+	c->got = 0;
+	c->st = WAIT_ECHO;
+	if (send(c->fd, req, MSG, MSG_NOSIGNAL) != MSG) {
+		perror("send");
+		exit(1);
+	}
+}
+
+/* Drives one connection; returns 1 when an echo completed. */
+static int step(struct conn *c)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (c->st == CONNECTING) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			fprintf(stderr, "connect: %s\n", strerror(err));
+			exit(1);
+		}
+		if (token) {
+			if (send(c->fd, token, token_len, MSG_NOSIGNAL) !=
+			    (ssize_t)token_len) {
+				perror("send token");
+				exit(1);
+			}
+			c->st = HANDSHAKE;
+			c->got = 0;
+			return 0;
+		}
+		c->st = READY;
+		send_req(c);
+		return 0;
+	}
+	n = read(c->fd, buf, sizeof(buf));
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	if (n <= 0) {
+		fprintf(stderr, "connection closed in state %d\n", c->st);
+		exit(1);
+	}
+	c->got += (int)n;
+	if (c->st == HANDSHAKE) {
+		if (c->got < 3)
+			return 0;
+		if (memcmp(buf, "200", 3) != 0) {
+			fprintf(stderr, "handshake answered %.3s\n", buf);
+			exit(1);
+		}
+		c->st = READY;
+		send_req(c);
+		return 0;
+	}
+	if (c->st == WAIT_ECHO && c->got >= MSG) {
+		c->st = READY;
+		return 1;
+	}
+	return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void record(uint64_t ns)
+{
+	if (nlat == cap_lat) {
+		cap_lat = cap_lat ? cap_lat * 2 : 1 << 20;
+		lat = realloc(lat, cap_lat * sizeof(*lat));
+	}
+	lat[nlat++] = ns;
+}
+
+static double pct(double p)
+{
+	size_t i = (size_t)(p * (double)(nlat - 1));
+
+	return nlat ? (double)lat[i] / 1000.0 : 0;
+}
+
+static int run_rr(int nconns, double secs)
+{
+	struct conn *cs = calloc((size_t)nconns, sizeof(*cs));
+	struct epoll_event evs[512];
+	uint64_t start = 0, end = 0, warm;
+	size_t done = 0;
+
+	for (int i = 0; i < nconns; i++)
+		if (dial(&cs[i], EPOLLIN | EPOLLOUT) < 0) {
+			perror("dial");
+			return 1;
+		}
+	warm = now_ns() + 500000000ull; /* half a second to warm up */
+	for (;;) {
+		int n = epoll_wait(ep, evs, 512, 1000);
+		uint64_t t = now_ns();
+
+		if (!start && t >= warm) {
+			start = t;
+			end = t + (uint64_t)(secs * 1e9);
+			nlat = 0;
+			done = 0;
+		}
+		if (start && t >= end)
+			break;
+		for (int i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+
+			if (c->st == CONNECTING) {
+				struct epoll_event ev = { .events = EPOLLIN,
+							  .data.ptr = c };
+
+				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+			}
+			if (step(c)) {
+				record(now_ns() - c->t0);
+				done++;
+				send_req(c);
+			}
+		}
+	}
+	qsort(lat, nlat, sizeof(*lat), cmp_u64);
+	printf("rate=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f\n",
+	       (double)done / secs, pct(0.5), pct(0.99), pct(0.999));
+	return 0;
+}
+
+static int run_conn(int par, double secs)
+{
+	struct conn *cs = calloc((size_t)par, sizeof(*cs));
+	struct epoll_event evs[512];
+	uint64_t end = now_ns() + (uint64_t)(secs * 1e9);
+	size_t done = 0;
+
+	for (int i = 0; i < par; i++)
+		dial(&cs[i], EPOLLIN | EPOLLOUT);
+	while (now_ns() < end) {
+		int n = epoll_wait(ep, evs, 512, 100);
+
+		for (int i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+
+			if (c->st == CONNECTING) {
+				struct epoll_event ev = { .events = EPOLLIN,
+							  .data.ptr = c };
+
+				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+			}
+			if (step(c)) {
+				done++;
+				close(c->fd);
+				if (dial(c, EPOLLIN | EPOLLOUT) < 0) {
+					perror("dial");
+					return 1;
+				}
+			}
+		}
+	}
+	printf("cps=%.0f\n", (double)done / secs);
+	return 0;
+}
+
+static int run_idle(int nconns, double secs)
+{
+	struct conn *cs = calloc((size_t)nconns, sizeof(*cs));
+	struct epoll_event evs[512];
+	int opened = 0, ready = 0, inflight = 0;
+
+	while (ready < nconns) {
+		while (opened < nconns && inflight < 200) {
+			if (dial(&cs[opened], EPOLLIN | EPOLLOUT) < 0) {
+				perror("dial");
+				return 1;
+			}
+			opened++;
+			inflight++;
+		}
+		int n = epoll_wait(ep, evs, 512, 1000);
+
+		for (int i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+
+			if (c->st == CONNECTING) {
+				struct epoll_event ev = { .events = EPOLLIN,
+							  .data.ptr = c };
+
+				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+			}
+			if (step(c)) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				c->st = DONE;
+				ready++;
+				inflight--;
+			}
+		}
+	}
+	printf("held %d\n", ready);
+	fflush(stdout);
+	usleep((useconds_t)(secs * 1e6));
+	return 0;
+}
+
+static int run_bulk(double secs)
+{
+	struct conn c;
+	static char buf[1 << 18];
+	uint64_t start, end;
+	uint64_t bytes = 0;
+	if (dial(&c, EPOLLIN | EPOLLOUT) < 0)
+		return 1;
+	for (;;) {
+		struct epoll_event ev;
+
+		if (epoll_wait(ep, &ev, 1, 5000) <= 0)
+			return 1;
+		if (c.st == CONNECTING && token) {
+			step(&c);
+			continue;
+		}
+		if (c.st == CONNECTING) {
+			c.st = READY;
+			break;
+		}
+		if (c.st == HANDSHAKE) {
+			ssize_t n = read(c.fd, buf, 3 - (size_t)c.got);
+
+			if (n < 0 && errno == EAGAIN)
+				continue;
+			if (n <= 0 || (c.got == 0 && buf[0] != '2')) {
+				fprintf(stderr, "bulk: no 200 from the gateway\n");
+				return 1;
+			}
+			c.got += (int)n;
+			if (c.got == 3)
+				break;
+		}
+	}
+	epoll_ctl(ep, EPOLL_CTL_DEL, c.fd, NULL);
+	fcntl(c.fd, F_SETFL, 0); /* blocking reads */
+	start = now_ns() + 500000000ull;
+	end = start + (uint64_t)(secs * 1e9);
+	for (;;) {
+		ssize_t n = read(c.fd, buf, sizeof(buf));
+		uint64_t t;
+
+		if (n <= 0)
+			return 1;
+		t = now_ns();
+		if (t >= start)
+			bytes += (uint64_t)n;
+		if (t >= end)
+			break;
+	}
+	printf("gbps=%.3f\n", (double)bytes * 8 / secs / 1e9);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode, *addr, *colon;
+	int conns = 1;
+	double secs = 5;
+	char host[64];
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: sg-loadgen bulk|rr|conn|idle HOST:PORT "
+				"[--token T] [--conns N] [--seconds S]\n");
+		return 2;
+	}
+	mode = argv[1];
+	addr = argv[2];
+	for (int i = 3; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--token"))
+			token = argv[i + 1];
+		else if (!strcmp(argv[i], "--conns"))
+			conns = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--seconds"))
+			secs = atof(argv[i + 1]);
+	}
+	if (token) {
+		char *t = malloc(strlen(token) + 2);
+
+		sprintf(t, "%s\n", token);
+		token = t;
+		token_len = strlen(t);
+	}
+	colon = strrchr(addr, ':');
+	if (!colon || (size_t)(colon - addr) >= sizeof(host))
+		return 2;
+	memcpy(host, addr, (size_t)(colon - addr));
+	host[colon - addr] = '\0';
+	target.sin_family = AF_INET;
+	target.sin_port = htons((uint16_t)atoi(colon + 1));
+	inet_pton(AF_INET, host, &target.sin_addr);
+	ep = epoll_create1(0);
+	if (!strcmp(mode, "rr"))
+		return run_rr(conns, secs);
+	if (!strcmp(mode, "conn"))
+		return run_conn(conns, secs);
+	if (!strcmp(mode, "idle"))
+		return run_idle(conns, secs);
+	if (!strcmp(mode, "bulk"))
+		return run_bulk(secs);
+	return 2;
+}

@@ -1,0 +1,196 @@
+#!/bin/bash
+# make bench: each system under test in turn against the same backends,
+# on loopback, with the same load generator; medians of REPEAT runs.
+# Writes bench/results/latest.md, latest.csv and PNG plots.
+#   bench/run.sh BUILD_DIR        (QUICK=1: short runs, 10k idle sessions)
+set -euo pipefail
+BUILD=$(realpath "$1")
+HERE=$(cd "$(dirname "$0")" && pwd)
+RES=$HERE/results
+WORK=$BUILD/bench
+mkdir -p "$RES" "$WORK"
+QUICK=${QUICK:-}
+if [ -n "$QUICK" ]; then
+	SECS=2 REPEAT=1 CONNS=1000 IDLE="10000"
+else
+	SECS=5 REPEAT=3 CONNS=1000 IDLE="10000 100000"
+fi
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+NOFILE=$(ulimit -n)
+# HAProxy wants 2 fds a connection and spare; sockgate in splice mode 6
+# (two sockets, two pipes): cap the idle counts to what fits in the fd
+# limit for every system, so that all hold the same number
+FIT=$(((NOFILE - 6000) / 2))
+CAP=$(((NOFILE - 200) / 6))
+IDLE=$(for n in $IDLE; do [ "$n" -le "$CAP" ] && echo "$n" || echo "$CAP"; done | sort -un)
+sysctl -qw net.ipv4.ip_local_port_range="20000 65535" 2>/dev/null || true
+sysctl -qw net.ipv4.tcp_tw_reuse=1 2>/dev/null || true
+sysctl -qw net.core.somaxconn=65535 2>/dev/null || true
+
+# what an interrupted run may have left behind
+pkill -f "$WORK/haproxy.cfg" 2>/dev/null || true
+pkill -f "nginx -c $WORK/nginx.conf" 2>/dev/null || true
+pkill -f "$BUILD/sg-bench-backend" 2>/dev/null || true
+sleep 0.3
+
+LG=$BUILD/sg-loadgen
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+"$BUILD/sg-bench-backend" 19001 echo >"$WORK/echo.out" &
+PIDS+=($!)
+"$BUILD/sg-bench-backend" 19002 source >"$WORK/source.out" &
+PIDS+=($!)
+openssl rand -base64 32 >"$WORK/secret"
+TOK_ECHO=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19001)
+TOK_SRC=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19002)
+sleep 0.5
+
+cat >"$WORK/haproxy.cfg" <<CFG
+global
+	nbthread 2
+	maxconn $FIT
+defaults
+	mode tcp
+	timeout connect 5s
+	timeout client 1h
+	timeout server 1h
+	option splice-auto
+listen echo
+	bind 127.0.0.1:19101
+	server s1 127.0.0.1:19001
+listen source
+	bind 127.0.0.1:19102
+	server s1 127.0.0.1:19002
+CFG
+cat >"$WORK/nginx.conf" <<CFG
+load_module /usr/lib/nginx/modules/ngx_stream_module.so;
+worker_processes 2;
+worker_rlimit_nofile $NOFILE;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx.err;
+events { worker_connections $FIT; }
+stream {
+	server { listen 127.0.0.1:19201; proxy_pass 127.0.0.1:19001; }
+	server { listen 127.0.0.1:19202; proxy_pass 127.0.0.1:19002; }
+}
+CFG
+
+SYSTEMS="direct haproxy nginx sockgate-sockmap sockgate-splice sockgate-copy"
+SYS_PID=
+
+start_system() { # name -> sets ECHO SRC TOKARGS_* SYS_PID
+	TOKE=() TOKS=()
+	case $1 in
+	direct) ECHO=127.0.0.1:19001 SRC=127.0.0.1:19002; SYS_PID= ;;
+	haproxy)
+		haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
+		SYS_PID=$! ECHO=127.0.0.1:19101 SRC=127.0.0.1:19102 ;;
+	nginx)
+		nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1 &
+		SYS_PID=$! ECHO=127.0.0.1:19201 SRC=127.0.0.1:19202 ;;
+	sockgate-*)
+		(cd "$WORK" && exec "$BUILD/sockgate" --addr 127.0.0.1:19301 \
+			--secret-file "$WORK/secret" --mode "${1#sockgate-}" \
+			--workers 2 --log-level warn --pidfile "$WORK/sg.pid" \
+			2>"$WORK/sockgate.log") &
+		SYS_PID=$! ECHO=127.0.0.1:19301 SRC=127.0.0.1:19301
+		TOKE=(--token "$TOK_ECHO") TOKS=(--token "$TOK_SRC") ;;
+	esac
+	sleep 0.7
+}
+
+stop_system() {
+	[ -n "$SYS_PID" ] || return 0
+	kill "$SYS_PID" 2>/dev/null || true
+	wait "$SYS_PID" 2>/dev/null || true
+	pkill -f "nginx -c $WORK/nginx.conf" 2>/dev/null || true
+	sleep 0.5
+}
+
+# CPU seconds (user+sys) of the system's processes, threads included
+cpu_of() {
+	local t=0
+	[ -n "$SYS_PID" ] || { echo 0; return; }
+	for p in $SYS_PID $(pgrep -P "$SYS_PID" 2>/dev/null); do
+		[ -r /proc/$p/stat ] || continue
+		t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat)))
+	done
+	echo "$t"
+}
+rss_of() { # KiB over the system's processes
+	local t=0
+	[ -n "$SYS_PID" ] || { echo 0; return; }
+	for p in $SYS_PID $(pgrep -P "$SYS_PID" 2>/dev/null); do
+		t=$((t + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+	done
+	echo "$t"
+}
+slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+CSV=$RES/latest.csv
+echo "system,metric,value" >"$CSV"
+put() { echo "$1,$2,$3" >>"$CSV"; }
+HZ=$(getconf CLK_TCK)
+
+for sys in $SYSTEMS; do
+	echo "bench: $sys"
+	start_system "$sys"
+	declare -A runs=()
+	for r in $(seq "$REPEAT"); do
+		c0=$(cpu_of)
+		out=$("$LG" bulk "$SRC" "${TOKS[@]}" --seconds "$SECS" || true)
+		c1=$(cpu_of)
+		g=$(echo "$out" | val gbps)
+		runs[bulk]+="$g "
+		# CPU seconds per GB moved (the measured window plus warm-up)
+		runs[cpu_gb]+="$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v g="$g" -v s="$SECS" \
+			'BEGIN { gb = g * (s + 0.5) / 8; printf "%.3f", (gb > 0 ? c / hz / gb : 0) }') "
+		out=$("$LG" rr "$ECHO" "${TOKE[@]}" --conns 1 --seconds "$SECS" || true)
+		runs[rr1_p50]+="$(echo "$out" | val p50_us) "
+		runs[rr1_p99]+="$(echo "$out" | val p99_us) "
+		runs[rr1_p999]+="$(echo "$out" | val p999_us) "
+		c0=$(cpu_of)
+		out=$("$LG" rr "$ECHO" "${TOKE[@]}" --conns "$CONNS" --seconds "$SECS" || true)
+		c1=$(cpu_of)
+		rate=$(echo "$out" | val rate)
+		runs[rrN_rate]+="$rate "
+		runs[rrN_p99]+="$(echo "$out" | val p99_us) "
+		runs[cpu_us_msg]+="$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v r="$rate" -v s="$SECS" \
+			'BEGIN { n = r * (s + 0.5); printf "%.2f", (n > 0 ? c / hz / n * 1e6 : 0) }') "
+		out=$("$LG" conn "$ECHO" "${TOKE[@]}" --conns 50 --seconds "$SECS" || true)
+		runs[conn_cps]+="$(echo "$out" | val cps) "
+	done
+	for m in "${!runs[@]}"; do
+		put "$sys" "$m" "$(echo "${runs[$m]}" | tr ' ' '\n' | grep . | median)"
+	done
+	unset runs
+	for n in $IDLE; do
+		[ "$sys" = direct ] && continue
+		sleep 1
+		rss0=$(rss_of) slab0=$(slab_kb)
+		"$LG" idle "$ECHO" "${TOKE[@]}" --conns "$n" --seconds 4 >"$WORK/idle.out" &
+		lp=$!
+		for _ in $(seq 600); do
+			grep -q held "$WORK/idle.out" && break
+			kill -0 $lp 2>/dev/null || break
+			sleep 0.5
+		done
+		sleep 1
+		rss1=$(rss_of) slab1=$(slab_kb)
+		wait $lp || true
+		if grep -q "held $n" "$WORK/idle.out"; then
+			put "$sys" "idle${n}_user_B" $(((rss1 - rss0) * 1024 / n))
+			put "$sys" "idle${n}_slab_B" $(((slab1 - slab0) * 1024 / n))
+		else
+			put "$sys" "idle${n}_user_B" "fail"
+		fi
+	done
+	stop_system
+done
+
+bash "$HERE/report.sh" "$CSV" "$RES"
