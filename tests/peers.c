@@ -673,10 +673,17 @@ static void *xfer_conn(void *arg)
 	}
 	got = duplex(fd, h.seed + 1, h.down, got_hash, err, sizeof(err));
 	stream_hash(h.seed, h.up, want);
-	if (got == (int64_t)h.up && memcmp(got_hash, want, 32) == 0)
+	if (got == (int64_t)h.up && memcmp(got_hash, want, 32) == 0) {
 		atomic_fetch_add(&x->ok, 1);
-	else
+	} else {
+		snprintf(x->last_bad, sizeof(x->last_bad),
+			 "seed %llu: got %lld of %llu bytes%s (%s)",
+			 (unsigned long long)h.seed, (long long)got,
+			 (unsigned long long)h.up,
+			 got == (int64_t)h.up ? ", SHA-256 differs" : "",
+			 got < 0 ? err : "");
 		atomic_fetch_add(&x->bad, 1);
+	}
 	close(fd);
 	return NULL;
 }

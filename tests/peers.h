@@ -88,6 +88,7 @@ struct xfer_srv {
 	uint16_t port;
 	pthread_t th;
 	atomic_int ok, bad;
+	char last_bad[256]; /* what the last bad session got */
 };
 int xfer_srv_start(struct xfer_srv *x);
 void xfer_srv_stop(struct xfer_srv *x);

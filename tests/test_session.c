@@ -420,7 +420,7 @@ static void integrity(const char *mode, unsigned seed)
 		usleep(10000);
 	cr_expect_eq(atomic_load(&x.ok), SESSIONS, "backend verified %d",
 		     atomic_load(&x.ok));
-	cr_expect_eq(atomic_load(&x.bad), 0);
+	cr_expect_eq(atomic_load(&x.bad), 0, "backend: %s", x.last_bad);
 	cr_expect_eq(gw_log_wait(&g, ": done", SESSIONS, 5000), SESSIONS,
 		     "every session ended cleanly (log %s)", g.log);
 	cr_log_info("%s: %d sessions, %.1f MiB", mode, SESSIONS,

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "fwd.h"
 #include "fwd_stream.h"
@@ -46,6 +47,14 @@
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
 
+/* A congested direction copied in user space. */
+struct sm_copy {
+	struct stream_dir d;
+	struct sm_sess *st;
+	int i;         /* its source socket */
+	int eof_early; /* read 0 while bytes passed to us are on their way */
+};
+
 struct sm_sess {
 	struct ev_timer timer; /* FIN drain and resume poll */
 	struct session *s;
@@ -55,8 +64,9 @@ struct sm_sess {
 	uint8_t fin[2];      /* FIN received on socket i */
 	uint8_t shut[2];     /* our write side of socket i is shut */
 	uint8_t congested[2]; /* the verdict passes socket i's bytes to us */
+	uint64_t copy_base[2]; /* *copy[i]->d.bytes when copying started */
 	uint8_t polls;
-	struct stream_dir *copy[2]; /* i -> 1-i moved by user space */
+	struct sm_copy *copy[2]; /* i -> 1-i moved by user space */
 };
 
 static struct ev_io *sock_of(struct session *s, int i)
@@ -135,12 +145,16 @@ static void update_masks(struct sm_sess *st)
 	struct session *s = st->s;
 
 	for (int j = 0; j < 2; j++) {
-		struct stream_dir *out = st->copy[j], *in = st->copy[1 - j];
+		struct sm_copy *out = st->copy[j], *in = st->copy[1 - j];
 		uint32_t m = st->fin[j] ? EPOLLRDHUP | EPOLLET : EPOLLRDHUP;
 
-		if (out) /* j is read by user space now */
-			m = out->in_wait && !out->eof ? EPOLLIN : 0;
-		if (in && in->fill > 0 && in->out_wait)
+		/* j is read by user space now; after an early EOF (EPOLLIN
+		 * stays set after a FIN) the poll timer looks again */
+		if (out)
+			m = out->d.in_wait && !out->d.eof && !out->eof_early
+				    ? EPOLLIN
+				    : 0;
+		if (in && in->d.fill > 0 && in->d.out_wait)
 			m |= EPOLLOUT;
 		if (ev_io_set(s->w->loop, sock_of(s, j), m) < 0) {
 			session_reset(s, "epoll_ctl failed");
@@ -149,12 +163,83 @@ static void update_masks(struct sm_sess *st)
 	}
 }
 
+/*
+ * Reading a congested socket. The verdict passes its skbs to the psock's
+ * message queue, and recv() reads that queue; but when that queue is
+ * empty and the TCP receive queue is not, recv() reads the TCP queue
+ * directly, and a partly read skb is later handed to the verdict whole:
+ * its first bytes would come twice. So read no more than FIONREAD says
+ * the message queue holds (on a sockmap socket it reports that queue),
+ * and touch the TCP queue only after the FIN, when no verdict follows.
+ */
+/* include/net/tcp_states.h: the states after a FIN was received */
+enum { SG_TCP_CLOSE = 7, SG_TCP_CLOSE_WAIT = 8, SG_TCP_LAST_ACK = 9 };
+
+static ssize_t psock_in(struct stream_dir *d)
+{
+	struct sm_copy *cp = container_of(d, struct sm_copy, d);
+	size_t room;
+	ssize_t n;
+	int queued = 0;
+
+	if (d->fill == 0) {
+		d->off = 0;
+	} else if (d->off + d->fill == d->cap) {
+		memmove(d->buf, d->buf + d->off, d->fill);
+		d->off = 0;
+	}
+	room = d->cap - d->off - d->fill;
+	if (ioctl(d->src->fd, FIONREAD, &queued) < 0)
+		return -1;
+	if (queued <= 0) {
+		struct tcp_info ti;
+
+		/* after the FIN no verdict runs again: read what is left */
+		if (tcp_info_of(d->src->fd, &ti) < 0)
+			return -1;
+		if (ti.tcpi_state != SG_TCP_CLOSE_WAIT &&
+		    ti.tcpi_state != SG_TCP_LAST_ACK &&
+		    ti.tcpi_state != SG_TCP_CLOSE) {
+			errno = EAGAIN;
+			return -1;
+		}
+		queued = (int)room;
+	}
+	if ((size_t)queued < room)
+		room = (size_t)queued;
+	n = read(d->src->fd, d->buf + d->off + d->fill, room);
+	if (n == 0) {
+		/* EOF only once every byte the verdict passed us is read:
+		 * passed skbs can still wait in the psock's work queue */
+		struct sg_sock c;
+
+		if (sockmap_read(cp->st->s->w->gw->sm, cp->st->ck[cp->i], &c) < 0)
+			return -1;
+		if (*d->bytes - cp->st->copy_base[cp->i] + d->fill < c.passed) {
+			cp->eof_early = 1;
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+	return n;
+}
+
+static const struct stream_chan psock_chan = {
+	.in = psock_in,
+	.out = NULL, /* set from copy_chan at first use */
+};
+
 /* Moves a copying direction; 0, or -1 when the session ended. */
 static int pump_copy(struct sm_sess *st, int i)
 {
-	struct stream_dir *d = st->copy[i];
+	struct stream_dir *d = &st->copy[i]->d;
 	char msg[96];
-	int r = stream_dir_pump(&copy_chan, d);
+	struct stream_chan ch = psock_chan;
+	int r;
+
+	ch.out = copy_chan.out;
+	st->copy[i]->eof_early = 0;
+	r = stream_dir_pump(&ch, d);
 
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "%s %s: %s",
@@ -173,20 +258,25 @@ static int start_copy(struct sm_sess *st, int i)
 {
 	struct session *s = st->s;
 	size_t cap = (size_t)s->w->gw->conf.buffer;
-	struct stream_dir *d = calloc(1, sizeof(*d) + cap);
+	struct sm_copy *cp = calloc(1, sizeof(*cp) + cap);
+	struct stream_dir *d;
 
-	if (!d) {
+	if (!cp) {
 		session_reset(s, "out of memory");
 		return -1;
 	}
+	cp->st = st;
+	cp->i = i;
+	d = &cp->d;
 	d->src = sock_of(s, i);
 	d->dst = sock_of(s, 1 - i);
 	d->bytes = i == 0 ? &s->bytes_up : &s->bytes_down;
 	d->cap = cap;
-	d->buf = (uint8_t *)(d + 1);
+	d->buf = (uint8_t *)(cp + 1);
 	d->pipe[0] = d->pipe[1] = -1;
 	d->unbounded = 1; /* finite (src sent FIN), and edge-triggered */
-	st->copy[i] = d;
+	st->copy[i] = cp;
+	st->copy_base[i] = *d->bytes;
 	log_debug("sockmap: copying the %s's bytes from now on",
 		  i == 0 ? "client" : "backend");
 	return pump_copy(st, i);
@@ -223,6 +313,13 @@ static void sm_poll(struct sm_sess *st)
 		struct sg_sock c;
 		int64_t b;
 
+		if (st->copy[i] && st->copy[i]->eof_early) {
+			st->copy[i]->d.in_wait = 0;
+			if (pump_copy(st, i) < 0)
+				return;
+			pending |= st->copy[i]->eof_early;
+			continue;
+		}
 		if (!st->congested[i] || st->copy[i])
 			continue;
 		if (backlog(st, i, &c, &b) < 0) {
@@ -356,11 +453,11 @@ static void sm_io(struct session *s, struct ev_io *w, uint32_t events)
 		return;
 	}
 	if (st->copy[i])
-		st->copy[i]->in_wait = 0;
+		st->copy[i]->d.in_wait = 0;
 	if (st->copy[1 - i] && (events & (EPOLLOUT | EPOLLHUP)))
-		st->copy[1 - i]->out_wait = 0;
+		st->copy[1 - i]->d.out_wait = 0;
 	for (int j = 0; j < 2; j++)
-		if (st->copy[j] && !st->copy[j]->done && pump_copy(st, j) < 0)
+		if (st->copy[j] && !st->copy[j]->d.done && pump_copy(st, j) < 0)
 			return;
 	if ((events & (EPOLLRDHUP | EPOLLHUP)) && !st->fin[i]) {
 		st->fin[i] = 1;
@@ -378,15 +475,19 @@ static void sm_stop(struct session *s)
 		return;
 	ev_timer_stop(s->w->loop, &st->timer);
 	sockmap_remove(s->w->gw->sm, st->ck, c);
+	for (int i = 0; i < 2; i++)
+		if (c[i].passed)
+			log_debug("sockmap: %s: %llu bytes passed to user space "
+				  "after congestion, %llu copied; %llu redirected",
+				  i ? "backend" : "client",
+				  (unsigned long long)c[i].passed,
+				  (unsigned long long)(st->copy[i] ? *st->copy[i]->d.bytes - st->copy_base[i] : 0),
+				  (unsigned long long)c[i].bytes);
 	s->bytes_up += c[0].bytes;
 	s->bytes_down += c[1].bytes;
 	if (c[0].drops || c[1].drops)
 		log_warn("sockmap: %llu skbs not redirected",
 			 (unsigned long long)(c[0].drops + c[1].drops));
-	if (c[0].passed || c[1].passed)
-		log_debug("sockmap: %llu bytes went through user space after "
-			  "congestion",
-			  (unsigned long long)(c[0].passed + c[1].passed));
 	free(st->copy[0]);
 	free(st->copy[1]);
 	free(st);
