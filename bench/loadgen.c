@@ -140,6 +140,15 @@ static int step(struct conn *c)
 	return 0;
 }
 
+/* Once connected, a connection only waits for input. */
+static void connected(struct conn *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+	if (c->st == CONNECTING)
+		epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -191,12 +200,7 @@ static int run_rr(int nconns, double secs)
 		for (int i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
 
-			if (c->st == CONNECTING) {
-				struct epoll_event ev = { .events = EPOLLIN,
-							  .data.ptr = c };
-
-				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-			}
+			connected(c);
 			if (step(c)) {
 				record(now_ns() - c->t0);
 				done++;
@@ -225,12 +229,7 @@ static int run_conn(int par, double secs)
 		for (int i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
 
-			if (c->st == CONNECTING) {
-				struct epoll_event ev = { .events = EPOLLIN,
-							  .data.ptr = c };
-
-				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-			}
+			connected(c);
 			if (step(c)) {
 				done++;
 				close(c->fd);
@@ -265,12 +264,7 @@ static int run_idle(int nconns, double secs)
 		for (int i = 0; i < n; i++) {
 			struct conn *c = evs[i].data.ptr;
 
-			if (c->st == CONNECTING) {
-				struct epoll_event ev = { .events = EPOLLIN,
-							  .data.ptr = c };
-
-				epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev);
-			}
+			connected(c);
 			if (step(c)) {
 				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
 				c->st = DONE;
