@@ -63,9 +63,9 @@ FAIL=0
 for pkg in "${PKGS[@]}"; do
 	deb=$(ls "$CACHE/${pkg}"_*.deb 2>/dev/null | head -1 || true)
 	if [ -z "$deb" ]; then
-		(cd "$CACHE" && apt-get download -q "$pkg" >/dev/null) ||
+		(cd "$CACHE" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
 			(apt-get update -qq </dev/null &&
-			 cd "$CACHE" && apt-get download -q "$pkg" >/dev/null)
+			 cd "$CACHE" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null)
 		deb=$(ls "$CACHE/${pkg}"_*.deb | head -1)
 	fi
 	kdir=$CACHE/${pkg}.root
