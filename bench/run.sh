@@ -171,6 +171,10 @@ for sys in $SYSTEMS; do
 	unset runs
 	for n in $IDLE; do
 		[ "$sys" = direct ] && continue
+		# a fresh process: heap freed by the earlier loads would hide
+		# what the sessions cost
+		stop_system
+		start_system "$sys"
 		sleep 1
 		rss0=$(rss_of) slab0=$(slab_kb)
 		"$LG" idle "$ECHO" "${TOKE[@]}" --conns "$n" --seconds 4 >"$WORK/idle.out" &
