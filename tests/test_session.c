@@ -449,7 +449,9 @@ static void integrity(const char *mode, unsigned seed)
 			    sm, sp);
 	}
 	cr_expect_eq(gw_metric(mport, "sockgate_bytes_total{dir=\"up\"} "),
-		     (long long)up);
+		     (long long)up, "up bytes counted %lld, moved %llu",
+		     gw_metric(mport, "sockgate_bytes_total{dir=\"up\"} "),
+		     (unsigned long long)up);
 	cr_expect_eq(gw_metric(mport, "sockgate_bytes_total{dir=\"down\"} "),
 		     (long long)down);
 	if (!strcmp(mode, "sockmap")) {

@@ -53,6 +53,7 @@ struct sm_copy {
 	struct sm_sess *st;
 	int i;         /* its source socket */
 	int eof_early; /* read 0 while bytes passed to us are on their way */
+	int raw;       /* src never had the verdict: plain reads are safe */
 };
 
 struct sm_sess {
@@ -65,6 +66,7 @@ struct sm_sess {
 	uint8_t shut[2];     /* our write side of socket i is shut */
 	uint8_t congested[2]; /* the verdict passes socket i's bytes to us */
 	uint64_t copy_base[2]; /* *copy[i]->d.bytes when copying started */
+	uint8_t backend_raw;   /* the backend never joined the verdict map */
 	uint8_t polls;
 	struct sm_copy *copy[2]; /* i -> 1-i moved by user space */
 };
@@ -193,6 +195,7 @@ static ssize_t psock_in(struct stream_dir *d)
 		return -1;
 	if (queued <= 0) {
 		struct tcp_info ti;
+		struct sg_sock c;
 
 		/* after the FIN no verdict runs again: read what is left */
 		if (tcp_info_of(d->src->fd, &ti) < 0)
@@ -202,6 +205,23 @@ static ssize_t psock_in(struct stream_dir *d)
 		    ti.tcpi_state != SG_TCP_CLOSE) {
 			errno = EAGAIN;
 			return -1;
+		}
+		/*
+		 * The state changes when the FIN is queued, before the
+		 * verdict has run over the last skbs: until it has seen every
+		 * byte received, a plain read could take part of an skb the
+		 * verdict then passes whole.
+		 */
+		if (!cp->raw) {
+			if (sockmap_read(cp->st->s->w->gw->sm,
+					 cp->st->ck[cp->i], &c) < 0)
+				return -1;
+			if (ti.tcpi_bytes_received - 1 - cp->st->rx_pre[cp->i] >
+			    c.bytes + c.passed) {
+				cp->eof_early = 1;
+				errno = EAGAIN;
+				return -1;
+			}
 		}
 		queued = (int)room;
 	}
@@ -267,6 +287,7 @@ static int start_copy(struct sm_sess *st, int i)
 	}
 	cp->st = st;
 	cp->i = i;
+	cp->raw = i == 1 && st->backend_raw;
 	d = &cp->d;
 	d->src = sock_of(s, i);
 	d->dst = sock_of(s, 1 - i);
@@ -405,6 +426,7 @@ void fwd_sockmap_congested(struct worker *w, uint64_t cookie)
 static int sm_start(struct session *s)
 {
 	struct sm_sess *st;
+	int r = 0;
 	struct sockmap *sm = s->w->gw->sm;
 
 	if (!sm) {
@@ -419,14 +441,18 @@ static int sm_start(struct session *s)
 	st->rx_pre[0] = s->setup ? s->setup->len : 0;
 	if (tx_total_exact(s->cli.fd, &st->tx_base[0]) < 0 ||
 	    tx_total_exact(s->be.fd, &st->tx_base[1]) < 0 ||
-	    sockmap_insert(sm, s->cli.fd, s->be.fd, (uint32_t)s->w->id,
-			   (uint64_t)(uintptr_t)s, st->ck) < 0) {
+	    (r = sockmap_insert(sm, s->cli.fd, s->be.fd, (uint32_t)s->w->id,
+				(uint64_t)(uintptr_t)s, st->ck)) < 0) {
 		int err = errno;
 
 		free(st);
 		errno = err;
 		return -1;
 	}
+	/* the backend stays out of the verdict map: copy its direction,
+	 * which starts at once (nothing of it was redirected) */
+	st->congested[1] = (uint8_t)r;
+	st->backend_raw = (uint8_t)r;
 	s->fwd = st;
 	return 0;
 }
@@ -438,7 +464,10 @@ static void sm_io(struct session *s, struct ev_io *w, uint32_t events)
 
 	if (!w) {
 		/* watch for FIN and errors only: the kernel moves the bytes */
-		update_masks(st);
+		if (st->congested[1])
+			sm_poll(st); /* starts the backend's copy */
+		else
+			update_masks(st);
 		return;
 	}
 	if (events & EPOLLERR) {

@@ -220,9 +220,22 @@ int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
 	for (i = 0; i < 2; i++) {
 		uint64_t fd = (uint64_t)fds[i];
 
-		if (bpf_map_update_elem(sm->active, &ck[i], &fd, BPF_NOEXIST) <
+		if (bpf_map_update_elem(sm->active, &ck[i], &fd, BPF_NOEXIST) ==
 		    0)
+			continue;
+		if (i == 0)
 			goto undo;
+		/*
+		 * The client is under the verdict already and its bytes may
+		 * be on their way to the backend: undoing now could lose
+		 * them. The backend sent its FIN meanwhile (the kernel takes
+		 * established sockets only): its bytes, finite, go through
+		 * user space.
+		 */
+		if (errno != EOPNOTSUPP)
+			goto undo;
+		setsockopt(fds[0], SOL_SOCKET, SO_RCVLOWAT, &one, sizeof(one));
+		return 1;
 	}
 	/*
 	 * Bytes that reached a socket before it had the verdict wait in its
@@ -235,6 +248,7 @@ int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
 	return 0;
 undo:
 	err = errno;
+	/* nothing is under the verdict yet: no byte has moved */
 	for (int s = stage; s >= 0; s--) {
 		int map = s == 2 ? sm->active : s == 1 ? sm->peers : sm->sessions;
 
