@@ -42,7 +42,9 @@ struct sg_sock {
  * socket, so its TCP window closes when nobody reads them. The gateway
  * reads them once the redirected bytes have left, and copies them.
  */
+#ifndef SG_BACKLOG_MAX
 #define SG_BACKLOG_MAX (4u << 20)
+#endif
 
 /* Ring buffer record: socket `cookie` is congested. */
 struct sg_event {
