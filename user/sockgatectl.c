@@ -54,6 +54,14 @@ static int cmd_encrypt(const struct secret *sec, enum token_md md,
 	return 0;
 }
 
+static int printable(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return 0;
+	return n > 0;
+}
+
 static int cmd_decrypt(const struct secret *sec, enum token_md md,
 		       const char *tok)
 {
@@ -75,7 +83,9 @@ static int cmd_decrypt(const struct secret *sec, enum token_md md,
 		if (md != TOKEN_MD_AUTO ||
 		    token_parse_addr((char *)plain, (size_t)n, &a) == 0)
 			break;
-		if (fallback < 0)
+		/* a wrong key passes the padding check 1 time in 256 and
+		 * gives random bytes: fall back only to printable text */
+		if (fallback < 0 && printable(plain, (size_t)n))
 			fallback = i;
 		n = -1;
 	}
