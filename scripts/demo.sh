@@ -10,13 +10,15 @@ if [ ! -s "$SECRET_FILE" ]; then
 	umask 077
 	openssl rand -base64 32 >"$SECRET_FILE"
 fi
+rm -f "$B/demo.echo-port" # a stale one would be read before ours is written
 "$B/sg-echo" >"$B/demo.echo-port" &
 ECHO_PID=$!
 trap 'kill $ECHO_PID 2>/dev/null || true' EXIT INT TERM
-for _ in 1 2 3 4 5 6 7 8 9 10; do
+for _ in $(seq 50); do
 	[ -s "$B/demo.echo-port" ] && break
 	sleep 0.1
 done
+[ -s "$B/demo.echo-port" ] || { echo "demo: the echo backend did not start" >&2; exit 1; }
 ECHO_ADDR=127.0.0.1:$(cat "$B/demo.echo-port")
 TOKEN=$("$B/sockgatectl" --secret-file "$SECRET_FILE" encrypt "$ECHO_ADDR")
 
