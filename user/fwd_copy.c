@@ -11,19 +11,25 @@
 #include "gateway.h"
 #include "session.h"
 
-static ssize_t copy_in(struct stream_dir *d)
+size_t copy_room(struct stream_dir *d)
 {
-	if (d->fill == 0)
+	if (d->fill == 0) {
 		d->off = 0;
-	else if (d->off + d->fill == d->cap) {
+	} else if (d->off + d->fill == d->cap) {
 		memmove(d->buf, d->buf + d->off, d->fill);
 		d->off = 0;
 	}
-	return read(d->src->fd, d->buf + d->off + d->fill,
-		    d->cap - d->off - d->fill);
+	return d->cap - d->off - d->fill;
 }
 
-static ssize_t copy_out(struct stream_dir *d)
+static ssize_t copy_in(struct stream_dir *d)
+{
+	size_t room = copy_room(d);
+
+	return read(d->src->fd, d->buf + d->off + d->fill, room);
+}
+
+ssize_t copy_out(struct stream_dir *d)
 {
 	ssize_t n = send(d->dst->fd, d->buf + d->off, d->fill, MSG_NOSIGNAL);
 

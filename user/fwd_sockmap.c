@@ -180,17 +180,10 @@ enum { SG_TCP_CLOSE = 7, SG_TCP_CLOSE_WAIT = 8, SG_TCP_LAST_ACK = 9 };
 static ssize_t psock_in(struct stream_dir *d)
 {
 	struct sm_copy *cp = container_of(d, struct sm_copy, d);
-	size_t room;
+	size_t room = copy_room(d);
 	ssize_t n;
 	int queued = 0;
 
-	if (d->fill == 0) {
-		d->off = 0;
-	} else if (d->off + d->fill == d->cap) {
-		memmove(d->buf, d->buf + d->off, d->fill);
-		d->off = 0;
-	}
-	room = d->cap - d->off - d->fill;
 	if (ioctl(d->src->fd, FIONREAD, &queued) < 0)
 		return -1;
 	if (queued <= 0) {
@@ -246,7 +239,7 @@ static ssize_t psock_in(struct stream_dir *d)
 
 static const struct stream_chan psock_chan = {
 	.in = psock_in,
-	.out = NULL, /* set from copy_chan at first use */
+	.out = copy_out,
 };
 
 /* Moves a copying direction; 0, or -1 when the session ended. */
@@ -254,12 +247,10 @@ static int pump_copy(struct sm_sess *st, int i)
 {
 	struct stream_dir *d = &st->copy[i]->d;
 	char msg[96];
-	struct stream_chan ch = psock_chan;
 	int r;
 
-	ch.out = copy_chan.out;
 	st->copy[i]->eof_early = 0;
-	r = stream_dir_pump(&ch, d);
+	r = stream_dir_pump(&psock_chan, d);
 
 	if (r < 0) {
 		snprintf(msg, sizeof(msg), "%s %s: %s",

@@ -46,8 +46,11 @@ struct stream {
 	struct stream_dir d[2]; /* up: client to backend; down */
 };
 
-/* The read/write channel (fwd_copy.c). */
+/* The read/write channel (fwd_copy.c), and its parts: copy_room() makes
+ * the free space contiguous and returns its size; copy_out() sends. */
 extern const struct stream_chan copy_chan;
+size_t copy_room(struct stream_dir *d);
+ssize_t copy_out(struct stream_dir *d);
 
 /*
  * Moves what one direction can move now. 0; -1: reading src failed; -2:

@@ -44,7 +44,7 @@ int session_new(struct worker *w, int fd, const union sg_addr *peer)
 		close(fd);
 		return -1;
 	}
-	memset(s->setup, 0, offsetof(struct sess_setup, buf));
+	/* all but the 8 KiB line buffer, which is filled before it is read */
 	memset(&s->setup->len, 0,
 	       sizeof(*s->setup) - offsetof(struct sess_setup, len));
 	s->w = w;
