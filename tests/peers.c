@@ -910,6 +910,44 @@ int sink_start(struct sink_srv *k)
 	return pthread_create(&k->th, NULL, sink_accept, k) ? -1 : 0;
 }
 
+int sink_upload(uint16_t gw_port, uint16_t sink_port, size_t len, char *err,
+		size_t errlen)
+{
+	char addr[64], reply[64] = "", want[64];
+	char *buf = calloc(1, len);
+	int fd = -1, code, ret = -1;
+	ssize_t n;
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", sink_port);
+	snprintf(want, sizeof(want), "got=%zu\n", len);
+	code = gw_dial_token(gw_port, ossl_token(TEST_SECRET, addr, NULL), &fd);
+	if (code != 200) {
+		snprintf(err, errlen, "handshake answered %d", code);
+		goto out;
+	}
+	if (!buf || write_all(fd, buf, len) != (ssize_t)len) {
+		snprintf(err, errlen, "upload of %zu bytes failed", len);
+		goto out;
+	}
+	shutdown(fd, SHUT_WR);
+	n = read_full(fd, reply, strlen(want), 30000);
+	if (n != (ssize_t)strlen(want) || strcmp(reply, want) != 0) {
+		snprintf(err, errlen, "answer '%s', want '%.*s'", reply,
+			 (int)strlen(want) - 1, want);
+		goto out;
+	}
+	if (read_to_eof(fd, 10000) != 0) {
+		snprintf(err, errlen, "no EOF after the answer");
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
 void sink_stop(struct sink_srv *k)
 {
 	shutdown(k->fd, SHUT_RDWR);

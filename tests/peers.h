@@ -120,6 +120,12 @@ struct sink_srv {
 	int delay_ms;
 };
 int sink_start(struct sink_srv *k);
+/*
+ * Through the gateway to the sink: upload len bytes, shut the write side,
+ * expect "got=len\n" and then EOF. 0, or -1 with err set.
+ */
+int sink_upload(uint16_t gw_port, uint16_t sink_port, size_t len, char *err,
+		size_t errlen);
 void sink_stop(struct sink_srv *k);
 
 /* GET /metrics from a --pprof endpoint: the value of the line that starts

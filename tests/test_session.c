@@ -298,27 +298,14 @@ static void fin_after_upload(const char *mode)
 {
 	struct sink_srv k = { 0 };
 	struct gw g;
-	size_t len = 8 << 20;
-	char *buf = calloc(1, len), reply[64] = "", want[64];
-	int fd;
+	char err[160] = "";
 
 	cr_assert_eq(sink_start(&k), 0);
 	start_gw(&g, mode);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(k.port), NULL),
-				   &fd),
-		     200);
-	cr_assert_eq(write_all(fd, buf, len), (ssize_t)len);
-	shutdown(fd, SHUT_WR);
-	snprintf(want, sizeof(want), "got=%zu\n", len);
-	cr_assert_eq(read_full(fd, reply, strlen(want), 20000),
-		     (ssize_t)strlen(want));
-	cr_assert_str_eq(reply, want);
-	cr_assert_eq(read_to_eof(fd, 10000), 0, "then EOF");
-	close(fd);
+	cr_assert_eq(sink_upload(g.port, k.port, 8 << 20, err, sizeof(err)), 0,
+		     "%s", err);
 	stop_gw(&g);
 	sink_stop(&k);
-	free(buf);
 }
 
 Test(session, fin_after_upload_splice, .timeout = 60)

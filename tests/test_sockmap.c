@@ -423,29 +423,16 @@ Test(sockmap, congestion_then_fin, .timeout = 120)
 	struct sink_srv k = { .delay_ms = 700 };
 	struct gw g;
 	const char *args[] = { "--mode", "sockmap", NULL };
-	size_t len = 24 << 20;
-	char *buf = calloc(1, len), reply[64] = "", want[64];
-	int fd;
+	char err[160] = "";
 
 	cr_assert_eq(sink_start(&k), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(k.port), NULL),
-				   &fd),
-		     200);
-	cr_assert_eq(write_all(fd, buf, len), (ssize_t)len);
-	shutdown(fd, SHUT_WR);
-	snprintf(want, sizeof(want), "got=%zu\n", len);
-	cr_assert_eq(read_full(fd, reply, strlen(want), 30000),
-		     (ssize_t)strlen(want));
-	cr_assert_str_eq(reply, want);
-	cr_assert_eq(read_to_eof(fd, 10000), 0);
-	close(fd);
+	cr_assert_eq(sink_upload(g.port, k.port, 24 << 20, err, sizeof(err)),
+		     0, "%s", err);
 	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
 	cr_assert_eq(gw_log_count(&g, "client's peer is behind"), 1, "log %s",
 		     g.log);
 	cr_assert_eq(gw_log_count(&g, "copying the client's bytes"), 1);
 	cr_assert_eq(gw_stop(&g), 0);
 	sink_stop(&k);
-	free(buf);
 }

@@ -86,9 +86,9 @@ void bpffs_clean_stale(const char *base)
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
 
-		if (*end || pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno != ESRCH))
-			continue;
-		if (kill((pid_t)pid, 0) == 0)
+		/* alive, or not ours to judge (EPERM): keep */
+		if (*end || pid <= 0 || kill((pid_t)pid, 0) == 0 ||
+		    errno != ESRCH)
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", base,
 				     e->d_name) >= sizeof(path))
