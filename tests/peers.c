@@ -121,7 +121,6 @@ int gw_start(struct gw *g, int nofile, const char *const *args)
 int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 		     const char *const *args)
 {
-	static atomic_int seq;
 	const char *argv[64];
 	char secret_file[128], bin[256];
 	int n = 0, fd;
@@ -129,9 +128,11 @@ int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 	FILE *f;
 
 	memset(g, 0, sizeof(*g));
-	snprintf(g->dir, sizeof(g->dir), "/tmp/sgtest.%d.%d", getpid(),
-		 atomic_fetch_add(&seq, 1));
-	mkdir(g->dir, 0700);
+	/* a fresh directory each time: with a reused pid, a fixed name would
+	 * hand this test an earlier gateway's log and port */
+	snprintf(g->dir, sizeof(g->dir), "/tmp/sgtest.XXXXXX");
+	if (!mkdtemp(g->dir))
+		return -1;
 	snprintf(g->log, sizeof(g->log), "%s/gw.log", g->dir);
 	snprintf(g->pidfile, sizeof(g->pidfile), "%s/gateway.pid", g->dir);
 	snprintf(secret_file, sizeof(secret_file), "%s/secret", g->dir);
