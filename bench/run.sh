@@ -176,6 +176,11 @@ for sys in $SYSTEMS; do
 		stop_system
 		start_system "$sys"
 		sleep 1
+		# warm-up: 200 sessions opened and closed first, so that the
+		# code pages and per-thread heaps the first sessions fault in
+		# (2-4 MB, once per process) are not charged to each session
+		"$LG" idle "$ECHO" "${TOKE[@]}" --conns 200 --seconds 1 >/dev/null || true
+		sleep 1.5
 		rss0=$(rss_of) slab0=$(slab_kb)
 		"$LG" idle "$ECHO" "${TOKE[@]}" --conns "$n" --seconds 4 >"$WORK/idle.out" &
 		lp=$!

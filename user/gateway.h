@@ -27,6 +27,8 @@ struct worker {
 	int accepting;            /* lsn is in the epoll set */
 	int accept_err;           /* errno of the failure that paused accepts */
 	struct ev_timer accept_timer;
+	struct ev_timer trim_timer; /* returns freed heap pages: session.c */
+	size_t setup_freed;         /* handshake state freed since then */
 	struct ev_io wake;        /* eventfd: the main thread asks us to stop */
 	struct resolver *res;
 	pthread_mutex_t q_lock;   /* congestion events from the main thread */

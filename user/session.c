@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
@@ -29,6 +30,42 @@ static const char code_text[CODE_MAX][4] = { "200", "400", "401", "502",
 static void cli_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events);
 static void be_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events);
 static void hs_timeout(struct ev_loop *loop, struct ev_timer *t);
+
+/*
+ * The handshake state (8.5 KiB, most of it the line buffer) goes once the
+ * session forwards. Freed between the small blocks of live sessions, it
+ * stays in the process's heap, resident: after a burst of handshakes the
+ * worker hands the free pages back (malloc_trim), at most once a second.
+ */
+#define TRIM_AFTER_BYTES (1u << 20)
+#define TRIM_DELAY_NS 1000000000ull
+
+static void trim_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct worker *w = (struct worker *)((char *)t -
+					     offsetof(struct worker, trim_timer));
+
+	(void)loop;
+	w->setup_freed = 0;
+	malloc_trim(0);
+}
+
+static void setup_free(struct session *s)
+{
+	struct worker *w = s->w;
+
+	if (!s->setup)
+		return;
+	free(s->setup->addr);
+	free(s->setup);
+	s->setup = NULL;
+	w->setup_freed += sizeof(struct sess_setup);
+	if (w->setup_freed >= TRIM_AFTER_BYTES &&
+	    !ev_timer_active(&w->trim_timer)) {
+		ev_timer_init(&w->trim_timer, trim_cb);
+		ev_timer_start(w->loop, &w->trim_timer, TRIM_DELAY_NS);
+	}
+}
 
 int session_new(struct worker *w, int fd, const union sg_addr *peer)
 {
@@ -133,10 +170,7 @@ static void session_end(struct session *s, const char *reason, int rst)
 	close_fd(loop, &s->be, rst);
 	if (rst)
 		metric_add(w->gw->m.resets, 1);
-	if (s->setup) {
-		free(s->setup->addr);
-		free(s->setup);
-	}
+	setup_free(s);
 	metric_add(w->gw->m.bytes_up, s->bytes_up);
 	metric_add(w->gw->m.bytes_down, s->bytes_down);
 	if (s->prev)
@@ -319,9 +353,7 @@ static void fwd_begin(struct session *s)
 			 strerror(errno), fwd_next(ops)->name);
 		ops = fwd_next(ops);
 	}
-	free(s->setup->addr);
-	free(s->setup);
-	s->setup = NULL;
+	setup_free(s);
 	metric_add(gw->m.mode_sessions[s->mode], 1);
 	/* first pump: may end the session at once */
 	s->ops->io(s, NULL, 0);
