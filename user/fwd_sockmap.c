@@ -54,10 +54,12 @@ struct sm_copy {
 	int i;         /* its source socket */
 	int eof_early; /* read 0 while bytes passed to us are on their way */
 	int raw;       /* src never had the verdict: plain reads are safe */
+	uint64_t base; /* *d.bytes when copying started */
 };
 
+/* Kept small: one per idle session. The poll timer (FIN drain, resume)
+ * is the session's own, free once the handshake is over. */
 struct sm_sess {
-	struct ev_timer timer; /* FIN drain and resume poll */
 	struct session *s;
 	uint64_t ck[2];      /* cookies: 0 client, 1 backend */
 	uint64_t tx_base[2]; /* bytes in each socket's TCP at hand-off */
@@ -65,7 +67,6 @@ struct sm_sess {
 	uint8_t fin[2];      /* FIN received on socket i */
 	uint8_t shut[2];     /* our write side of socket i is shut */
 	uint8_t congested[2]; /* the verdict passes socket i's bytes to us */
-	uint64_t copy_base[2]; /* *copy[i]->d.bytes when copying started */
 	uint8_t backend_raw;   /* the backend never joined the verdict map */
 	uint8_t polls;
 	struct sm_copy *copy[2]; /* i -> 1-i moved by user space */
@@ -228,7 +229,7 @@ static ssize_t psock_in(struct stream_dir *d)
 
 		if (sockmap_read(cp->st->s->w->gw->sm, cp->st->ck[cp->i], &c) < 0)
 			return -1;
-		if (*d->bytes - cp->st->copy_base[cp->i] + d->fill < c.passed) {
+		if (*d->bytes - cp->base + d->fill < c.passed) {
 			cp->eof_early = 1;
 			errno = EAGAIN;
 			return -1;
@@ -288,7 +289,7 @@ static int start_copy(struct sm_sess *st, int i)
 	d->pipe[0] = d->pipe[1] = -1;
 	d->unbounded = 1; /* finite (src sent FIN), and edge-triggered */
 	st->copy[i] = cp;
-	st->copy_base[i] = *d->bytes;
+	cp->base = *d->bytes;
 	log_debug("sockmap: copying the %s's bytes from now on",
 		  i == 0 ? "client" : "backend");
 	return pump_copy(st, i);
@@ -372,21 +373,21 @@ static void sm_poll(struct sm_sess *st)
 		return;
 	}
 	update_masks(st);
-	if (pending && !ev_timer_active(&st->timer)) {
+	if (pending && !ev_timer_active(&s->timer)) {
 		/* 1 ms doubling to 64 ms; 8 ms at most while a congested
 		 * direction waits, as its sender is held up until then */
 		unsigned max = st->congested[0] || st->congested[1] ? 3 : 6;
 		unsigned shift = st->polls < max ? st->polls : max;
 
 		st->polls++;
-		ev_timer_start(s->w->loop, &st->timer, 1000000ull << shift);
+		ev_timer_start(s->w->loop, &s->timer, 1000000ull << shift);
 	}
 }
 
 static void poll_cb(struct ev_loop *loop, struct ev_timer *t)
 {
 	(void)loop;
-	sm_poll(container_of(t, struct sm_sess, timer));
+	sm_poll(container_of(t, struct session, timer)->fwd);
 }
 
 void fwd_sockmap_congested(struct worker *w, uint64_t cookie)
@@ -428,7 +429,6 @@ static int sm_start(struct session *s)
 	if (!st)
 		return -1;
 	st->s = s;
-	ev_timer_init(&st->timer, poll_cb);
 	st->rx_pre[0] = s->setup ? s->setup->len : 0;
 	if (tx_total_exact(s->cli.fd, &st->tx_base[0]) < 0 ||
 	    tx_total_exact(s->be.fd, &st->tx_base[1]) < 0 ||
@@ -445,6 +445,7 @@ static int sm_start(struct session *s)
 	st->congested[1] = (uint8_t)r;
 	st->backend_raw = (uint8_t)r;
 	s->fwd = st;
+	ev_timer_init(&s->timer, poll_cb);
 	return 0;
 }
 
@@ -493,7 +494,7 @@ static void sm_stop(struct session *s)
 
 	if (!st)
 		return;
-	ev_timer_stop(s->w->loop, &st->timer);
+	ev_timer_stop(s->w->loop, &s->timer);
 	sockmap_remove(s->w->gw->sm, st->ck, c);
 	for (int i = 0; i < 2; i++)
 		if (c[i].passed)
@@ -501,7 +502,7 @@ static void sm_stop(struct session *s)
 				  "after congestion, %llu copied; %llu redirected",
 				  i ? "backend" : "client",
 				  (unsigned long long)c[i].passed,
-				  (unsigned long long)(st->copy[i] ? *st->copy[i]->d.bytes - st->copy_base[i] : 0),
+				  (unsigned long long)(st->copy[i] ? *st->copy[i]->d.bytes - st->copy[i]->base : 0),
 				  (unsigned long long)c[i].bytes);
 	s->bytes_up += c[0].bytes;
 	s->bytes_down += c[1].bytes;

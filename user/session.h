@@ -51,7 +51,7 @@ struct session {
 	struct session *prev, *next;
 	struct ev_io cli; /* client socket */
 	struct ev_io be;  /* backend socket, fd -1 until connecting */
-	struct ev_timer timer;
+	struct ev_timer timer; /* handshake deadline, then the forwarder's */
 	uint8_t state;
 	uint8_t mode; /* enum fwd_mode of the forwarder */
 	const struct fwd_ops *ops;
