@@ -97,24 +97,6 @@ static int tx_total(int fd, uint64_t *out)
 	return 0;
 }
 
-/* Exact when nothing writes meanwhile: two equal readings in a row. */
-static int tx_total_exact(int fd, uint64_t *out)
-{
-	uint64_t a, b;
-
-	if (tx_total(fd, &a) < 0)
-		return -1;
-	for (int i = 0; i < 8; i++) {
-		if (tx_total(fd, &b) < 0)
-			return -1;
-		if (a == b)
-			break;
-		a = b;
-	}
-	*out = b;
-	return 0;
-}
-
 /* Bytes redirected from socket i not yet in its peer's TCP. 0 or -1. */
 static int backlog(struct sm_sess *st, int i, struct sg_sock *c, int64_t *b)
 {
@@ -430,9 +412,10 @@ static int sm_start(struct session *s)
 		return -1;
 	st->s = s;
 	st->rx_pre[0] = s->setup ? s->setup->len : 0;
-	if (tx_total_exact(s->cli.fd, &st->tx_base[0]) < 0 ||
-	    tx_total_exact(s->be.fd, &st->tx_base[1]) < 0 ||
-	    (r = sockmap_insert(sm, s->cli.fd, s->be.fd, (uint32_t)s->w->id,
+	/* what went into each socket before: the status, the leftover */
+	st->tx_base[0] = 3;
+	st->tx_base[1] = s->bytes_up;
+	if ((r = sockmap_insert(sm, s->cli.fd, s->be.fd, (uint32_t)s->w->id,
 				(uint64_t)(uintptr_t)s, st->ck)) < 0) {
 		int err = errno;
 

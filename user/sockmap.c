@@ -272,9 +272,8 @@ void sockmap_remove(struct sockmap *sm, const uint64_t ck[2],
 		bpf_map_delete_elem(sm->active, &ck[i]);
 	for (int i = 0; i < 2; i++)
 		bpf_map_delete_elem(sm->peers, &ck[i]);
-	for (int i = 0; i < 2; i++) {
-		if (bpf_map_lookup_elem(sm->sessions, &ck[i], &out[i]) < 0)
+	for (int i = 0; i < 2; i++)
+		if (bpf_map_lookup_and_delete_elem(sm->sessions, &ck[i],
+						   &out[i]) < 0)
 			memset(&out[i], 0, sizeof(out[i]));
-		bpf_map_delete_elem(sm->sessions, &ck[i]);
-	}
 }
