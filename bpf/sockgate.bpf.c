@@ -13,10 +13,14 @@
 
 #include "sockgate_bpf.h"
 
-/* The one field we read of the kernel's TCP socket, relocated by CO-RE. */
+/* The fields we read of the kernel's TCP socket, relocated by CO-RE. */
 struct tcp_sock {
 	__u32 write_seq;
+	__u64 bytes_received;
 } __attribute__((preserve_access_index));
+
+/* include/net/tcp_states.h: the peer's FIN has been received */
+enum { SG_CLOSE_WAIT = 8, SG_LAST_ACK = 9, SG_CLOSING = 11 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKHASH);
@@ -45,6 +49,54 @@ struct {
 	__uint(max_entries, 256 * 1024);
 } sg_events SEC(".maps");
 
+static void notify(struct sg_sock *s, __u64 cookie)
+{
+	struct sg_event *ev = bpf_ringbuf_reserve(&sg_events, sizeof(*ev), 0);
+
+	if (ev) {
+		ev->cookie = cookie;
+		ev->worker = s->worker;
+		ev->pad = 0;
+		bpf_ringbuf_submit(ev, 0);
+	}
+}
+
+/*
+ * How many of this skb's first bytes were seen before. TCP queues a
+ * retransmitted segment that starts before what it has already received
+ * whole (its reader skips the old part by sequence number), and the
+ * verdict is given whole skbs: under back-pressure, when the sender's
+ * retransmission timer fires before our ACKs reach it, 64-192 KiB of a
+ * stream came twice. TCP counts each byte once in bytes_received, so
+ * what this skb would add beyond it was seen already. If more skbs wait
+ * behind this one the count is too low, never too high: nothing new is
+ * ever taken for a repeat.
+ */
+static __u32 repeated(struct sg_sock *s, __u64 cookie, __u32 len)
+{
+	struct bpf_sock *me = bpf_map_lookup_elem(&sg_peers, &cookie);
+	struct tcp_sock *tp;
+	__u64 rx, pos;
+	__u32 ret = 0;
+
+	if (!me)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(me);
+	if (!tp)
+		goto out;
+	rx = tp->bytes_received - s->rx_base;
+	/* the FIN takes a sequence number, and is counted */
+	if (me->state == SG_CLOSE_WAIT || me->state == SG_LAST_ACK ||
+	    me->state == SG_CLOSING)
+		rx--;
+	pos = s->bytes + s->passed - s->dup_skip; /* new bytes seen so far */
+	if (pos + len > rx)
+		ret = (__u32)(pos + len - rx);
+out:
+	bpf_sk_release(me);
+	return ret;
+}
+
 /*
  * Bytes redirected from s that the peer's TCP has not taken yet wait in
  * the peer's psock queue, which the kernel does not bound. Past
@@ -54,7 +106,6 @@ static int check_backlog(struct sg_sock *s, __u64 cookie)
 {
 	struct bpf_sock *peer = bpf_map_lookup_elem(&sg_peers, &s->peer);
 	struct tcp_sock *tp;
-	struct sg_event *ev;
 	__u32 wseq, backlog;
 	int ret = 0;
 
@@ -74,13 +125,7 @@ static int check_backlog(struct sg_sock *s, __u64 cookie)
 		goto out;
 	s->congested = 1;
 	ret = 1;
-	ev = bpf_ringbuf_reserve(&sg_events, sizeof(*ev), 0);
-	if (ev) {
-		ev->cookie = cookie;
-		ev->worker = s->worker;
-		ev->pad = 0;
-		bpf_ringbuf_submit(ev, 0);
-	}
+	notify(s, cookie);
 out:
 	bpf_sk_release(peer);
 	return ret;
@@ -91,6 +136,7 @@ int sg_verdict(struct __sk_buff *skb)
 {
 	__u64 cookie = bpf_get_socket_cookie(skb);
 	struct sg_sock *s = bpf_map_lookup_elem(&sg_sessions, &cookie);
+	__u32 rep, k;
 	long verdict;
 
 	if (!s)
@@ -102,6 +148,26 @@ int sg_verdict(struct __sk_buff *skb)
 	 */
 	if (skb->len == 0)
 		return SK_DROP;
+	rep = repeated(s, cookie, skb->len);
+	if (rep >= skb->len) {
+		__sync_fetch_and_add(&s->dup_drop, skb->len);
+		return SK_DROP;
+	}
+	if (rep) {
+		/* partly new: to the gateway, which skips the old part; the
+		 * socket's bytes keep going that way, to stay in order */
+		k = s->skips & (SG_SKIPS - 1);
+		s->skip_off[k] = s->passed;
+		s->skip_len[k] = rep;
+		s->dup_skip += rep;
+		s->skips++;
+		if (!s->congested) {
+			s->congested = 1;
+			notify(s, cookie);
+		}
+		__sync_fetch_and_add(&s->passed, skb->len);
+		return SK_PASS;
+	}
 	/* congested: to our own receive queue, in order, for the gateway */
 	if (s->congested || check_backlog(s, cookie)) {
 		__sync_fetch_and_add(&s->passed, skb->len);

@@ -12,6 +12,9 @@ enum sg_role {
 	SG_ROLE_BACKEND = 2,
 };
 
+/* Pending skips user space has not caught up with: see struct sg_sock. */
+#define SG_SKIPS 8
+
 /*
  * One per socket in the sessions map, keyed by its socket cookie. The
  * counters are what the verdict program redirected from this socket to
@@ -31,6 +34,20 @@ struct sg_sock {
 	__u32 congested;  /* set by the verdict for good: see below */
 	__u32 peer_wseq0; /* the peer's TCP write_seq at the first redirect */
 	__u32 wseq_set;
+	/*
+	 * Retransmitted bytes the verdict must not forward twice (below).
+	 * rx_base: bytes user space read from the socket before it joined
+	 * the map. dup_drop: skbs that held only such bytes, dropped.
+	 * A partly new skb is passed whole; user space skips its first
+	 * skip_len[k] bytes at offset skip_off[k] of the passed bytes.
+	 */
+	__u64 rx_base;
+	__u64 dup_drop;
+	__u64 dup_skip;   /* total of skip_len */
+	__u64 skip_off[SG_SKIPS];
+	__u32 skip_len[SG_SKIPS];
+	__u32 skips;      /* entries written; entry k is at k % SG_SKIPS */
+	__u32 pad;
 };
 
 /*

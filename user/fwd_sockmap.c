@@ -55,6 +55,8 @@ struct sm_copy {
 	int eof_early; /* read 0 while bytes passed to us are on their way */
 	int raw;       /* src never had the verdict: plain reads are safe */
 	uint64_t base; /* *d.bytes when copying started */
+	uint64_t rpos; /* bytes read from src since then, repeats included */
+	uint32_t skips_done; /* repeats dropped: struct sg_sock skip_off */
 };
 
 /* Kept small: one per idle session. The poll timer (FIN drain, resume)
@@ -160,18 +162,72 @@ static void update_masks(struct sm_sess *st)
 /* include/net/tcp_states.h: the states after a FIN was received */
 enum { SG_TCP_CLOSE = 7, SG_TCP_CLOSE_WAIT = 8, SG_TCP_LAST_ACK = 9 };
 
+/*
+ * Drops the repeated bytes the verdict passed (bpf/sockgate.bpf.c,
+ * repeated()) when the read position reaches them, reading at most
+ * *queued; limits *room so that a read stops at the next repeat. 0, or
+ * -1 with errno (EAGAIN: wait for more).
+ */
+static int skip_repeats(struct sm_copy *cp, const struct sg_sock *c,
+			int *queued, size_t *room)
+{
+	struct stream_dir *d = &cp->d;
+
+	while (cp->skips_done < c->skips) {
+		uint32_t k = cp->skips_done % SG_SKIPS;
+		uint64_t off = c->skip_off[k], end = off + c->skip_len[k];
+		ssize_t n;
+
+		if (c->skips - cp->skips_done > SG_SKIPS) {
+			errno = EPROTO; /* overwritten before we got there */
+			return -1;
+		}
+		if (cp->rpos < off) {
+			if (off - cp->rpos < *room)
+				*room = (size_t)(off - cp->rpos);
+			return 0;
+		}
+		while (cp->rpos < end) {
+			size_t want = (size_t)(end - cp->rpos);
+
+			if (want > *room)
+				want = *room;
+			if (want > (size_t)*queued)
+				want = (size_t)*queued;
+			if (want == 0) {
+				errno = EAGAIN;
+				return -1;
+			}
+			/* into the free part of the buffer, not kept */
+			n = read(d->src->fd, d->buf + d->off + d->fill, want);
+			if (n <= 0) {
+				if (n == 0)
+					errno = EAGAIN; /* the rest is on its way */
+				return -1;
+			}
+			cp->rpos += (uint64_t)n;
+			*queued -= (int)n;
+		}
+		cp->skips_done++;
+	}
+	return 0;
+}
+
 static ssize_t psock_in(struct stream_dir *d)
 {
 	struct sm_copy *cp = container_of(d, struct sm_copy, d);
+	struct sockmap *sm = cp->st->s->w->gw->sm;
 	size_t room = copy_room(d);
+	struct sg_sock c = { 0 };
 	ssize_t n;
-	int queued = 0;
+	int queued = 0, fin = 0;
 
 	if (ioctl(d->src->fd, FIONREAD, &queued) < 0)
 		return -1;
+	if (!cp->raw && sockmap_read(sm, cp->st->ck[cp->i], &c) < 0)
+		return -1;
 	if (queued <= 0) {
 		struct tcp_info ti;
-		struct sg_sock c;
 
 		/* after the FIN no verdict runs again: read what is left */
 		if (tcp_info_of(d->src->fd, &ti) < 0)
@@ -188,34 +244,40 @@ static ssize_t psock_in(struct stream_dir *d)
 		 * byte received, a plain read could take part of an skb the
 		 * verdict then passes whole.
 		 */
-		if (!cp->raw) {
-			if (sockmap_read(cp->st->s->w->gw->sm,
-					 cp->st->ck[cp->i], &c) < 0)
-				return -1;
-			if (ti.tcpi_bytes_received - 1 - cp->st->rx_pre[cp->i] >
-			    c.bytes + c.passed) {
-				cp->eof_early = 1;
-				errno = EAGAIN;
-				return -1;
-			}
-		}
-		queued = (int)room;
-	}
-	if ((size_t)queued < room)
-		room = (size_t)queued;
-	n = read(d->src->fd, d->buf + d->off + d->fill, room);
-	if (n == 0) {
-		/* EOF only once every byte the verdict passed us is read:
-		 * passed skbs can still wait in the psock's work queue */
-		struct sg_sock c;
-
-		if (sockmap_read(cp->st->s->w->gw->sm, cp->st->ck[cp->i], &c) < 0)
-			return -1;
-		if (*d->bytes - cp->base + d->fill < c.passed) {
+		if (!cp->raw &&
+		    ti.tcpi_bytes_received - 1 - cp->st->rx_pre[cp->i] >
+			    c.bytes + c.passed - c.dup_skip) {
 			cp->eof_early = 1;
 			errno = EAGAIN;
 			return -1;
 		}
+		queued = (int)room;
+		fin = 1;
+	}
+	if (!cp->raw && !(fin && cp->rpos == c.passed)) {
+		/* only bytes whose repeats are known: an skb is counted in
+		 * passed after its repeat is noted, and may land any time
+		 * (after the FIN with all of them read: the read sees EOF) */
+		if (c.passed - cp->rpos < room)
+			room = (size_t)(c.passed - cp->rpos);
+		if (skip_repeats(cp, &c, &queued, &room) < 0)
+			return -1;
+		if (room == 0) {
+			errno = EAGAIN;
+			return -1;
+		}
+	}
+	if ((size_t)queued < room)
+		room = (size_t)queued;
+	n = read(d->src->fd, d->buf + d->off + d->fill, room);
+	if (n > 0)
+		cp->rpos += (uint64_t)n;
+	/* EOF only once every byte the verdict passed us is read: passed
+	 * skbs can still wait in the psock's work queue */
+	if (n == 0 && !cp->raw && cp->rpos < c.passed) {
+		cp->eof_early = 1;
+		errno = EAGAIN;
+		return -1;
 	}
 	return n;
 }
@@ -412,11 +474,14 @@ static int sm_start(struct session *s)
 		return -1;
 	st->s = s;
 	st->rx_pre[0] = s->setup ? s->setup->len : 0;
-	/* what went into each socket before: the status, the leftover */
+	/* what each socket's acked + queued count holds before: the status;
+	 * the leftover, and the SYN (we opened that one: the SYN-ACK counts
+	 * in tcpi_bytes_acked; without the 1 a one-byte upload was shut
+	 * before it was sent, and the peer's send worker got EPIPE) */
 	st->tx_base[0] = 3;
-	st->tx_base[1] = s->bytes_up;
+	st->tx_base[1] = s->bytes_up + 1;
 	if ((r = sockmap_insert(sm, s->cli.fd, s->be.fd, (uint32_t)s->w->id,
-				(uint64_t)(uintptr_t)s, st->ck)) < 0) {
+				(uint64_t)(uintptr_t)s, st->rx_pre, st->ck)) < 0) {
 		int err = errno;
 
 		free(st);
@@ -487,6 +552,17 @@ static void sm_stop(struct session *s)
 				  (unsigned long long)c[i].passed,
 				  (unsigned long long)(st->copy[i] ? *st->copy[i]->d.bytes - st->copy[i]->base : 0),
 				  (unsigned long long)c[i].bytes);
+	for (int i = 0; i < 2; i++) {
+		uint64_t rep = c[i].dup_drop + c[i].dup_skip;
+
+		if (!rep)
+			continue;
+		log_info("sockmap: %llu bytes from the %s came a second time "
+			 "(retransmitted over what TCP had) and were not "
+			 "forwarded again",
+			 (unsigned long long)rep, i ? "backend" : "client");
+		metric_add(s->w->gw->m.repeat_bytes, rep);
+	}
 	s->bytes_up += c[0].bytes;
 	s->bytes_down += c[1].bytes;
 	if (c[0].drops || c[1].drops)

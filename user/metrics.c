@@ -86,6 +86,9 @@ static size_t render(char *out, size_t max)
 	     "sockgate_bytes_total{dir=\"down\"} %llu\n",
 	     (unsigned long long)metric_get(m->bytes_up),
 	     (unsigned long long)metric_get(m->bytes_down));
+	EMIT("# TYPE sockgate_sockmap_repeat_bytes_total counter\n"
+	     "sockgate_sockmap_repeat_bytes_total %llu\n",
+	     (unsigned long long)metric_get(m->repeat_bytes));
 #undef EMIT
 	return n;
 }

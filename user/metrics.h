@@ -22,6 +22,7 @@ struct metrics {
 	_Atomic uint64_t mode_sessions[4]; /* by enum fwd_mode */
 	_Atomic uint64_t bytes_up;         /* client to backend, user space */
 	_Atomic uint64_t bytes_down;
+	_Atomic uint64_t repeat_bytes; /* retransmitted, kept from going twice */
 };
 
 #define metric_add(field, n)                                                   \

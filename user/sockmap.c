@@ -189,7 +189,7 @@ static int cookie_of(int fd, uint64_t *ck)
 }
 
 int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
-		   uint64_t user, uint64_t ck[2])
+		   uint64_t user, const uint32_t rx_base[2], uint64_t ck[2])
 {
 	int fds[2] = { cli_fd, be_fd }, one = 1, err, i = 0, stage = 0;
 	struct sg_sock v[2] = { 0 };
@@ -202,6 +202,7 @@ int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
 		v[i].owner = (__u32)getpid();
 		v[i].worker = worker;
 		v[i].user = user;
+		v[i].rx_base = rx_base[i];
 	}
 	/* sessions, then redirect targets, then the verdict: each skb the
 	 * verdict sees finds its session and its peer */

@@ -31,12 +31,13 @@ const char *sockmap_pin_dir(const struct sockmap *sm);
  * Puts a session's two sockets in the maps: both into the redirect map,
  * then both under the verdict program, then SO_RCVLOWAT on each so the
  * bytes already in their TCP receive queues are run through the verdict.
- * Fills the sockets' cookies. 0; 1 when the backend, half-closed by
- * now, could not join the verdict map (its bytes must be copied by the
- * caller); or -1 with errno set (nothing left in the maps).
+ * rx_base: the bytes user space has read from each. Fills the sockets'
+ * cookies. 0; 1 when the backend, half-closed by now, could not join the
+ * verdict map (its bytes must be copied by the caller); or -1 with errno
+ * set (nothing left in the maps).
  */
 int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
-		   uint64_t user, uint64_t ck[2]);
+		   uint64_t user, const uint32_t rx_base[2], uint64_t ck[2]);
 /* Reads one socket's counters. 0 or -1. */
 int sockmap_read(struct sockmap *sm, uint64_t ck, struct sg_sock *out);
 /* Removes both sockets' entries; the counters are read first into out. */
