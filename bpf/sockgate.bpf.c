@@ -84,10 +84,11 @@ static __u32 repeated(struct sg_sock *s, __u64 cookie, __u32 len)
 	tp = bpf_skc_to_tcp_sock(me);
 	if (!tp)
 		goto out;
-	rx = tp->bytes_received - s->rx_base;
+	rx = tp->bytes_received;
+	rx = rx > s->rx_base ? rx - s->rx_base : 0;
 	/* the FIN takes a sequence number, and is counted */
-	if (me->state == SG_CLOSE_WAIT || me->state == SG_LAST_ACK ||
-	    me->state == SG_CLOSING)
+	if (rx && (me->state == SG_CLOSE_WAIT || me->state == SG_LAST_ACK ||
+		   me->state == SG_CLOSING))
 		rx--;
 	pos = s->bytes + s->passed - s->dup_skip; /* new bytes seen so far */
 	if (pos + len > rx)

@@ -292,6 +292,14 @@ void conf_parse(struct conf *c, int argc, char **argv)
 				"PATH, env SOCKGATE_SECRET, or --secret\n");
 		exit(2);
 	}
+	if (getenv("SOCKGATE_TEST_REPEAT")) {
+		c->test_repeat = (uint32_t)parse_long(
+			"SOCKGATE_TEST_REPEAT", getenv("SOCKGATE_TEST_REPEAT"),
+			0, 1 << 20);
+		log_warn("test hook SOCKGATE_TEST_REPEAT=%u: the first %u bytes "
+			 "of each client stream are dropped as repeats",
+			 c->test_repeat, c->test_repeat);
+	}
 	if (secret_on_cmdline)
 		log_warn("the secret was given on the command line, where "
 			 "other users can read it; use --secret-file or "

@@ -30,6 +30,9 @@ struct conf {
 	long max_conns; /* 0: no limit but the fd limit */
 	enum fwd_mode mode;
 	enum log_level log_level;
+	/* env SOCKGATE_TEST_REPEAT, for the tests only: the verdict takes the
+	 * first N bytes each client sends after the hand-off for repeats */
+	uint32_t test_repeat;
 };
 
 /* Parses flags and the environment; prints usage and exits on error. */
