@@ -75,7 +75,7 @@ Test(ops, secret_rotation_file_and_env, .timeout = 60)
 	cr_assert_eq(echo_start(&e, 0), 0);
 	/* env only, with sockgatectl connect as the client */
 	snprintf(cmd, sizeof(cmd),
-		 "set -e; d=$(mktemp -d); cd $d; "
+		 "set -e; d=$(mktemp -d); cd $d; : >log; "
 		 "SOCKGATE_SECRET=env-secret %s/sockgate --addr 127.0.0.1:0 "
 		 "--workers 1 2>log & pid=$!; "
 		 "for i in $(seq 200); do grep -q 'listening on' log && break; "
@@ -83,7 +83,7 @@ Test(ops, secret_rotation_file_and_env, .timeout = 60)
 		 "port=$(sed -n 's/.*listening on 127.0.0.1:\\([0-9]*\\).*/\\1/p' log); "
 		 "tok=$(SOCKGATE_SECRET=env-secret %s/sockgatectl encrypt %s); "
 		 "echo via-env | %s/sockgatectl connect 127.0.0.1:$port $tok; "
-		 "kill $pid; wait $pid; test ! -e gateway.pid",
+		 "kill $pid; wait $pid; test ! -e gateway.pid; cd /; rm -rf $d",
 		 sg_build(), sg_build(), addr_of(e.port), sg_build());
 	out = run_cmd(cmd, &st);
 	cr_assert_eq(st, 0);
