@@ -23,6 +23,10 @@
  * recv() on a sockmap socket reads that queue), for the rest of the
  * session. Taking the socket out of the verdict map instead would race
  * with the kernel: an skb being read at that moment is dropped.
+ *
+ * Repeats. A retransmission that overlaps what TCP already has reaches
+ * the verdict whole; the verdict drops or passes it (bpf/sockgate.bpf.c,
+ * repeated()) and the copy channel skips the noted repeated bytes.
  */
 #include <errno.h>
 #include <linux/sockios.h>
