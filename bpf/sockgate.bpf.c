@@ -61,6 +61,33 @@ static void notify(struct sg_sock *s, __u64 cookie)
 	}
 }
 
+/* What the verdict reads of a session socket's TCP state. */
+struct tcp_view {
+	__u64 bytes_received;
+	__u32 write_seq;
+	__u32 state;
+};
+
+/* Reads the TCP socket under cookie *key in sg_peers. 0, or -1. */
+static __always_inline int tcp_view_of(__u64 *key, struct tcp_view *v)
+{
+	struct bpf_sock *sk = bpf_map_lookup_elem(&sg_peers, key);
+	struct tcp_sock *tp;
+	int ret = -1;
+
+	if (!sk)
+		return -1;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (tp) {
+		v->bytes_received = tp->bytes_received;
+		v->write_seq = tp->write_seq;
+		v->state = sk->state;
+		ret = 0;
+	}
+	bpf_sk_release(sk);
+	return ret;
+}
+
 /*
  * How many of this skb's first bytes were seen before. TCP queues a
  * retransmitted segment that starts before what it has already received
@@ -74,28 +101,19 @@ static void notify(struct sg_sock *s, __u64 cookie)
  */
 static __u32 repeated(struct sg_sock *s, __u64 cookie, __u32 len)
 {
-	struct bpf_sock *me = bpf_map_lookup_elem(&sg_peers, &cookie);
-	struct tcp_sock *tp;
+	struct tcp_view v;
 	__u64 rx, pos;
-	__u32 ret = 0;
 
-	if (!me)
+	if (tcp_view_of(&cookie, &v) < 0)
 		return 0;
-	tp = bpf_skc_to_tcp_sock(me);
-	if (!tp)
-		goto out;
-	rx = tp->bytes_received;
-	rx = rx > s->rx_base ? rx - s->rx_base : 0;
+	rx = v.bytes_received > s->rx_base ? v.bytes_received - s->rx_base
+					    : 0;
 	/* the FIN takes a sequence number, and is counted */
-	if (rx && (me->state == SG_CLOSE_WAIT || me->state == SG_LAST_ACK ||
-		   me->state == SG_CLOSING))
+	if (rx && (v.state == SG_CLOSE_WAIT || v.state == SG_LAST_ACK ||
+		   v.state == SG_CLOSING))
 		rx--;
 	pos = s->bytes + s->passed - s->dup_skip; /* new bytes seen so far */
-	if (pos + len > rx)
-		ret = (__u32)(pos + len - rx);
-out:
-	bpf_sk_release(me);
-	return ret;
+	return pos + len > rx ? (__u32)(pos + len - rx) : 0;
 }
 
 /*
@@ -105,31 +123,22 @@ out:
  */
 static int check_backlog(struct sg_sock *s, __u64 cookie)
 {
-	struct bpf_sock *peer = bpf_map_lookup_elem(&sg_peers, &s->peer);
-	struct tcp_sock *tp;
-	__u32 wseq, backlog;
-	int ret = 0;
+	struct tcp_view v;
+	__u32 backlog;
 
-	if (!peer)
+	if (tcp_view_of(&s->peer, &v) < 0)
 		return 0;
-	tp = bpf_skc_to_tcp_sock(peer);
-	if (!tp)
-		goto out;
-	wseq = tp->write_seq;
 	if (!s->wseq_set) {
 		/* nothing redirected yet: what the peer has is the gateway's */
-		s->peer_wseq0 = wseq;
+		s->peer_wseq0 = v.write_seq;
 		s->wseq_set = 1;
 	}
-	backlog = (__u32)s->bytes - (wseq - s->peer_wseq0);
+	backlog = (__u32)s->bytes - (v.write_seq - s->peer_wseq0);
 	if (backlog <= SG_BACKLOG_MAX)
-		goto out;
+		return 0;
 	s->congested = 1;
-	ret = 1;
 	notify(s, cookie);
-out:
-	bpf_sk_release(peer);
-	return ret;
+	return 1;
 }
 
 SEC("sk_skb/stream_verdict")

@@ -170,6 +170,7 @@ static const struct option options[] = {
 void conf_parse(struct conf *c, int argc, char **argv)
 {
 	const char *secret_file = NULL;
+	const char *test_repeat = getenv("SOCKGATE_TEST_REPEAT");
 	int secret_on_cmdline = 0, opt;
 	long n;
 
@@ -292,10 +293,9 @@ void conf_parse(struct conf *c, int argc, char **argv)
 				"PATH, env SOCKGATE_SECRET, or --secret\n");
 		exit(2);
 	}
-	if (getenv("SOCKGATE_TEST_REPEAT")) {
-		c->test_repeat = (uint32_t)parse_long(
-			"SOCKGATE_TEST_REPEAT", getenv("SOCKGATE_TEST_REPEAT"),
-			0, 1 << 20);
+	if (test_repeat) {
+		c->test_repeat = (uint32_t)parse_long("SOCKGATE_TEST_REPEAT",
+						      test_repeat, 0, 1 << 20);
 		log_warn("test hook SOCKGATE_TEST_REPEAT=%u: the first %u bytes "
 			 "of each client stream are dropped as repeats",
 			 c->test_repeat, c->test_repeat);
