@@ -69,12 +69,12 @@ Test(ops, one_dash_flags_and_cmdline_secret, .timeout = 60)
 Test(ops, secret_rotation_file_and_env, .timeout = 60)
 {
 	struct echo_srv e;
-	char cmd[512], *out;
-	int st;
+	char cmd[2048], *out;
+	int n, st;
 
 	cr_assert_eq(echo_start(&e, 0), 0);
 	/* env only, with sockgatectl connect as the client */
-	snprintf(cmd, sizeof(cmd),
+	n = snprintf(cmd, sizeof(cmd),
 		 "set -e; d=$(mktemp -d); cd $d; : >log; "
 		 "SOCKGATE_SECRET=env-secret %s/sockgate --addr 127.0.0.1:0 "
 		 "--workers 1 2>log & pid=$!; "
@@ -85,8 +85,9 @@ Test(ops, secret_rotation_file_and_env, .timeout = 60)
 		 "echo via-env | %s/sockgatectl connect 127.0.0.1:$port $tok; "
 		 "kill $pid; wait $pid; test ! -e gateway.pid; cd /; rm -rf $d",
 		 sg_build(), sg_build(), addr_of(e.port), sg_build());
+	cr_assert_lt(n, (int)sizeof(cmd), "command fits");
 	out = run_cmd(cmd, &st);
-	cr_assert_eq(st, 0);
+	cr_assert_eq(st, 0, "exit %d, output: %s", st, out);
 	cr_assert_str_eq(out, "via-env");
 	free(out);
 	echo_stop(&e);
