@@ -36,9 +36,7 @@ static void drop_fd(struct session *s)
 {
 	if (s->be.fd < 0)
 		return;
-	ev_io_set(s->w->loop, &s->be, 0);
-	close(s->be.fd);
-	s->be.fd = -1;
+	ev_io_close(s->w->loop, &s->be);
 }
 
 /* Tries the addresses from u->cur on; returns once one is in progress. */
@@ -83,8 +81,9 @@ void backend_io(struct session *s, uint32_t events)
 	socklen_t len = sizeof(int);
 	int err = 0;
 
-	(void)events;
-	if (getsockopt(s->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+	/* EPOLLOUT alone: connected; a failed connect adds EPOLLERR */
+	if ((events & (EPOLLERR | EPOLLHUP)) &&
+	    getsockopt(s->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err == 0) {
 		memcpy(&s->be_addr, &u->addr[u->cur], sizeof(s->be_addr));

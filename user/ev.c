@@ -95,6 +95,17 @@ int ev_io_set(struct ev_loop *loop, struct ev_io *w, uint32_t mask)
 	return 0;
 }
 
+int ev_io_close(struct ev_loop *loop, struct ev_io *w)
+{
+	int fd = w->fd;
+
+	if (w->mask)
+		ev_forget(loop, w);
+	w->mask = 0;
+	w->fd = -1;
+	return fd < 0 ? 0 : close(fd);
+}
+
 int ev_io_add_exclusive(struct ev_loop *loop, struct ev_io *w)
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,

@@ -47,6 +47,13 @@ void ev_io_init(struct ev_io *w, int fd, ev_io_cb cb);
 int ev_io_set(struct ev_loop *loop, struct ev_io *w, uint32_t mask);
 /* Adds an fd shared by several loops with EPOLLEXCLUSIVE (no MOD possible). */
 int ev_io_add_exclusive(struct ev_loop *loop, struct ev_io *w);
+/*
+ * Closes w's fd without an EPOLL_CTL_DEL: the kernel drops the
+ * registration with the last reference to the file, and the session
+ * sockets have no other (never dup'd, no fork after start). Events of
+ * the current batch for w are forgotten. 0, or -1 from close().
+ */
+int ev_io_close(struct ev_loop *loop, struct ev_io *w);
 
 void ev_timer_init(struct ev_timer *t, ev_timer_cb cb);
 int ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t after_ns);

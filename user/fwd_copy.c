@@ -25,8 +25,10 @@ size_t copy_room(struct stream_dir *d)
 static ssize_t copy_in(struct stream_dir *d)
 {
 	size_t room = copy_room(d);
+	ssize_t n = read(d->src->fd, d->buf + d->off + d->fill, room);
 
-	return read(d->src->fd, d->buf + d->off + d->fill, room);
+	d->drained = n > 0 && (size_t)n < room;
+	return n;
 }
 
 ssize_t copy_out(struct stream_dir *d)

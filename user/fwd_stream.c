@@ -27,12 +27,15 @@ void stream_setup(struct stream *st, const struct stream_chan *chan,
 	for (int i = 0; i < 2; i++) {
 		st->d[i].cap = cap;
 		st->d[i].pipe[0] = st->d[i].pipe[1] = -1;
+		st->d[i].other = &st->d[1 - i];
 	}
 }
 
 /* 0; -1: reading src failed; -2: writing dst failed (errno set). */
 int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d)
 {
+	int drained = 0;
+
 	for (int budget = PUMP_BUDGET;; budget--) {
 		int progress = 0;
 		ssize_t n;
@@ -45,11 +48,15 @@ int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d)
 				d->in_wait = 1;
 			return 0;
 		}
-		if (!d->eof && d->fill < d->cap) {
+		if (!d->eof && d->fill < d->cap && !drained) {
+			d->drained = 0;
 			n = ch->in(d);
 			if (n > 0) {
 				d->fill += (size_t)n;
-				d->in_wait = 0;
+				/* a short read emptied src: level-triggered
+				 * epoll tells when more comes, no EAGAIN read */
+				drained = d->drained && !d->unbounded;
+				d->in_wait = (uint8_t)drained;
 				progress = 1;
 			} else if (n == 0) {
 				d->eof = 1;
@@ -75,8 +82,11 @@ int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d)
 			}
 		}
 		if (d->eof && d->fill == 0 && !d->done) {
-			/* half-close: everything from src is out, pass on FIN */
-			if (shutdown(d->dst->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+			/* half-close: everything from src is out, pass on FIN;
+			 * the last one is the close's (both receive queues are
+			 * empty at EOF, so close sends FIN, not RST) */
+			if (!(d->other && d->other->done) &&
+			    shutdown(d->dst->fd, SHUT_WR) < 0 && errno != ENOTCONN)
 				return -2;
 			d->done = 1;
 		}

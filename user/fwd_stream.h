@@ -24,6 +24,8 @@ struct stream_dir {
 	uint8_t in_wait;  /* waiting for EPOLLIN on src */
 	uint8_t out_wait; /* waiting for EPOLLOUT on dst */
 	uint8_t unbounded; /* no yielding: pump until EAGAIN (edge-triggered) */
+	uint8_t drained;  /* in() got less than it asked: src is empty */
+	struct stream_dir *other; /* the opposite direction, or NULL */
 	int pipe[2];      /* splice */
 	uint8_t *buf;     /* copy */
 	size_t off;

@@ -131,15 +131,13 @@ static void close_fd(struct ev_loop *loop, struct ev_io *w, int rst)
 {
 	if (w->fd < 0)
 		return;
-	ev_io_set(loop, w, 0);
 	if (rst) {
 		/* linger 0: close sends RST and drops unsent data */
 		struct linger l = { .l_onoff = 1, .l_linger = 0 };
 
 		setsockopt(w->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	}
-	close(w->fd);
-	w->fd = -1;
+	ev_io_close(loop, w);
 }
 
 static void session_end(struct session *s, const char *reason, int rst)
@@ -272,10 +270,8 @@ static void hs_token(struct session *s, size_t line_len)
 	/* the token is secret-derived data: do not keep it around */
 	memset(s->setup->buf, 0, line_len);
 	ev_timer_stop(s->w->loop, &s->timer);
-	if (ev_io_set(s->w->loop, &s->cli, 0) < 0) {
-		session_reset(s, "epoll_ctl failed");
-		return;
-	}
+	/* the client stays watched: a client that sends more before the
+	 * reply is unwatched then (cli_cb), the common one costs nothing */
 	s->state = SESS_CONNECT;
 	backend_start(s, &addr);
 }
@@ -395,13 +391,17 @@ static void flush(struct session *s)
 					      : "backend write failed");
 		return;
 	}
+	if (!cli_mask && !be_mask) {
+		/* the forwarder sets the masks it wants from whatever the
+		 * handshake left registered */
+		fwd_begin(s);
+		return;
+	}
 	if (ev_io_set(s->w->loop, &s->cli, (uint32_t)cli_mask) < 0 ||
 	    ev_io_set(s->w->loop, &s->be, (uint32_t)be_mask) < 0) {
 		session_reset(s, "epoll_ctl failed");
 		return;
 	}
-	if (!cli_mask && !be_mask)
-		fwd_begin(s);
 }
 
 void session_connected(struct session *s)
@@ -439,6 +439,9 @@ static void cli_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 		linger_read(s);
 		break;
 	default:
+		/* resolving or connecting: its bytes wait in the socket */
+		if (ev_io_set(loop, w, 0) < 0)
+			session_reset(s, "epoll_ctl failed");
 		break;
 	}
 }
