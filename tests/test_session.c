@@ -359,7 +359,10 @@ static void integrity(const char *mode, unsigned seed)
 	struct xfer_srv x;
 	struct gw g;
 	char pprof[64], pin[128], path[160];
-	const char *args[] = { "--mode", mode, "--pprof", pprof, NULL };
+	/* auto: sessions move from copy to sockmap after 5 ms, most of
+	 * them in the middle of their transfer */
+	const char *args[] = { "--mode", mode, "--pprof", pprof,
+			       "--promote-after", "0.005", NULL };
 	uint16_t mport = free_port();
 	uint64_t up = 0, down = 0;
 	struct job *jobs = calloc(100, sizeof(*jobs));
@@ -416,7 +419,18 @@ static void integrity(const char *mode, unsigned seed)
 	 * sockmap: the BPF map's, read at teardown) add up to what moved */
 	snprintf(path, sizeof(path), "sockgate_sessions_total{mode=\"%s\"} ",
 		 mode);
-	if (strcmp(mode, "sockmap") != 0) {
+	if (!strcmp(mode, "auto")) {
+		long long pr = gw_metric(mport, "sockgate_promotions_total ");
+
+		cr_expect_eq(gw_metric(mport, "sockgate_sessions_total{mode="
+					      "\"copy\"} "),
+			     SESSIONS, "every session starts on copy");
+		cr_expect_gt(pr, 0, "some sessions moved to sockmap");
+		cr_expect_eq(gw_log_count(&g, "sockmap (after copy) up="), pr,
+			     "the close log names the move");
+		cr_log_info("auto: %lld of %d sessions moved to sockmap", pr,
+			    SESSIONS);
+	} else if (strcmp(mode, "sockmap") != 0) {
 		cr_expect_eq(gw_metric(mport, path), SESSIONS);
 	} else {
 		/* a client that has already sent its FIN cannot join a
@@ -441,7 +455,7 @@ static void integrity(const char *mode, unsigned seed)
 		     (unsigned long long)up);
 	cr_expect_eq(gw_metric(mport, "sockgate_bytes_total{dir=\"down\"} "),
 		     (long long)down);
-	if (!strcmp(mode, "sockmap")) {
+	if (!strcmp(mode, "sockmap") || !strcmp(mode, "auto")) {
 		/* teardown left nothing behind in the kernel maps */
 		static const char *const maps[] = { "sessions", "peers",
 						    "active" };
@@ -470,6 +484,12 @@ Test(integrity, copy_100_sessions, .timeout = 300)
 Test(integrity, sockmap_100_sessions, .timeout = 300)
 {
 	integrity("sockmap", 3);
+}
+
+/* copy first, then sockmap: the hand-over in mid-transfer */
+Test(integrity, auto_100_sessions, .timeout = 300)
+{
+	integrity("auto", 4);
 }
 
 /* A small buffer forces many partial transfers and back-pressure turns. */

@@ -25,6 +25,9 @@ static const char usage_text[] =
 	"  --pidfile PATH          (default gateway.pid)\n"
 	"  --workers N             event loops (default: number of CPUs)\n"
 	"  --mode M                auto|sockmap|splice|copy (default auto)\n"
+	"  --promote-after SEC     auto with BPF: a session starts on copy and\n"
+	"                          moves to sockmap once it lasts SEC (default\n"
+	"                          0.05; 0: sockmap from the start)\n"
 	"  --max-conns N           sessions at once (default: fd limit)\n"
 	"  --handshake-timeout SEC (default 10)\n"
 	"  --drain-timeout SEC     how long SIGTERM waits for sessions (default 30)\n"
@@ -141,6 +144,7 @@ enum {
 	OPT_DNS,
 	OPT_PIN_DIR,
 	OPT_LOG_LEVEL,
+	OPT_PROMOTE,
 	OPT_HELP,
 };
 
@@ -163,6 +167,7 @@ static const struct option options[] = {
 	{ "dns-server", required_argument, NULL, OPT_DNS },
 	{ "bpf-pin-dir", required_argument, NULL, OPT_PIN_DIR },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "promote-after", required_argument, NULL, OPT_PROMOTE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -182,6 +187,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	c->drain_timeout_ns = 30000000000ull;
 	c->linger_ns = 2000000000ull;
 	c->buffer = 16384;
+	c->promote_ns = 50000000ull;
 	c->pidfile = "gateway.pid";
 	c->bpf_pin_dir = "/sys/fs/bpf/sockgate";
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -253,6 +259,10 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		case OPT_LINGER:
 			if (conf_parse_duration(optarg, &c->linger_ns) < 0)
 				bad("linger-timeout", optarg);
+			break;
+		case OPT_PROMOTE:
+			if (conf_parse_duration(optarg, &c->promote_ns) < 0)
+				bad("promote-after", optarg);
 			break;
 		case OPT_DNS:
 			c->dns_servers = optarg;

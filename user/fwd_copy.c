@@ -1,6 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* read/write forwarder: the last resort, a `buffer`-sized buffer a way. */
+/*
+ * read/write forwarder, a `buffer`-sized buffer a way: the last resort,
+ * and in mode auto the first stage of every session. Short sessions end
+ * here without the sockmap's map updates (12 bpf() calls and a psock set
+ * up and torn down); one that lasts --promote-after moves to sockmap at
+ * the first check that finds both buffers empty.
+ */
 #include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +18,12 @@
 #include "fwd_stream.h"
 #include "gateway.h"
 #include "session.h"
+
+#define container_of(ptr, type, member)                                        \
+	((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* a session found busy at its promotion time is looked at again then */
+#define PROMOTE_RETRY_NS 10000000ull
 
 size_t copy_room(struct stream_dir *d)
 {
@@ -45,6 +59,33 @@ const struct stream_chan copy_chan = {
 	.out = copy_out,
 };
 
+/* Both directions open and nothing of theirs held in user space; the
+ * counts the sockmap forwarder takes as its bases fit its fields. */
+static int copy_quiet(const struct session *s, const struct stream *st)
+{
+	for (int i = 0; i < 2; i++)
+		if (st->d[i].fill || st->d[i].eof)
+			return 0;
+	return s->bytes_up + s->line_len < UINT32_MAX &&
+	       s->bytes_down < UINT32_MAX;
+}
+
+static void promote_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = container_of(t, struct session, timer);
+	struct stream *st = s->fwd;
+
+	if (copy_quiet(s, st)) {
+		session_promote(s);
+		return;
+	}
+	if (st->d[0].eof || st->d[1].eof) {
+		s->promote = 0; /* half closed: it ends here */
+		return;
+	}
+	ev_timer_start(loop, t, PROMOTE_RETRY_NS);
+}
+
 static int copy_start(struct session *s)
 {
 	size_t cap = (size_t)s->w->gw->conf.buffer;
@@ -56,6 +97,12 @@ static int copy_start(struct session *s)
 	st->d[0].buf = (uint8_t *)(st + 1);
 	st->d[1].buf = st->d[0].buf + cap;
 	s->fwd = st;
+	if (s->promote) {
+		ev_timer_init(&s->timer, promote_cb);
+		if (ev_timer_start(s->w->loop, &s->timer,
+				   s->w->gw->conf.promote_ns) < 0)
+			s->promote = 0;
+	}
 	return 0;
 }
 
@@ -66,6 +113,7 @@ static void copy_io(struct session *s, struct ev_io *w, uint32_t events)
 
 static void copy_stop(struct session *s)
 {
+	ev_timer_stop(s->w->loop, &s->timer);
 	free(s->fwd);
 	s->fwd = NULL;
 }

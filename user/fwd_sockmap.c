@@ -477,12 +477,16 @@ static int sm_start(struct session *s)
 	if (!st)
 		return -1;
 	st->s = s;
-	st->rx_pre[0] = s->setup ? s->setup->len : 0;
-	/* what each socket's acked + queued count holds before: the status;
-	 * the leftover, and the SYN (we opened that one: the SYN-ACK counts
-	 * in tcpi_bytes_acked; without the 1 a one-byte upload was shut
-	 * before it was sent, and the peer's send worker got EPIPE) */
-	st->tx_base[0] = 3;
+	/* read by user space: the token line, then what it forwarded (the
+	 * leftover, and all a copy stage moved: it hands over empty) */
+	st->rx_pre[0] = (uint32_t)(s->line_len + s->bytes_up);
+	st->rx_pre[1] = (uint32_t)s->bytes_down;
+	/* what each socket's acked + queued count holds before: the status
+	 * and what was forwarded; and the SYN (we opened that one: the
+	 * SYN-ACK counts in tcpi_bytes_acked; without the 1 a one-byte
+	 * upload was shut before it was sent, and the peer's send worker
+	 * got EPIPE) */
+	st->tx_base[0] = 3 + s->bytes_down;
 	st->tx_base[1] = s->bytes_up + 1;
 	/* the test hook: as if those bytes had been read here already */
 	st->rx_pre[0] += s->w->gw->conf.test_repeat;

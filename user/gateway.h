@@ -48,6 +48,7 @@ struct gateway {
 	int nworkers;
 	_Atomic int stop;          /* enum gw_stop */
 	const struct fwd_ops *fwd; /* forwarder chosen at start-up */
+	const struct fwd_ops *promote_to; /* lasting sessions move there */
 	enum fwd_mode mode;        /* its mode */
 	int done_fd;               /* eventfd: a worker has finished */
 	struct sockmap *sm;        /* BPF maps, when the mode is sockmap */

@@ -114,7 +114,8 @@ static void bpf_events_cb(struct ev_loop *loop, struct ev_io *w, uint32_t ev)
 	sockmap_events_consume(gw.sm);
 }
 
-/* --mode: sockmap when the BPF program loads and attaches, else splice. */
+/* --mode: sockmap when the BPF program loads and attaches (after a copy
+ * stage, --promote-after), else splice. */
 static void choose_forwarder(void)
 {
 	char why[256] = "";
@@ -138,7 +139,16 @@ static void choose_forwarder(void)
 	case MODE_AUTO:
 		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks,
 				     congestion_event, NULL, why, sizeof(why));
-		if (gw.sm) {
+		if (gw.sm && gw.conf.promote_ns) {
+			/* short sessions cost less on copy (no map updates);
+			 * lasting ones cost less on sockmap (no wake-ups) */
+			gw.fwd = &fwd_copy_ops;
+			gw.promote_to = &fwd_sockmap_ops;
+			log_info("mode auto: sockmap (the BPF verdict program "
+				 "loaded and attached) for sessions that last "
+				 "%llu ms; copy before that",
+				 (unsigned long long)(gw.conf.promote_ns / 1000000));
+		} else if (gw.sm) {
 			gw.fwd = &fwd_sockmap_ops;
 			log_info("mode auto: sockmap (the BPF verdict program "
 				 "loaded and attached)");

@@ -89,6 +89,9 @@ static size_t render(char *out, size_t max)
 	EMIT("# TYPE sockgate_sockmap_repeat_bytes_total counter\n"
 	     "sockgate_sockmap_repeat_bytes_total %llu\n",
 	     (unsigned long long)metric_get(m->repeat_bytes));
+	EMIT("# TYPE sockgate_promotions_total counter\n"
+	     "sockgate_promotions_total %llu\n",
+	     (unsigned long long)metric_get(m->promotions));
 #undef EMIT
 	return n;
 }

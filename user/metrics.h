@@ -23,6 +23,7 @@ struct metrics {
 	_Atomic uint64_t bytes_up;         /* client to backend, user space */
 	_Atomic uint64_t bytes_down;
 	_Atomic uint64_t repeat_bytes; /* retransmitted, kept from going twice */
+	_Atomic uint64_t promotions;   /* copy sessions moved to sockmap */
 };
 
 #define metric_add(field, n)                                                   \

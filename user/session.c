@@ -156,8 +156,10 @@ static void session_end(struct session *s, const char *reason, int rst)
 
 		sg_addr_fmt(&s->cli_addr, c, sizeof(c));
 		sg_addr_fmt(&s->be_addr, b, sizeof(b));
-		log_info("session %s -> %s %s up=%llu down=%llu ms=%llu: %s", c,
-			 b, s->state >= SESS_FORWARD && s->ops ? s->ops->name : "-",
+		log_info("session %s -> %s %s%s up=%llu down=%llu ms=%llu: %s",
+			 c, b,
+			 s->state >= SESS_FORWARD && s->ops ? s->ops->name : "-",
+			 s->promoted ? " (after copy)" : "",
 			 (unsigned long long)s->bytes_up,
 			 (unsigned long long)s->bytes_down,
 			 (unsigned long long)((ev_clock_ns() - s->start_ns) /
@@ -301,6 +303,7 @@ static void hs_read(struct session *s)
 		if (nl) {
 			line = (size_t)(nl - u->buf);
 			u->left_off = (uint32_t)line + 1;
+			s->line_len = (uint16_t)(line + 1);
 			if (line > 0 && u->buf[line - 1] == '\r')
 				line--;
 			if (line > TOKEN_LINE_MAX) {
@@ -334,6 +337,7 @@ static void fwd_begin(struct session *s)
 	const struct fwd_ops *ops = gw->fwd;
 
 	s->state = SESS_FORWARD;
+	s->promote = gw->promote_to != NULL;
 	for (;;) {
 		s->ops = ops;
 		s->mode = (uint8_t)ops->mode;
@@ -352,6 +356,39 @@ static void fwd_begin(struct session *s)
 	setup_free(s);
 	metric_add(gw->m.mode_sessions[s->mode], 1);
 	/* first pump: may end the session at once */
+	s->ops->io(s, NULL, 0);
+}
+
+void session_promote(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	const struct fwd_ops *from = s->ops, *to = gw->promote_to;
+	int err;
+
+	s->promote = 0;
+	from->stop(s);
+	s->ops = to;
+	s->mode = (uint8_t)to->mode;
+	if (to->start(s) == 0) {
+		s->promoted = 1;
+		metric_add(gw->m.promotions, 1);
+		log_debug("session moved from %s to %s after %llu ms", from->name,
+			  to->name,
+			  (unsigned long long)((ev_now(s->w->loop) - s->start_ns) /
+					       1000000));
+	} else {
+		err = errno;
+		s->ops = from;
+		s->mode = (uint8_t)from->mode;
+		if (from->start(s) < 0) {
+			s->ops = NULL;
+			session_reset(s, "cannot restart forwarding (out of "
+					 "memory)");
+			return;
+		}
+		log_info("%s cannot take a session (%s): it stays on %s",
+			 to->name, strerror(err), from->name);
+	}
 	s->ops->io(s, NULL, 0);
 }
 
