@@ -108,6 +108,117 @@ Test(sockmap, counters_in_pinned_maps, .timeout = 60)
 	echo_stop(&e);
 }
 
+/* Waits up to timeout_ms for a metric to reach want; returns its value. */
+static long long metric_wait(uint16_t mport, const char *name, long long want,
+			     int timeout_ms)
+{
+	long long v = gw_metric(mport, name);
+
+	for (int t = 0; v < want && t < timeout_ms; t += 10) {
+		usleep(10000);
+		v = gw_metric(mport, name);
+	}
+	return v;
+}
+
+/*
+ * Mode auto: a session that lasts moves from copy to sockmap. Its first
+ * bytes go through copy; once it is quiet past --promote-after (50 ms by
+ * default) the kernel takes over: the BPF counters hold what came after,
+ * the FIN still gets through, and the close log adds both stages up.
+ */
+Test(sockmap, auto_promotes_a_lasting_session, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	char pprof[64], dir[128], cmd[320], want[128], *out;
+	const char *args[] = { "--pprof", pprof, NULL };
+	static char buf[200000], back[200000];
+	uint16_t mport = free_port();
+	int fd, st;
+
+	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	cr_assert_eq(gw_log_count(&g, "for sessions that last 50 ms; copy "
+				      "before that"),
+		     1, "log %s", g.log);
+	gw_pin_dir(&g, dir, sizeof(dir));
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+				   &fd),
+		     200);
+	memset(buf, 'a', 1000);
+	cr_assert_eq(write_all(fd, buf, 1000), 1000);
+	cr_assert_eq(read_full(fd, back, 1000, 10000), 1000);
+	cr_assert_eq(memcmp(buf, back, 1000), 0);
+	cr_assert_eq(metric_wait(mport, "sockgate_promotions_total ", 1, 5000),
+		     1, "the session moved to sockmap");
+
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (char)('a' + i % 23);
+	cr_assert_eq(write_all(fd, buf, sizeof(buf)), sizeof(buf));
+	cr_assert_eq(read_full(fd, back, sizeof(back), 10000), sizeof(back));
+	cr_assert_eq(memcmp(buf, back, sizeof(buf)), 0);
+	/* the kernel moved the second part, and only that, each way */
+	snprintf(cmd, sizeof(cmd),
+		 "bpftool map dump pinned %s/sessions | grep -c "
+		 "'\"bytes\": %zu,'",
+		 dir, sizeof(buf));
+	out = run_cmd(cmd, &st);
+	cr_assert_str_eq(out, "2", "both entries count %zu bytes", sizeof(buf));
+	free(out);
+
+	/* our FIN reaches the echo server, whose close reaches us */
+	cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+	cr_assert_eq(read_to_eof(fd, 10000), 0);
+	close(fd);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
+	snprintf(want, sizeof(want), "sockmap (after copy) up=%zu down=%zu",
+		 sizeof(buf) + 1000, sizeof(buf) + 1000);
+	cr_assert_eq(gw_log_count(&g, want), 1, "log %s", g.log);
+	cr_assert_eq(gw_metric(mport, "sockgate_sessions_total{mode=\"copy\"} "),
+		     1);
+	cr_assert_eq(gw_metric(mport, "sockgate_bytes_total{dir=\"up\"} "),
+		     (long long)sizeof(buf) + 1000);
+	snprintf(cmd, sizeof(cmd), "%s/sessions", dir);
+	cr_assert_eq(bpftool_count(cmd), 0, "no stale entries");
+	snprintf(cmd, sizeof(cmd), "%s/peers", dir);
+	cr_assert_eq(bpftool_count(cmd), 0);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+}
+
+/* Mode auto: a short session ends on copy, without touching the maps. */
+Test(sockmap, auto_short_session_stays_on_copy, .timeout = 60)
+{
+	struct echo_srv e;
+	struct gw g;
+	char pprof[64], buf[8] = "";
+	const char *args[] = { "--pprof", pprof, "--promote-after", "10",
+			       NULL };
+	uint16_t mport = free_port();
+	int fd;
+
+	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
+						      addr_of(e.port), NULL),
+				   &fd),
+		     200);
+	cr_assert_eq(write_all(fd, "abc", 3), 3);
+	cr_assert_eq(read_full(fd, buf, 3, 10000), 3);
+	cr_assert_str_eq(buf, "abc");
+	close(fd);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
+	cr_assert_eq(gw_log_count(&g, " copy up=3 down=3 "), 1, "log %s",
+		     g.log);
+	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total "), 0);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+}
+
 /*
  * Hand-off: a request that reaches the gateway before the sockets are in
  * the map stays in the client socket's TCP queue. A slow DNS answer holds

@@ -4,13 +4,14 @@
  * and in mode auto the first stage of every session. Short sessions end
  * here without the sockmap's map updates (12 bpf() calls and a psock set
  * up and torn down); one that lasts --promote-after moves to sockmap at
- * the first check that finds both buffers empty.
+ * the first check that finds both buffers empty and no skb half read.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,6 +43,8 @@ static ssize_t copy_in(struct stream_dir *d)
 	ssize_t n = read(d->src->fd, d->buf + d->off + d->fill, room);
 
 	d->drained = n > 0 && (size_t)n < room;
+	/* a read that took everything there was ended at an skb's end */
+	d->whole = d->drained || (n < 0 && errno == EAGAIN);
 	return n;
 }
 
@@ -59,15 +62,30 @@ const struct stream_chan copy_chan = {
 	.out = copy_out,
 };
 
-/* Both directions open and nothing of theirs held in user space; the
- * counts the sockmap forwarder takes as its bases fit its fields. */
+/*
+ * Both directions open, nothing of theirs held in user space, and no
+ * part of an skb read; the counts the sockmap forwarder takes as its
+ * bases fit its fields. The verdict is given skbs whole: of one that a
+ * read took part of, the part already forwarded would go again, which
+ * its repeat check does not catch when more skbs wait behind (a 64 MiB
+ * transfer came corrupted). A read that got less than it asked, or
+ * nothing, took all there was; else only an empty queue tells.
+ */
 static int copy_quiet(const struct session *s, const struct stream *st)
 {
+	int unread;
+
 	for (int i = 0; i < 2; i++)
 		if (st->d[i].fill || st->d[i].eof)
 			return 0;
-	return s->bytes_up + s->line_len < UINT32_MAX &&
-	       s->bytes_down < UINT32_MAX;
+	if (s->bytes_up + s->line_len >= UINT32_MAX ||
+	    s->bytes_down >= UINT32_MAX)
+		return 0;
+	for (int i = 0; i < 2; i++)
+		if (!st->d[i].whole &&
+		    (ioctl(st->d[i].src->fd, FIONREAD, &unread) < 0 || unread))
+			return 0;
+	return 1;
 }
 
 static void promote_cb(struct ev_loop *loop, struct ev_timer *t)
@@ -96,6 +114,7 @@ static int copy_start(struct session *s)
 	stream_setup(st, &copy_chan, s, cap);
 	st->d[0].buf = (uint8_t *)(st + 1);
 	st->d[1].buf = st->d[0].buf + cap;
+	st->d[1].whole = 1; /* nothing read from the backend yet */
 	s->fwd = st;
 	if (s->promote) {
 		ev_timer_init(&s->timer, promote_cb);

@@ -25,6 +25,8 @@ struct stream_dir {
 	uint8_t out_wait; /* waiting for EPOLLOUT on dst */
 	uint8_t unbounded; /* no yielding: pump until EAGAIN (edge-triggered) */
 	uint8_t drained;  /* in() got less than it asked: src is empty */
+	uint8_t whole;    /* copy: no read since src's last skb ended (the
+			   * last read was short or found nothing) */
 	struct stream_dir *other; /* the opposite direction, or NULL */
 	int pipe[2];      /* splice */
 	uint8_t *buf;     /* copy */
