@@ -4,6 +4,7 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,6 +307,75 @@ Test(sockmap, handoff_request_right_after_200, .timeout = 120)
 	cr_assert_eq(gw_log_count(&g, "sockmap cannot take"), 0);
 	cr_assert_eq(gw_stop(&g), 0);
 	echo_stop(&e);
+}
+
+/* A client that does not wait for the status: its token line and 4 MiB
+ * in one write, so the handshake's read ends inside an skb with more
+ * queued behind it. Every byte must come back once, in order. */
+struct pipelined {
+	int fd;
+	char *buf;
+	size_t len;
+	ssize_t wrote;
+};
+
+static void *pipelined_writer(void *arg)
+{
+	struct pipelined *p = arg;
+
+	p->wrote = write_all(p->fd, p->buf, p->len);
+	return NULL;
+}
+
+static void pipelined_case(const char *mode)
+{
+	struct echo_srv e;
+	struct gw g;
+	const char *args[] = { "--mode", mode, NULL };
+	const size_t n = 4u << 20;
+	struct pipelined p;
+	pthread_t th;
+	char *line, *back = malloc(n);
+	size_t ll;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	line = ossl_token(TEST_SECRET, addr_of(e.port), NULL);
+	ll = strlen(line);
+	p.len = ll + 1 + n;
+	p.buf = malloc(p.len);
+	memcpy(p.buf, line, ll);
+	p.buf[ll] = '\n';
+	for (size_t i = 0; i < n; i++)
+		p.buf[ll + 1 + i] = (char)(i % 251);
+	p.fd = tcp_connect("127.0.0.1", g.port);
+	cr_assert_geq(p.fd, 0);
+	pthread_create(&th, NULL, pipelined_writer, &p);
+	cr_assert_eq(read_full(p.fd, back, 3, 10000), 3);
+	cr_assert_eq(memcmp(back, "200", 3), 0);
+	cr_assert_eq(read_full(p.fd, back, n, 20000), (ssize_t)n);
+	pthread_join(th, NULL);
+	cr_assert_eq(p.wrote, (ssize_t)p.len);
+	cr_assert_eq(memcmp(back, p.buf + ll + 1, n), 0,
+		     "the upload came back as sent");
+	cr_assert_eq(shutdown(p.fd, SHUT_WR), 0);
+	cr_assert_eq(read_to_eof(p.fd, 10000), 0, "nothing more, then EOF");
+	close(p.fd);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1, "log %s", g.log);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&e);
+	free(p.buf);
+	free(back);
+}
+
+Test(sockmap, pipelined_upload_sockmap, .timeout = 60)
+{
+	pipelined_case("sockmap");
+}
+
+Test(sockmap, pipelined_upload_auto, .timeout = 60)
+{
+	pipelined_case("auto");
 }
 
 /* A client that sent its FIN before the hand-off (its socket is no longer

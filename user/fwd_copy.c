@@ -114,12 +114,15 @@ static int copy_start(struct session *s)
 	stream_setup(st, &copy_chan, s, cap);
 	st->d[0].buf = (uint8_t *)(st + 1);
 	st->d[1].buf = st->d[0].buf + cap;
+	st->d[0].whole = s->hs_whole;
 	st->d[1].whole = 1; /* nothing read from the backend yet */
 	s->fwd = st;
 	if (s->promote) {
 		ev_timer_init(&s->timer, promote_cb);
 		if (ev_timer_start(s->w->loop, &s->timer,
-				   s->w->gw->conf.promote_ns) < 0)
+				   s->promote == PROMOTE_SOON
+					   ? PROMOTE_RETRY_NS
+					   : s->w->gw->conf.promote_ns) < 0)
 			s->promote = 0;
 	}
 	return 0;

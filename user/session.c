@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "fwd.h"
@@ -298,6 +299,7 @@ static void hs_read(struct session *s)
 				session_fail(s, CODE_400, strerror(errno));
 			return;
 		}
+		s->hs_whole = (size_t)n < room; /* took all there was */
 		nl = memchr(u->buf + u->len, '\n', (size_t)n);
 		u->len += (uint32_t)n;
 		if (nl) {
@@ -331,13 +333,29 @@ static const struct fwd_ops *fwd_next(const struct fwd_ops *ops)
 	return NULL;
 }
 
+/* Bytes waiting in fd's receive queue; an error counts as some. */
+static int unread(int fd)
+{
+	int n;
+
+	return ioctl(fd, FIONREAD, &n) < 0 || n > 0;
+}
+
 static void fwd_begin(struct session *s)
 {
 	struct gateway *gw = s->w->gw;
 	const struct fwd_ops *ops = gw->fwd;
 
 	s->state = SESS_FORWARD;
-	s->promote = gw->promote_to != NULL;
+	s->promote = gw->promote_to ? PROMOTE_LATER : 0;
+	if (ops == &fwd_sockmap_ops && !s->hs_whole && unread(s->cli.fd)) {
+		/* the verdict would be given the half-read skb whole: copy
+		 * until no skb is half read */
+		ops = &fwd_copy_ops;
+		s->promote = PROMOTE_SOON;
+		log_debug("the token line's read ended inside an skb: copy "
+			  "first");
+	}
 	for (;;) {
 		s->ops = ops;
 		s->mode = (uint8_t)ops->mode;
@@ -362,7 +380,7 @@ static void fwd_begin(struct session *s)
 void session_promote(struct session *s)
 {
 	struct gateway *gw = s->w->gw;
-	const struct fwd_ops *from = s->ops, *to = gw->promote_to;
+	const struct fwd_ops *from = s->ops, *to = &fwd_sockmap_ops;
 	int err;
 
 	s->promote = 0;

@@ -54,8 +54,9 @@ struct session {
 	struct ev_timer timer; /* handshake deadline, then the forwarder's */
 	uint8_t state;
 	uint8_t mode; /* enum fwd_mode of the forwarder */
-	uint8_t promote; /* may move to gw->promote_to (mode auto) */
+	uint8_t promote; /* enum promote: may move from copy to sockmap */
 	uint8_t promoted; /* did */
+	uint8_t hs_whole; /* the handshake's last read took all there was */
 	uint16_t line_len; /* the token line with its newline, bytes */
 	const struct fwd_ops *ops;
 	struct sess_setup *setup;
@@ -75,9 +76,14 @@ void session_close(struct session *s, const char *reason);
 void session_reset(struct session *s, const char *reason);
 /* Answers an error code, then lingers briefly so the client reads it. */
 void session_fail(struct session *s, enum sg_code code, const char *reason);
+enum promote {
+	PROMOTE_LATER = 1, /* mode auto: once it has lasted --promote-after */
+	PROMOTE_SOON,      /* mode sockmap: once no skb is half read */
+};
+
 /*
  * Moves a forwarding session whose user-space buffers are empty to
- * gw->promote_to (the forwarders count the bytes read so far from the
+ * the sockmap forwarder (the forwarders count the bytes read so far from the
  * session's counters and line_len); it stays where it is if that cannot
  * take it. May end the session.
  */
