@@ -24,7 +24,8 @@ endif
 
 DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c \
 	       backend.c session.c worker.c metrics.c bpffs.c \
-	       fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c fwd_sockmap.c
+	       fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c fwd_sockmap.c \
+	       pool.c
 CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)

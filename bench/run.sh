@@ -17,12 +17,17 @@ else
 fi
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
-# HAProxy wants 2 fds a connection and spare; sockgate in splice mode 6
-# (two sockets, two pipes): cap the idle counts to what fits in the fd
-# limit for every system, so that all hold the same number
+# HAProxy wants 2 fds a connection and spare; a proxy 2 fds a session,
+# sockgate in splice mode 6 (two sockets, two pipes): each system holds
+# as many of the wanted idle sessions as fit in the fd limit
 FIT=$(((NOFILE - 6000) / 2))
-CAP=$(((NOFILE - 200) / 6))
-IDLE=$(for n in $IDLE; do [ "$n" -le "$CAP" ] && echo "$n" || echo "$CAP"; done | sort -un)
+idle_counts() { # system -> the idle session counts it is measured at
+	local per=2 cap n
+	[ "$1" = sockgate-splice ] && per=6
+	[ "$1" = haproxy ] && per=3 # splice-auto pipes, and its reserve
+	cap=$(((NOFILE - 300) / per / 100 * 100))
+	for n in $IDLE; do [ "$n" -le "$cap" ] && echo "$n" || echo "$cap"; done | sort -un
+}
 sysctl -qw net.ipv4.ip_local_port_range="20000 65535" 2>/dev/null || true
 sysctl -qw net.ipv4.tcp_tw_reuse=1 2>/dev/null || true
 sysctl -qw net.core.somaxconn=65535 2>/dev/null || true
@@ -78,7 +83,7 @@ stream {
 }
 CFG
 
-SYSTEMS="direct haproxy nginx sockgate-sockmap sockgate-splice sockgate-copy"
+SYSTEMS="direct haproxy nginx sockgate-auto sockgate-sockmap sockgate-splice sockgate-copy"
 SYS_PID=
 
 start_system() { # name -> sets ECHO SRC TOKARGS_* SYS_PID
@@ -164,12 +169,19 @@ for sys in $SYSTEMS; do
 			'BEGIN { n = r * (s + 0.5); printf "%.2f", (n > 0 ? c / hz / n * 1e6 : 0) }') "
 		out=$("$LG" conn "$ECHO" "${TOKE[@]}" --conns 50 --seconds "$SECS" || true)
 		runs[conn_cps]+="$(echo "$out" | val cps) "
+		case $sys in sockgate-*)
+			# the request right behind the token line, as the
+			# protocol allows: what a client gains by not waiting
+			out=$("$LG" conn "$ECHO" "${TOKE[@]}" --conns 50 --pipeline 1 \
+				--seconds "$SECS" || true)
+			runs[conn_pipe_cps]+="$(echo "$out" | val cps) " ;;
+		esac
 	done
 	for m in "${!runs[@]}"; do
 		put "$sys" "$m" "$(echo "${runs[$m]}" | tr ' ' '\n' | grep . | median)"
 	done
 	unset runs
-	for n in $IDLE; do
+	for n in $(idle_counts "$sys"); do
 		[ "$sys" = direct ] && continue
 		# a fresh process: heap freed by the earlier loads would hide
 		# what the sessions cost

@@ -86,7 +86,7 @@ void backend_io(struct session *s, uint32_t events)
 	    getsockopt(s->be.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err == 0) {
-		memcpy(&s->be_addr, &u->addr[u->cur], sizeof(s->be_addr));
+		sg_caddr_set(&s->be_addr, (struct sockaddr *)&u->addr[u->cur]);
 		session_connected(s);
 		return;
 	}

@@ -34,6 +34,8 @@ struct fwd_ops {
 	void (*stop)(struct session *s);
 };
 
+/* bytes the sockmap forwarder keeps after each session's struct */
+extern const size_t fwd_sockmap_tail;
 extern const struct fwd_ops fwd_sockmap_ops;
 struct worker;
 /* The verdict found cookie's redirected bytes piling up: pause it. */

@@ -138,6 +138,8 @@ static void copy_stop(struct session *s)
 	ev_timer_stop(s->w->loop, &s->timer);
 	free(s->fwd);
 	s->fwd = NULL;
+	/* a promoted session lives on among others: see session_freed() */
+	session_freed(s->w, 2 * (size_t)s->w->gw->conf.buffer);
 }
 
 const struct fwd_ops fwd_copy_ops = {

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "pool.h"
 #include "conf.h"
 #include "ev.h"
 #include "metrics.h"
@@ -34,6 +35,7 @@ struct worker {
 	pthread_mutex_t q_lock;   /* congestion events from the main thread */
 	uint64_t *q;
 	size_t q_len, q_cap;
+	struct pool spool;        /* struct session (+ fwd_sockmap_tail) */
 	struct session *sessions; /* all live sessions, for drain and stop */
 	unsigned nsessions;
 	int draining;

@@ -34,9 +34,10 @@ static void hs_timeout(struct ev_loop *loop, struct ev_timer *t);
 
 /*
  * The handshake state (8.5 KiB, most of it the line buffer) goes once the
- * session forwards. Freed between the small blocks of live sessions, it
- * stays in the process's heap, resident: after a burst of handshakes the
- * worker hands the free pages back (malloc_trim), at most once a second.
+ * session forwards, and a promoted session's copy buffers once it moves.
+ * Freed between the small blocks of live sessions, they stay in the
+ * process's heap, resident: after a burst of such frees the worker hands
+ * the free pages back (malloc_trim), at most once a second.
  */
 #define TRIM_AFTER_BYTES (1u << 20)
 #define TRIM_DELAY_NS 1000000000ull
@@ -51,16 +52,9 @@ static void trim_cb(struct ev_loop *loop, struct ev_timer *t)
 	malloc_trim(0);
 }
 
-static void setup_free(struct session *s)
+void session_freed(struct worker *w, size_t n)
 {
-	struct worker *w = s->w;
-
-	if (!s->setup)
-		return;
-	free(s->setup->addr);
-	free(s->setup);
-	s->setup = NULL;
-	w->setup_freed += sizeof(struct sess_setup);
+	w->setup_freed += n;
 	if (w->setup_freed >= TRIM_AFTER_BYTES &&
 	    !ev_timer_active(&w->trim_timer)) {
 		ev_timer_init(&w->trim_timer, trim_cb);
@@ -68,17 +62,28 @@ static void setup_free(struct session *s)
 	}
 }
 
+static void setup_free(struct session *s)
+{
+	if (!s->setup)
+		return;
+	free(s->setup->addr);
+	free(s->setup);
+	s->setup = NULL;
+	session_freed(s->w, sizeof(struct sess_setup));
+}
+
 int session_new(struct worker *w, int fd, const union sg_addr *peer)
 {
 	struct gateway *gw = w->gw;
-	struct session *s = calloc(1, sizeof(*s));
+	struct session *s = pool_get(&w->spool);
 	int one = 1;
 
 	if (s)
 		s->setup = malloc(sizeof(*s->setup));
 	if (!s || !s->setup) {
 		log_warn("accept: out of memory, dropping a client");
-		free(s);
+		if (s)
+			pool_put(&w->spool, s);
 		close(fd);
 		return -1;
 	}
@@ -86,7 +91,7 @@ int session_new(struct worker *w, int fd, const union sg_addr *peer)
 	memset(&s->setup->len, 0,
 	       sizeof(*s->setup) - offsetof(struct sess_setup, len));
 	s->w = w;
-	s->cli_addr = *peer;
+	sg_caddr_set(&s->cli_addr, &peer->sa);
 	s->start_ns = ev_now(w->loop);
 	s->state = SESS_HANDSHAKE;
 	ev_io_init(&s->cli, fd, cli_cb);
@@ -110,21 +115,49 @@ int session_new(struct worker *w, int fd, const union sg_addr *peer)
 	return 0;
 }
 
-void sg_addr_fmt(const union sg_addr *a, char *out, size_t len)
+void sg_caddr_set(struct sg_caddr *c, const struct sockaddr *sa)
+{
+	memset(c, 0, sizeof(*c));
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		memcpy(c->ip, &in6->sin6_addr, 16);
+		c->port = ntohs(in6->sin6_port);
+		c->family = AF_INET6;
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		memcpy(c->ip, &in->sin_addr, 4);
+		c->port = ntohs(in->sin_port);
+		c->family = AF_INET;
+	}
+}
+
+void sg_caddr_fmt(const struct sg_caddr *c, char *out, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];
 
-	switch (a->sa.sa_family) {
-	case AF_INET6:
-		inet_ntop(AF_INET6, &a->in6.sin6_addr, host, sizeof(host));
-		snprintf(out, len, "[%s]:%u", host, ntohs(a->in6.sin6_port));
-		break;
-	case AF_INET:
-		inet_ntop(AF_INET, &a->in.sin_addr, host, sizeof(host));
-		snprintf(out, len, "%s:%u", host, ntohs(a->in.sin_port));
-		break;
-	default:
+	if (c->family != AF_INET && c->family != AF_INET6) {
 		snprintf(out, len, "-");
+		return;
+	}
+	inet_ntop(c->family, c->ip, host, sizeof(host));
+	snprintf(out, len, c->family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+		 c->port);
+}
+
+/* The forwarder of s->mode; NULL before one runs (MODE_AUTO). */
+static const struct fwd_ops *ops_of(const struct session *s)
+{
+	switch (s->mode) {
+	case MODE_SOCKMAP:
+		return &fwd_sockmap_ops;
+	case MODE_SPLICE:
+		return &fwd_splice_ops;
+	case MODE_COPY:
+		return &fwd_copy_ops;
+	default:
+		return NULL;
 	}
 }
 
@@ -150,16 +183,16 @@ static void session_end(struct session *s, const char *reason, int rst)
 	if (s->state == SESS_CONNECT)
 		backend_abort(s);
 	/* the forwarder first: the sockmap one reads the byte counters */
-	if (s->state == SESS_FORWARD && s->ops)
-		s->ops->stop(s);
+	if (s->state == SESS_FORWARD && ops_of(s))
+		ops_of(s)->stop(s);
 	if (log_min_level <= LOG_LVL_INFO) {
 		char c[64], b[64];
 
-		sg_addr_fmt(&s->cli_addr, c, sizeof(c));
-		sg_addr_fmt(&s->be_addr, b, sizeof(b));
+		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
+		sg_caddr_fmt(&s->be_addr, b, sizeof(b));
 		log_info("session %s -> %s %s%s up=%llu down=%llu ms=%llu: %s",
 			 c, b,
-			 s->state >= SESS_FORWARD && s->ops ? s->ops->name : "-",
+			 s->state >= SESS_FORWARD && ops_of(s) ? ops_of(s)->name : "-",
 			 s->promoted ? " (after copy)" : "",
 			 (unsigned long long)s->bytes_up,
 			 (unsigned long long)s->bytes_down,
@@ -182,7 +215,7 @@ static void session_end(struct session *s, const char *reason, int rst)
 		s->next->prev = s->prev;
 	w->nsessions--;
 	metric_add(w->gw->m.active, -1);
-	free(s);
+	pool_put(&w->spool, s);
 	worker_session_gone(w);
 }
 
@@ -357,12 +390,11 @@ static void fwd_begin(struct session *s)
 			  "first");
 	}
 	for (;;) {
-		s->ops = ops;
 		s->mode = (uint8_t)ops->mode;
 		if (ops->start(s) == 0)
 			break;
 		if (!fwd_next(ops)) {
-			s->ops = NULL;
+			s->mode = MODE_AUTO; /* none */
 			session_reset(s, "cannot start forwarding (out of "
 					 "memory or fds)");
 			return;
@@ -374,18 +406,17 @@ static void fwd_begin(struct session *s)
 	setup_free(s);
 	metric_add(gw->m.mode_sessions[s->mode], 1);
 	/* first pump: may end the session at once */
-	s->ops->io(s, NULL, 0);
+	ops_of(s)->io(s, NULL, 0);
 }
 
 void session_promote(struct session *s)
 {
 	struct gateway *gw = s->w->gw;
-	const struct fwd_ops *from = s->ops, *to = &fwd_sockmap_ops;
+	const struct fwd_ops *from = ops_of(s), *to = &fwd_sockmap_ops;
 	int err;
 
 	s->promote = 0;
 	from->stop(s);
-	s->ops = to;
 	s->mode = (uint8_t)to->mode;
 	if (to->start(s) == 0) {
 		s->promoted = 1;
@@ -396,10 +427,9 @@ void session_promote(struct session *s)
 					       1000000));
 	} else {
 		err = errno;
-		s->ops = from;
 		s->mode = (uint8_t)from->mode;
 		if (from->start(s) < 0) {
-			s->ops = NULL;
+			s->mode = MODE_AUTO; /* none */
 			session_reset(s, "cannot restart forwarding (out of "
 					 "memory)");
 			return;
@@ -407,7 +437,7 @@ void session_promote(struct session *s)
 		log_info("%s cannot take a session (%s): it stays on %s",
 			 to->name, strerror(err), from->name);
 	}
-	s->ops->io(s, NULL, 0);
+	ops_of(s)->io(s, NULL, 0);
 }
 
 /*
@@ -488,7 +518,7 @@ static void cli_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 		flush(s);
 		break;
 	case SESS_FORWARD:
-		s->ops->io(s, w, events);
+		ops_of(s)->io(s, w, events);
 		break;
 	case SESS_LINGER:
 		linger_read(s);
@@ -514,7 +544,7 @@ static void be_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 		flush(s);
 		break;
 	case SESS_FORWARD:
-		s->ops->io(s, w, events);
+		ops_of(s)->io(s, w, events);
 		break;
 	default:
 		break;

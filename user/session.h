@@ -46,6 +46,17 @@ union sg_addr {
 	struct sockaddr_in6 in6;
 };
 
+/* The same, packed for the close log: 20 bytes instead of 28. */
+struct sg_caddr {
+	uint8_t ip[16]; /* IPv4: the first 4 */
+	uint16_t port;  /* host order */
+	uint8_t family; /* AF_INET, AF_INET6, or 0: none */
+};
+
+/*
+ * One per connection, sized for the many idle ones: with the sockmap
+ * forwarder's state after it, 232 bytes of its worker's pool.
+ */
 struct session {
 	struct worker *w;
 	struct session *prev, *next;
@@ -53,23 +64,23 @@ struct session {
 	struct ev_io be;  /* backend socket, fd -1 until connecting */
 	struct ev_timer timer; /* handshake deadline, then the forwarder's */
 	uint8_t state;
-	uint8_t mode; /* enum fwd_mode of the forwarder */
+	uint8_t mode; /* enum fwd_mode of the forwarder; MODE_AUTO: none */
 	uint8_t promote; /* enum promote: may move from copy to sockmap */
 	uint8_t promoted; /* did */
 	uint8_t hs_whole; /* the handshake's last read took all there was */
 	uint16_t line_len; /* the token line with its newline, bytes */
-	const struct fwd_ops *ops;
 	struct sess_setup *setup;
 	void *fwd;    /* forwarder state */
-	union sg_addr cli_addr, be_addr; /* for the log */
+	struct sg_caddr cli_addr, be_addr; /* for the log */
 	uint64_t start_ns;
 	uint64_t bytes_up, bytes_down;
 };
 
 /* Takes an accepted client socket. 0, or -1 (the fd is closed). */
 int session_new(struct worker *w, int fd, const union sg_addr *peer);
+void sg_caddr_set(struct sg_caddr *c, const struct sockaddr *sa);
 /* "1.2.3.4:5" or "[::1]:5" */
-void sg_addr_fmt(const union sg_addr *a, char *out, size_t len);
+void sg_caddr_fmt(const struct sg_caddr *c, char *out, size_t len);
 /* Ends the session: both sockets closed, reason logged. */
 void session_close(struct session *s, const char *reason);
 /* Ends it with RST to both peers (an error on one side). */
@@ -88,6 +99,8 @@ enum promote {
  * take it. May end the session.
  */
 void session_promote(struct session *s);
+/* n bytes of a session's were freed: trims the heap after many. */
+void session_freed(struct worker *w, size_t n);
 /* The backend socket s->be.fd is connected. */
 void session_connected(struct session *s);
 

@@ -231,6 +231,9 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	ev_io_init(&w->lsn, lsn_fd, accept_cb);
 	ev_io_init(&w->wake, -1, wake_cb);
 	ev_timer_init(&w->accept_timer, accept_resume);
+	/* sessions with room for the sockmap state when it may be used */
+	pool_init(&w->spool, sizeof(struct session) +
+				     (gw->sm ? fwd_sockmap_tail : 0));
 	w->loop = ev_loop_new();
 	if (!w->loop)
 		return -1;
@@ -285,6 +288,7 @@ void worker_destroy(struct worker *w)
 		close(w->wake.fd);
 	}
 	ev_loop_free(w->loop);
+	pool_fini(&w->spool);
 	pthread_mutex_destroy(&w->q_lock);
 	free(w->q);
 }
