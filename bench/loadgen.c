@@ -11,6 +11,8 @@
  *                for S seconds, printing "held N" when all are up
  * With --token each connection first sends the token line and expects
  * "200" (the sockgate handshake); without, it talks to the target as is.
+ * --token may be given up to 4 times: connections take turns. --src N:
+ * connections come from 127.0.0.1 .. 127.0.0.N (past 64k connections).
  * --pipeline 1 (conn, rr): the token line and the first request go in one
  * write, as the protocol allows, and the status comes before the answer.
  * The result is one line of key=value pairs on stdout.
@@ -38,13 +40,18 @@ struct conn {
 	enum st st;
 	int got;      /* bytes of the current answer */
 	int hdr;      /* bytes of the status still to come */
+	int tok;      /* its token, of tokens[] */
 	char code[3]; /* the status */
 	uint64_t t0;  /* request sent */
 };
 
 static struct sockaddr_in target;
-static const char *token;
+static const char *token; /* the current connection's, of tokens[] */
 static size_t token_len;
+static char *tokens[4];   /* --token, up to 4: connections take turns */
+static int ntokens, next_token;
+static int nsrc = 1;      /* --src N: source addresses 127.0.0.1 .. N */
+static int next_src;
 static int pipeline; /* token line and request in one write */
 static int ep;
 static uint64_t *lat;
@@ -67,6 +74,24 @@ static int dial(struct conn *c, uint32_t events)
 	if (c->fd < 0)
 		return -1;
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (nsrc > 1) {
+		/* more than one port range's worth of connections to one
+		 * address: spread them over source addresses; the port is
+		 * picked at connect, per destination */
+		struct sockaddr_in src = { .sin_family = AF_INET };
+
+		src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)next_src);
+		next_src = (next_src + 1) % nsrc;
+		setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
+			   sizeof(one));
+		if (bind(c->fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+			close(c->fd);
+			return -1;
+		}
+	}
+	c->tok = ntokens ? next_token : 0;
+	if (ntokens)
+		next_token = (next_token + 1) % ntokens;
 	if (connect(c->fd, (struct sockaddr *)&target, sizeof(target)) < 0 &&
 	    errno != EINPROGRESS) {
 		close(c->fd);
@@ -99,6 +124,11 @@ static int step(struct conn *c)
 	if (c->st == CONNECTING) {
 		int err = 0;
 		socklen_t len = sizeof(err);
+
+		if (ntokens) {
+			token = tokens[c->tok];
+			token_len = strlen(token);
+		}
 
 		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len);
 		if (err) {
@@ -301,6 +331,8 @@ static int run_idle(int nconns, double secs)
 				c->st = DONE;
 				ready++;
 				inflight--;
+				if (ready % 10000 == 0)
+					fprintf(stderr, "up %d\n", ready);
 			}
 		}
 	}
@@ -374,31 +406,31 @@ int main(int argc, char **argv)
 
 	if (argc < 3) {
 		fprintf(stderr, "usage: sg-loadgen bulk|rr|conn|idle HOST:PORT "
-				"[--token T] [--conns N] [--seconds S] [--pipeline 0|1]\n");
+				"[--token T] [--conns N] [--seconds S] [--pipeline 0|1] [--src N]\n");
 		return 2;
 	}
 	mode = argv[1];
 	addr = argv[2];
 	for (int i = 3; i + 1 < argc; i += 2) {
-		if (!strcmp(argv[i], "--token"))
-			token = argv[i + 1];
+		if (!strcmp(argv[i], "--token") && ntokens < 4) {
+			char *t = malloc(strlen(argv[i + 1]) + 2);
+
+			if (strlen(argv[i + 1]) > 4000) {
+				fprintf(stderr, "token too long\n");
+				return 2;
+			}
+			sprintf(t, "%s\n", argv[i + 1]);
+			tokens[ntokens++] = t;
+			token = t;
+			token_len = strlen(t);
+		} else if (!strcmp(argv[i], "--src"))
+			nsrc = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--conns"))
 			conns = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seconds"))
 			secs = atof(argv[i + 1]);
 		else if (!strcmp(argv[i], "--pipeline"))
 			pipeline = atoi(argv[i + 1]);
-	}
-	if (token) {
-		char *t = malloc(strlen(token) + 2);
-
-		if (strlen(token) > 4000) {
-			fprintf(stderr, "token too long\n");
-			return 2;
-		}
-		sprintf(t, "%s\n", token);
-		token = t;
-		token_len = strlen(t);
 	}
 	colon = strrchr(addr, ':');
 	if (!colon || (size_t)(colon - addr) >= sizeof(host))

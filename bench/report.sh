@@ -11,7 +11,10 @@ METRICS="bulk:bulk_Gbit/s rr1_p50:RR_p50_us rr1_p99:RR_p99_us rr1_p999:RR_p99.9_
 # target NAME SYSTEM -> "wanted;measured;met|not met"
 target() {
 	local s=$2 si
-	si=$(awk -F, -v s="$s" '$1 == s && $2 ~ /^idle.*_user_B/ { v = $3 } END { print v }' "$CSV")
+	# the largest idle count measured: the VM's 100,000 when it ran
+	si=$(awk -F, -v s="$s" '$1 == s && $2 ~ /^(vm_)?idle[0-9]*_user_B$/ && $3 != "fail" {
+		n = $2; gsub(/[^0-9]/, "", n); if (n + 0 >= best) { best = n + 0; v = $3 } }
+		END { if (v != "") print v " " best }' "$CSV")
 	awk -v t="$1" -v sb="$(get "$s" bulk)" -v hb="$(get haproxy bulk)" \
 	    -v db="$(get direct bulk)" -v d50="$(get direct rr1_p50)" \
 	    -v d99="$(get direct rr1_p99)" -v h50="$(get haproxy rr1_p50)" \
@@ -31,7 +34,8 @@ target() {
 		if (t == "rate") out(">= 2x", sprintf("%.2fx", sr / hr), sr >= 2 * hr)
 		if (t == "rate_p99") out("<= HAProxy", sprintf("%.0f / %.0f us", sp, hp), sp <= hp)
 		if (t == "conn") out(">= 1x", sprintf("%.2fx", sc / hc), sc >= hc)
-		if (t == "mem") out("<= 256 B", si " B", si != "" && si <= 256)
+		if (t == "mem") { split(si, m, " ")
+			out("<= 256 B", m[1] " B at " m[2], si != "" && m[1] + 0 <= 256) }
 	}'
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
@@ -74,6 +78,25 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 	echo "|---|---|---|"
 	awk -F, '$2 ~ /^idle/ { print "| " $1 " | " $2 " | " $3 " |" }' "$CSV"
 	echo
+	if grep -q ',vm_idle' "$CSV"; then
+		echo "Past the fd limit, in a VM (bench/vm-idle.sh: Debian kernel"
+		echo "$(get vm kernel) under QEMU, fd limit raised, 2 vCPUs): bytes per"
+		echo "idle session, and the seconds it took to open them"
+		echo
+		printf "| system |"
+		cols=$(awk -F, '$2 ~ /^vm_idle/ { sub(/^vm_/, "", $2); print $2 }' "$CSV" | awk '!seen[$0]++')
+		for c in $cols; do printf " %s |" "$c"; done
+		echo
+		printf "|---|"
+		for _ in $cols; do printf -- "---|"; done
+		echo
+		for s in $(awk -F, '$2 ~ /^vm_idle/ { print $1 }' "$CSV" | awk '!seen[$0]++'); do
+			printf "| %s |" "$s"
+			for c in $cols; do printf " %s |" "$(get "$s" "vm_$c")"; done
+			echo
+		done
+		echo
+	fi
 	echo "## Targets (sockgate against the peers of this run)"
 	echo
 	echo "auto is the default: each session starts on copy and moves to sockmap"

@@ -2,6 +2,7 @@
 /* Real peers for the tests: the daemon as a process, openssl, backends. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -220,6 +221,15 @@ int gw_wait(struct gw *g, int timeout_ms)
 	return -2;
 }
 
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
 int gw_stop(struct gw *g)
 {
 	int r;
@@ -234,6 +244,9 @@ int gw_stop(struct gw *g)
 		g->pid = 0;
 		return -1;
 	}
+	/* a clean exit leaves nothing to look at (SG_KEEP=1 keeps it) */
+	if (r == 0 && !getenv("SG_KEEP"))
+		nftw(g->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return r;
 }
 

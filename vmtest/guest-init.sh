@@ -32,7 +32,7 @@ setpriv --bounding-set=-all --inh-caps=-all -- /bin/true ||
 	echo "VMTEST-DIAG: setpriv does not work here"
 
 cd /sg
-SG_BUILD=/sg SG_TEST_LIGHT=1 ./test-gateway -j2 --color=never $(cat /sg/test-args)
+SG_BUILD=/sg SG_TEST_LIGHT=1 SG_KEEP=1 ./test-gateway -j2 --color=never $(cat /sg/test-args 2>/dev/null)
 rc=$?
 # what the gateways warned about, for the host's log
 grep -h " warn \| error \|cannot take\|runtime error" /tmp/sgtest.*/gw.log 2>/dev/null |

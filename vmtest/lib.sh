@@ -1,0 +1,89 @@
+#!/bin/bash
+# Shared by vmtest/run.sh and bench/vm-idle.sh: the Debian kernel to boot,
+# an initramfs with our binaries and their tools, and the QEMU guest.
+
+# vm_kernel PKG CACHE: downloads and unpacks the kernel package once,
+# prints its vmlinuz
+vm_kernel() {
+	local pkg=$1 cache=$2 deb kdir
+	mkdir -p "$cache"
+	deb=$(ls "$cache/${pkg}"_*.deb 2>/dev/null | head -1 || true)
+	if [ -z "$deb" ]; then
+		(cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
+			(apt-get update -qq </dev/null &&
+			 cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null)
+		deb=$(ls "$cache/${pkg}"_*.deb | head -1)
+	fi
+	kdir=$cache/${pkg}.root
+	[ -d "$kdir" ] || dpkg -x "$deb" "$kdir"
+	ls "$kdir"/boot/vmlinuz-* | head -1
+}
+
+# vm_packages [kernel ...]: the kernel packages (vmtest/kernels.sh), with
+# the apt index fetched if the image has none
+vm_packages() {
+	local here
+	here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+	mapfile -t VM_PKGS < <(sh "$here/kernels.sh" "$@")
+	if [ ${#VM_PKGS[@]} -eq 0 ] || [ -z "${VM_PKGS[0]}" ]; then
+		apt-get update -qq </dev/null
+		mapfile -t VM_PKGS < <(sh "$here/kernels.sh" "$@")
+	fi
+	[ ${#VM_PKGS[@]} -gt 0 ] && [ -n "${VM_PKGS[0]}" ]
+}
+
+# vm_initramfs ROOT OUT INIT FILE...: busybox, FILEs in /sg (with their
+# libraries), bpftool, openssl, setpriv; INIT as /init; cpio.gz in OUT
+vm_initramfs() {
+	local root=$1 out=$2 init=$3 f tool real app
+	shift 3
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,tmp,sg,lib64}
+	cp /usr/bin/busybox "$root/bin/busybox"
+	for app in $("$root/bin/busybox" --list); do
+		[ -e "$root/bin/$app" ] || ln -s busybox "$root/bin/$app"
+	done
+	for f in "$@"; do
+		vm_copy_with_libs "$root" "$f" "$root/sg/$(basename "$f")"
+	done
+	for tool in /usr/sbin/bpftool /usr/bin/openssl /usr/bin/setpriv; do
+		rm -f "$root/bin/$(basename "$tool")" # not busybox's applet
+		vm_copy_with_libs "$root" "$tool" "$root/usr/bin/$(basename "$tool")"
+	done
+	# bpftool on Debian is a wrapper script for the kernel-versioned binary
+	if head -c2 /usr/sbin/bpftool | grep -q '#!'; then
+		real=$(ls /usr/lib/linux-tools-*/bpftool 2>/dev/null | sort -V | tail -1 || true)
+		[ -n "$real" ] && vm_copy_with_libs "$root" "$real" "$root/usr/bin/bpftool"
+	fi
+	mkdir -p "$root/usr/lib/ssl" && cp -r /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/" 2>/dev/null || true
+	printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >"$root/etc/hosts"
+	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
+	printf 'root:x:0:\n' >"$root/etc/group"
+	: >"$root/etc/resolv.conf"
+	cp "$init" "$root/init"
+	chmod +x "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
+}
+
+# vm_copy_with_libs ROOT PATH DEST
+vm_copy_with_libs() {
+	local root=$1 lib
+	mkdir -p "$(dirname "$3")"
+	cp -L "$2" "$3"
+	ldd "$2" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		[ -e "$root$lib" ] || cp -L "$lib" "$root$lib"
+	done || true # a data file has no libraries
+}
+
+# vm_boot VMLINUZ INITRD LOG MEM TIMEOUT: one guest, software emulation,
+# its console in LOG (and LOG.txt without carriage returns)
+vm_boot() {
+	timeout --foreground -k 10 "$5" qemu-system-x86_64 \
+		-machine q35 -accel tcg,thread=multi -cpu max -smp 2 -m "$4" \
+		-kernel "$1" -initrd "$2" \
+		-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=3" \
+		-display none -monitor none -serial "file:$3" -no-reboot \
+		</dev/null || true
+	tr -d '\r' <"$3" >"$3.txt"
+}
