@@ -420,16 +420,21 @@ static void integrity(const char *mode, unsigned seed)
 	snprintf(path, sizeof(path), "sockgate_sessions_total{mode=\"%s\"} ",
 		 mode);
 	if (!strcmp(mode, "auto")) {
-		long long pr = gw_metric(mport, "sockgate_promotions_total ");
+		long long sm = gw_metric(mport, "sockgate_promotions_total{to="
+						"\"sockmap\"} "),
+			  sp = gw_metric(mport, "sockgate_promotions_total{to="
+						"\"splice\"} ");
 
 		cr_expect_eq(gw_metric(mport, "sockgate_sessions_total{mode="
 					      "\"copy\"} "),
 			     SESSIONS, "every session starts on copy");
-		cr_expect_gt(pr, 0, "some sessions moved to sockmap");
-		cr_expect_eq(gw_log_count(&g, "sockmap (after copy) up="), pr,
+		cr_expect_gt(sm + sp, 0, "some sessions moved on");
+		cr_expect_eq(gw_log_count(&g, "sockmap (after copy) up="), sm,
 			     "the close log names the move");
-		cr_log_info("auto: %lld of %d sessions moved to sockmap", pr,
-			    SESSIONS);
+		cr_expect_eq(gw_log_count(&g, "splice (after copy) up="), sp);
+		cr_log_info("auto: of %d sessions %lld moved to sockmap, %lld "
+			    "to splice",
+			    SESSIONS, sm, sp);
 	} else if (strcmp(mode, "sockmap") != 0) {
 		cr_expect_eq(gw_metric(mport, path), SESSIONS);
 	} else {

@@ -22,6 +22,22 @@ static char *addr_of(uint16_t port)
 	return a;
 }
 
+/* One session through the gateway: "abc" to the echo server and back. */
+static void echo_abc(uint16_t gw_port, uint16_t echo_port)
+{
+	char buf[8] = "";
+	int fd;
+
+	cr_assert_eq(gw_dial_token(gw_port, ossl_token(TEST_SECRET,
+						       addr_of(echo_port), NULL),
+				   &fd),
+		     200);
+	cr_assert_eq(write_all(fd, "abc", 3), 3);
+	cr_assert_eq(read_full(fd, buf, 3, 10000), 3);
+	cr_assert_str_eq(buf, "abc");
+	close(fd);
+}
+
 static int pin_exists(const struct gw *g, const char *map)
 {
 	char dir[128], path[160];
@@ -153,7 +169,9 @@ Test(sockmap, auto_promotes_a_lasting_session, .timeout = 60)
 	cr_assert_eq(write_all(fd, buf, 1000), 1000);
 	cr_assert_eq(read_full(fd, back, 1000, 10000), 1000);
 	cr_assert_eq(memcmp(buf, back, 1000), 0);
-	cr_assert_eq(metric_wait(mport, "sockgate_promotions_total ", 1, 5000),
+	cr_assert_eq(metric_wait(mport,
+				 "sockgate_promotions_total{to=\"sockmap\"} ",
+				 1, 5000),
 		     1, "the session moved to sockmap");
 
 	for (size_t i = 0; i < sizeof(buf); i++)
@@ -195,29 +213,52 @@ Test(sockmap, auto_short_session_stays_on_copy, .timeout = 60)
 {
 	struct echo_srv e;
 	struct gw g;
-	char pprof[64], buf[8] = "";
+	char pprof[64];
 	const char *args[] = { "--pprof", pprof, "--promote-after", "10",
 			       NULL };
 	uint16_t mport = free_port();
-	int fd;
 
 	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
-	cr_assert_eq(write_all(fd, "abc", 3), 3);
-	cr_assert_eq(read_full(fd, buf, 3, 10000), 3);
-	cr_assert_str_eq(buf, "abc");
-	close(fd);
+	echo_abc(g.port, e.port);
 	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
 	cr_assert_eq(gw_log_count(&g, " copy up=3 down=3 "), 1, "log %s",
 		     g.log);
-	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total "), 0);
+	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total{to="
+				      "\"sockmap\"} "),
+		     0);
+	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total{to="
+				      "\"splice\"} "),
+		     0);
 	cr_assert_eq(gw_stop(&g), 0);
 	echo_stop(&e);
+}
+
+/* Mode auto: a session still moving bytes at two checks goes to splice,
+ * in the middle of its upload; every byte arrives. */
+Test(sockmap, auto_busy_session_moves_to_splice, .timeout = 120)
+{
+	struct sink_srv k = { .delay_ms = 0 };
+	struct gw g;
+	char pprof[64], err[256], want[96];
+	const char *args[] = { "--pprof", pprof, NULL };
+	uint16_t mport = free_port();
+	size_t len = sg_light() ? (128u << 20) : (1024u << 20);
+
+	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
+	cr_assert_eq(sink_start(&k), 0);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	cr_assert_eq(sink_upload(g.port, k.port, len, err, sizeof(err)), 0,
+		     "%s", err);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
+	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total{to="
+				      "\"splice\"} "),
+		     1, "log %s", g.log);
+	snprintf(want, sizeof(want), "splice (after copy) up=%zu ", len);
+	cr_assert_eq(gw_log_count(&g, want), 1, "log %s", g.log);
+	cr_assert_eq(gw_stop(&g), 0);
+	sink_stop(&k);
 }
 
 /*
@@ -544,8 +585,6 @@ Test(sockmap, fallback_without_capabilities, .timeout = 60)
 	const char *sm[] = { "--mode", "sockmap", NULL };
 	struct echo_srv e;
 	struct gw g, g2;
-	char buf[8] = "";
-	int fd;
 
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start_wrapped(&g, 0, nocaps, NULL), 0);
@@ -554,14 +593,7 @@ Test(sockmap, fallback_without_capabilities, .timeout = 60)
 		     1, "log %s", g.log);
 	cr_assert_eq(gw_log_count(&g, "needs CAP_BPF"), 1);
 	cr_assert(!pin_exists(&g, "sessions"));
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
-	cr_assert_eq(write_all(fd, "abc", 3), 3);
-	cr_assert_eq(read_full(fd, buf, 3, 10000), 3);
-	cr_assert_str_eq(buf, "abc");
-	close(fd);
+	echo_abc(g.port, e.port);
 	cr_assert_geq(gw_log_wait(&g, "splice up=3 down=3", 1, 5000), 1);
 	cr_assert_eq(gw_stop(&g), 0);
 

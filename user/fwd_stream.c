@@ -17,6 +17,8 @@ void stream_setup(struct stream *st, const struct stream_chan *chan,
 		  struct session *s, size_t cap)
 {
 	memset(st->d, 0, sizeof(st->d));
+	st->checks = 0;
+	st->last_total = st->last_ns = 0;
 	st->chan = chan;
 	st->d[0].src = &s->cli;
 	st->d[0].dst = &s->be;

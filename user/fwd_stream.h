@@ -48,6 +48,10 @@ struct stream_chan {
 struct stream {
 	const struct stream_chan *chan;
 	struct stream_dir d[2]; /* up: client to backend; down */
+	/* copy in mode auto: promotion checks so far, and the bytes moved
+	 * and the time at the last one */
+	unsigned checks;
+	uint64_t last_total, last_ns;
 };
 
 /* The read/write channel (fwd_copy.c), and its parts: copy_room() makes

@@ -90,8 +90,10 @@ static size_t render(char *out, size_t max)
 	     "sockgate_sockmap_repeat_bytes_total %llu\n",
 	     (unsigned long long)metric_get(m->repeat_bytes));
 	EMIT("# TYPE sockgate_promotions_total counter\n"
-	     "sockgate_promotions_total %llu\n",
-	     (unsigned long long)metric_get(m->promotions));
+	     "sockgate_promotions_total{to=\"sockmap\"} %llu\n"
+	     "sockgate_promotions_total{to=\"splice\"} %llu\n",
+	     (unsigned long long)metric_get(m->promotions[0]),
+	     (unsigned long long)metric_get(m->promotions[1]));
 #undef EMIT
 	return n;
 }

@@ -23,7 +23,8 @@ struct metrics {
 	_Atomic uint64_t bytes_up;         /* client to backend, user space */
 	_Atomic uint64_t bytes_down;
 	_Atomic uint64_t repeat_bytes; /* retransmitted, kept from going twice */
-	_Atomic uint64_t promotions;   /* copy sessions moved to sockmap */
+	_Atomic uint64_t promotions[2]; /* copy sessions moved: 0 to
+					 * sockmap (quiet), 1 to splice (busy) */
 };
 
 #define metric_add(field, n)                                                   \

@@ -409,10 +409,10 @@ static void fwd_begin(struct session *s)
 	ops_of(s)->io(s, NULL, 0);
 }
 
-void session_promote(struct session *s)
+void session_promote(struct session *s, const struct fwd_ops *to)
 {
 	struct gateway *gw = s->w->gw;
-	const struct fwd_ops *from = ops_of(s), *to = &fwd_sockmap_ops;
+	const struct fwd_ops *from = ops_of(s);
 	int err;
 
 	s->promote = 0;
@@ -420,7 +420,7 @@ void session_promote(struct session *s)
 	s->mode = (uint8_t)to->mode;
 	if (to->start(s) == 0) {
 		s->promoted = 1;
-		metric_add(gw->m.promotions, 1);
+		metric_add(gw->m.promotions[to == &fwd_splice_ops], 1);
 		log_debug("session moved from %s to %s after %llu ms", from->name,
 			  to->name,
 			  (unsigned long long)((ev_now(s->w->loop) - s->start_ns) /

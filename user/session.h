@@ -88,17 +88,18 @@ void session_reset(struct session *s, const char *reason);
 /* Answers an error code, then lingers briefly so the client reads it. */
 void session_fail(struct session *s, enum sg_code code, const char *reason);
 enum promote {
-	PROMOTE_LATER = 1, /* mode auto: once it has lasted --promote-after */
+	PROMOTE_LATER = 1, /* mode auto: once it has lasted --promote-after,
+			    * to sockmap when quiet, to splice when busy */
 	PROMOTE_SOON,      /* mode sockmap: once no skb is half read */
 };
 
 /*
- * Moves a forwarding session whose user-space buffers are empty to
- * the sockmap forwarder (the forwarders count the bytes read so far from the
- * session's counters and line_len); it stays where it is if that cannot
+ * Moves a copy session whose buffers are empty to `to`: sockmap (which
+ * takes the bytes read so far from the session's counters and line_len;
+ * no skb may be half read) or splice. It stays on copy if `to` cannot
  * take it. May end the session.
  */
-void session_promote(struct session *s);
+void session_promote(struct session *s, const struct fwd_ops *to);
 /* n bytes of a session's were freed: trims the heap after many. */
 void session_freed(struct worker *w, size_t n);
 /* The backend socket s->be.fd is connected. */
