@@ -43,7 +43,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 {
 	echo "# sockgate benchmark"
 	echo
-	echo "Run: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs, loopback."
+	echo "Run: $(get meta run), $(uname -r), $(nproc) CPUs, loopback."
 	echo "Every system is measured in the same run against the same backends"
 	echo "with the same load generator (bench/loadgen.c); medians of the runs."
 	echo "Cells: value (x HAProxy, x direct)."
@@ -99,8 +99,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 	fi
 	echo "## Targets (sockgate against the peers of this run)"
 	echo
-	echo "auto is the default: each session starts on copy and moves to sockmap"
-	echo "once it has lasted 50 ms; sockmap puts every session in the kernel path."
+	echo "auto is the default: each session starts on copy; once it has lasted"
+	echo "50 ms it moves to splice if it is streaming, else to sockmap; sockmap"
+	echo "puts every session in the kernel path."
 	echo
 	echo "| target | wanted | auto | | sockmap | |"
 	echo "|---|---|---|---|---|---|"

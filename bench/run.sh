@@ -143,6 +143,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 CSV=$RES/latest.csv
 echo "system,metric,value" >"$CSV"
 put() { echo "$1,$2,$3" >>"$CSV"; }
+put meta run "$(date -u +%Y-%m-%dT%H:%MZ)"
 HZ=$(getconf CLK_TCK)
 
 for sys in $SYSTEMS; do

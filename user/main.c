@@ -5,6 +5,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -234,6 +235,15 @@ int main(int argc, char **argv)
 	int *fds;
 
 	conf_parse(&gw.conf, argc, argv);
+	/*
+	 * A fixed trim threshold: glibc raises it (to twice its mmap
+	 * threshold, up to 64 MiB) each time a mapped block is freed, after
+	 * which the handshake and copy buffers of many sessions stay
+	 * resident once freed. Measured with 9,800 idle sessions that moved
+	 * from copy to sockmap: 119 to 1,363 bytes a session, run to run,
+	 * without it; 240 to 247 with it.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 128 * 1024);
 	signal(SIGPIPE, SIG_IGN);
 	/* every thread inherits this mask: signals arrive only by signalfd */
 	sigemptyset(&mask);
