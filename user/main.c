@@ -146,8 +146,9 @@ static void choose_forwarder(void)
 			gw.fwd = &fwd_copy_ops;
 			gw.promote_to = &fwd_sockmap_ops;
 			log_info("mode auto: sockmap (the BPF verdict program "
-				 "loaded and attached) for sessions that last "
-				 "%llu ms; copy before that",
+				 "loaded and attached) for quiet sessions that "
+				 "last %llu ms, splice for streaming ones; copy "
+				 "before that",
 				 (unsigned long long)(gw.conf.promote_ns / 1000000));
 		} else if (gw.sm) {
 			gw.fwd = &fwd_sockmap_ops;
