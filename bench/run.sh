@@ -3,7 +3,8 @@
 # on loopback, with the same load generator; medians of REPEAT runs.
 # Writes bench/results/latest.md, latest.csv and PNG plots.
 #   bench/run.sh BUILD_DIR        (QUICK=1: short runs, idle sessions only
-#                                  up to the fd limit, no VM; NO_VM=1: no VM)
+#                                  up to the fd limit, no VM; NO_VM=1: no VM;
+#                                  SYSTEMS="haproxy sockgate-auto": a subset)
 set -euo pipefail
 BUILD=$(realpath "$1")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -79,14 +80,15 @@ worker_rlimit_nofile $NOFILE;
 daemon off;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx.err;
-events { worker_connections $FIT; }
+# one worker may take most sessions (no SO_REUSEPORT): room for all
+events { worker_connections $((NOFILE - 1000)); }
 stream {
 	server { listen 127.0.0.1:19201; proxy_pass 127.0.0.1:19001; }
 	server { listen 127.0.0.1:19202; proxy_pass 127.0.0.1:19002; }
 }
 CFG
 
-SYSTEMS="direct haproxy nginx sockgate-auto sockgate-sockmap sockgate-splice sockgate-copy"
+SYSTEMS=${SYSTEMS:-"direct haproxy nginx sockgate-auto sockgate-sockmap sockgate-splice sockgate-copy"}
 SYS_PID=
 
 start_system() { # name -> sets ECHO SRC TOKARGS_* SYS_PID
