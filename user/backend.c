@@ -18,9 +18,6 @@
 #include "resolve.h"
 #include "session.h"
 
-#define container_of(ptr, type, member)                                        \
-	((type *)((char *)(ptr)-offsetof(type, member)))
-
 static void attempt_start(struct session *s);
 
 static void fail_errno(struct session *s, const char *what, int err)

@@ -2,8 +2,13 @@
 #ifndef SG_EV_H
 #define SG_EV_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+
+/* A callback's owner, from the watcher embedded in it. */
+#define container_of(ptr, type, member)                                        \
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 /*
  * A tiny epoll loop, one per worker thread. Watchers are embedded in their

@@ -20,9 +20,6 @@
 #include "gateway.h"
 #include "session.h"
 
-#define container_of(ptr, type, member)                                        \
-	((type *)((char *)(ptr)-offsetof(type, member)))
-
 /* a session found busy at its promotion time is looked at again after
  * 10 ms, doubling to 1.28 s: a bulk stream that never pauses costs a few
  * checks a second */

@@ -47,10 +47,6 @@
 #include "session.h"
 #include "sockmap.h"
 
-#define container_of(ptr, type, member)                                        \
-	((type *)((char *)(ptr)-offsetof(type, member)))
-
-
 /* A congested direction copied in user space. */
 struct sm_copy {
 	struct stream_dir d;

@@ -16,9 +16,6 @@
 #include "log.h"
 #include "metrics.h"
 
-#define container_of(ptr, type, member)                                        \
-	((type *)((char *)(ptr)-offsetof(type, member)))
-
 struct http_conn {
 	struct ev_io io;
 	struct ev_timer timer;

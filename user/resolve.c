@@ -39,9 +39,6 @@ struct resolve_req {
 	struct sockaddr_storage addrs[8];
 };
 
-#define container_of(ptr, type, member)                                        \
-	((type *)((char *)(ptr)-offsetof(type, member)))
-
 static void resolver_rearm(struct resolver *r)
 {
 	struct timeval tv, *tvp = ares_timeout(r->ch, NULL, &tv);

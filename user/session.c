@@ -22,9 +22,6 @@
 #include "session.h"
 #include "token.h"
 
-#define container_of(ptr, type, member)                                        \
-	((type *)((char *)(ptr)-offsetof(type, member)))
-
 static const char code_text[CODE_MAX][4] = { "200", "400", "401", "502",
 					     "504" };
 
@@ -44,8 +41,7 @@ static void hs_timeout(struct ev_loop *loop, struct ev_timer *t);
 
 static void trim_cb(struct ev_loop *loop, struct ev_timer *t)
 {
-	struct worker *w = (struct worker *)((char *)t -
-					     offsetof(struct worker, trim_timer));
+	struct worker *w = container_of(t, struct worker, trim_timer);
 
 	(void)loop;
 	w->setup_freed = 0;
