@@ -28,8 +28,9 @@ struct conf {
 	const char *bpf_pin_dir;
 	int workers;
 	long max_conns; /* 0: no limit but the fd limit */
-	/* mode auto with BPF: sessions start on copy and move to sockmap
-	 * once they have lasted this long; 0: sockmap from the start */
+	/* mode auto with BPF: sessions start on copy and move to splice
+	 * (streaming) or sockmap (quiet) once they have lasted this long;
+	 * 0: sockmap from the start */
 	uint64_t promote_ns;
 	enum fwd_mode mode;
 	enum log_level log_level;

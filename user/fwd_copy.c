@@ -64,23 +64,27 @@ const struct stream_chan copy_chan = {
 	.out = copy_out,
 };
 
+/* Both buffers empty, both directions open: splice can take over. */
+static int copy_idle_buffers(const struct stream *st)
+{
+	return !st->d[0].fill && !st->d[1].fill && !st->d[0].eof &&
+	       !st->d[1].eof;
+}
+
 /*
- * Both directions open, nothing of theirs held in user space, and no
- * part of an skb read; the counts the sockmap forwarder takes as its
- * bases fit its fields. The verdict is given skbs whole: of one that a
- * read took part of, the part already forwarded would go again, which
- * its repeat check does not catch when more skbs wait behind (a 64 MiB
- * transfer came corrupted). A read that got less than it asked, or
- * nothing, took all there was; else only an empty queue tells.
+ * copy_idle_buffers(), and no part of an skb read; the counts the
+ * sockmap forwarder takes as its bases fit its fields. The verdict is
+ * given skbs whole: of one that a read took part of, the part already
+ * forwarded would go again, which its repeat check does not catch when
+ * more skbs wait behind (a 64 MiB transfer came corrupted). A read that
+ * got less than it asked, or nothing, took all there was; else only an
+ * empty queue tells.
  */
 static int copy_quiet(const struct session *s, const struct stream *st)
 {
 	int unread;
 
-	for (int i = 0; i < 2; i++)
-		if (st->d[i].fill || st->d[i].eof)
-			return 0;
-	if (s->bytes_up + s->line_len >= UINT32_MAX ||
+	if (!copy_idle_buffers(st) || s->bytes_up + s->line_len >= UINT32_MAX ||
 	    s->bytes_down >= UINT32_MAX)
 		return 0;
 	for (int i = 0; i < 2; i++)
@@ -88,13 +92,6 @@ static int copy_quiet(const struct session *s, const struct stream *st)
 		    (ioctl(st->d[i].src->fd, FIONREAD, &unread) < 0 || unread))
 			return 0;
 	return 1;
-}
-
-/* Both buffers empty, both directions open: splice can take over. */
-static int copy_idle_buffers(const struct stream *st)
-{
-	return !st->d[0].fill && !st->d[1].fill && !st->d[0].eof &&
-	       !st->d[1].eof;
 }
 
 /*

@@ -499,12 +499,8 @@ static int sm_start(struct session *s)
 	/* the test hook: as if those bytes had been read here already */
 	st->rx_pre[0] += s->w->gw->conf.test_repeat;
 	if ((r = sockmap_insert(sm, s->cli.fd, s->be.fd, (uint32_t)s->w->id,
-				(uint64_t)(uintptr_t)s, st->rx_pre, st->ck)) < 0) {
-		int err = errno;
-
-		errno = err;
-		return -1;
-	}
+				(uint64_t)(uintptr_t)s, st->rx_pre, st->ck)) < 0)
+		return -1; /* errno set */
 	/* the backend stays out of the verdict map: copy its direction,
 	 * which starts at once (nothing of it was redirected) */
 	st->congested[1] = (uint8_t)r;

@@ -50,7 +50,7 @@ struct gateway {
 	int nworkers;
 	_Atomic int stop;          /* enum gw_stop */
 	const struct fwd_ops *fwd; /* forwarder chosen at start-up */
-	const struct fwd_ops *promote_to; /* lasting sessions move there */
+	int promote;               /* auto: sessions start on copy and move */
 	enum fwd_mode mode;        /* its mode */
 	int done_fd;               /* eventfd: a worker has finished */
 	struct sockmap *sm;        /* BPF maps, when the mode is sockmap */

@@ -115,8 +115,8 @@ static void bpf_events_cb(struct ev_loop *loop, struct ev_io *w, uint32_t ev)
 	sockmap_events_consume(gw.sm);
 }
 
-/* --mode: sockmap when the BPF program loads and attaches (after a copy
- * stage, --promote-after), else splice. */
+/* --mode auto: sockmap when the BPF program loads and attaches (after a
+ * copy stage, --promote-after; streams go to splice), else splice. */
 static void choose_forwarder(void)
 {
 	char why[256] = "";
@@ -142,9 +142,10 @@ static void choose_forwarder(void)
 				     congestion_event, NULL, why, sizeof(why));
 		if (gw.sm && gw.conf.promote_ns) {
 			/* short sessions cost less on copy (no map updates);
-			 * lasting ones cost less on sockmap (no wake-ups) */
+			 * lasting quiet ones on sockmap (no wake-ups), streams
+			 * on splice (fwd_copy.c: promote_cb) */
 			gw.fwd = &fwd_copy_ops;
-			gw.promote_to = &fwd_sockmap_ops;
+			gw.promote = 1;
 			log_info("mode auto: sockmap (the BPF verdict program "
 				 "loaded and attached) for quiet sessions that "
 				 "last %llu ms, splice for streaming ones; copy "

@@ -376,7 +376,7 @@ static void fwd_begin(struct session *s)
 	const struct fwd_ops *ops = gw->fwd;
 
 	s->state = SESS_FORWARD;
-	s->promote = gw->promote_to ? PROMOTE_LATER : 0;
+	s->promote = gw->promote ? PROMOTE_LATER : 0;
 	if (ops == &fwd_sockmap_ops && !s->hs_whole && unread(s->cli.fd)) {
 		/* the verdict would be given the half-read skb whole: copy
 		 * until no skb is half read */

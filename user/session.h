@@ -65,7 +65,7 @@ struct session {
 	struct ev_timer timer; /* handshake deadline, then the forwarder's */
 	uint8_t state;
 	uint8_t mode; /* enum fwd_mode of the forwarder; MODE_AUTO: none */
-	uint8_t promote; /* enum promote: may move from copy to sockmap */
+	uint8_t promote; /* enum promote: may move from copy on */
 	uint8_t promoted; /* did */
 	uint8_t hs_whole; /* the handshake's last read took all there was */
 	uint16_t line_len; /* the token line with its newline, bytes */
