@@ -66,6 +66,34 @@ Test(ops, one_dash_flags_and_cmdline_secret, .timeout = 60)
 	echo_stop(&e);
 }
 
+/* A flag value that does not parse stops the gateway at once, naming
+ * the flag: exit status 2, nothing started. */
+Test(ops, bad_flag_values_refused, .timeout = 60)
+{
+	static const char *const cases[][2] = {
+		{ "--promote-after", "soon" },
+		{ "--promote-after", "-1" },
+		{ "--timeout", "3x" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char cmd[512], want[96];
+		char *out;
+		int st;
+
+		snprintf(cmd, sizeof(cmd),
+			 "%s/sockgate --secret x --addr 127.0.0.1:0 %s %s 2>&1",
+			 sg_build(), cases[i][0], cases[i][1]);
+		out = run_cmd(cmd, &st);
+		snprintf(want, sizeof(want), "invalid value for %s: '%s'",
+			 cases[i][0], cases[i][1]);
+		cr_expect(out && strstr(out, want), "%s: %s", cmd,
+			  out ? out : "(no output)");
+		cr_expect_eq(st, 2, "%s: exit status %d", cmd, st);
+		free(out);
+	}
+}
+
 Test(ops, secret_rotation_file_and_env, .timeout = 60)
 {
 	struct echo_srv e;
