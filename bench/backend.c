@@ -3,6 +3,7 @@
  * sg-bench-backend: the benchmark's backend, one epoll thread.
  *   sg-bench-backend PORT echo     echo every byte back
  *   sg-bench-backend PORT source   send zeros as fast as the peer reads
+ *   sg-bench-backend PORT sink     read and discard everything
  * Prints "ready" once listening on 127.0.0.1:PORT.
  */
 #include <arpa/inet.h>
@@ -23,13 +24,14 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	struct epoll_event ev, evs[256];
-	int lfd, ep, source, one = 1;
+	int lfd, ep, source, sink, one = 1;
 
 	if (argc != 3) {
-		fprintf(stderr, "usage: sg-bench-backend PORT echo|source\n");
+		fprintf(stderr, "usage: sg-bench-backend PORT echo|source|sink\n");
 		return 2;
 	}
 	source = !strcmp(argv[2], "source");
+	sink = !strcmp(argv[2], "sink");
 	sa.sin_port = htons((uint16_t)atoi(argv[1]));
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -63,6 +65,15 @@ int main(int argc, char **argv)
 					ev.data.fd = c;
 					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
 				}
+				continue;
+			}
+			if (sink) {
+				ssize_t r;
+
+				while ((r = read(fd, buf, sizeof(buf))) > 0)
+					;
+				if (r == 0 || errno != EAGAIN)
+					close(fd);
 				continue;
 			}
 			if (source) {

@@ -3,6 +3,7 @@
  * sg-loadgen: the benchmark's client, one epoll thread, many connections.
  *   sg-loadgen MODE HOST:PORT [--token T] [--conns N] [--seconds S]
  *   MODE bulk    one connection reads a source backend: Gbit/s
+ *        upload  one connection writes into a sink backend: Gbit/s
  *        rr      N connections, 64-byte request/response each: msg/s, p50,
  *                p99, p99.9 round trip (us)
  *        conn    N parallel loops of connect, handshake, one echo, close:
@@ -342,7 +343,7 @@ static int run_idle(int nconns, double secs)
 	return 0;
 }
 
-static int run_bulk(double secs)
+static int run_bulk(double secs, int up)
 {
 	struct conn c;
 	static char buf[1 << 18];
@@ -381,8 +382,11 @@ static int run_bulk(double secs)
 	fcntl(c.fd, F_SETFL, 0); /* blocking reads */
 	start = now_ns() + 500000000ull;
 	end = start + (uint64_t)(secs * 1e9);
+	if (up)
+		memset(buf, 'u', sizeof(buf));
 	for (;;) {
-		ssize_t n = read(c.fd, buf, sizeof(buf));
+		ssize_t n = up ? write(c.fd, buf, sizeof(buf))
+			       : read(c.fd, buf, sizeof(buf));
 		uint64_t t;
 
 		if (n <= 0)
@@ -405,7 +409,7 @@ int main(int argc, char **argv)
 	char host[64];
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: sg-loadgen bulk|rr|conn|idle HOST:PORT "
+		fprintf(stderr, "usage: sg-loadgen bulk|upload|rr|conn|idle HOST:PORT "
 				"[--token T] [--conns N] [--seconds S] [--pipeline 0|1] [--src N]\n");
 		return 2;
 	}
@@ -448,6 +452,8 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "idle"))
 		return run_idle(conns, secs);
 	if (!strcmp(mode, "bulk"))
-		return run_bulk(secs);
+		return run_bulk(secs, 0);
+	if (!strcmp(mode, "upload"))
+		return run_bulk(secs, 1);
 	return 2;
 }

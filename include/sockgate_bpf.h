@@ -26,12 +26,11 @@ struct sg_sock {
 	__u64 bytes;      /* redirected to the peer */
 	__u64 segs;       /* skbs redirected */
 	__u64 drops;      /* skbs the redirect refused (peer gone) */
-	__u64 passed;     /* bytes handed to the gateway once congested */
 	__u64 user;       /* the gateway's handle of the session */
 	__u32 role;       /* enum sg_role */
 	__u32 owner;      /* pid of the gateway */
 	__u32 worker;     /* its worker that owns the session */
-	__u32 congested;  /* set by the verdict for good: see below */
+	__u32 slot;       /* this socket's struct sg_flow in sg_flows */
 	__u32 peer_wseq0; /* the peer's TCP write_seq at the first redirect */
 	__u32 wseq_set;
 	/*
@@ -46,21 +45,51 @@ struct sg_sock {
 	__u64 dup_skip;   /* total of skip_len */
 	__u64 skip_off[SG_SKIPS];
 	__u32 skip_len[SG_SKIPS];
-	__u32 skips;      /* entries written; entry k is at k % SG_SKIPS */
+};
+
+/*
+ * Congestion episodes, one struct per socket in the BPF_F_MMAPABLE array
+ * sg_flows, which the gateway maps: both sides share these counters
+ * without a syscall.
+ *
+ * Bytes the verdict redirects wait in the peer's psock queue, which the
+ * kernel does not bound, while the peer's TCP send buffer is full. When
+ * more than a high mark of them wait (sg_high_mark()), the verdict starts
+ * an episode: it passes this socket's skbs to its own receive queue
+ * (SK_PASS), where they are charged to it, so its TCP window closes when
+ * nobody reads them, and tells the gateway. The gateway waits until the
+ * redirected bytes have reached the peer's TCP, then reads the passed
+ * bytes and writes them to the peer, publishing `done` after each write.
+ * The verdict ends the episode, per skb, only when done == passed (every
+ * byte it passed is in the peer's TCP already) and the peer can take
+ * more: that skb and the next are redirected again, behind the gateway's
+ * bytes, so nothing is reordered. Only the verdict starts and ends
+ * episodes; the gateway copies only bytes of the episode it waited for
+ * (`episodes` unchanged since).
+ */
+struct sg_flow {
+	__u64 passed;     /* verdict: bytes passed to the gateway, in all */
+	__u64 done;       /* gateway: of those, written to the peer or
+			   * skipped as repeats */
+	__u64 written;    /* gateway: bytes it wrote to the peer */
+	__u32 congested;  /* verdict: an episode is on */
+	__u32 episodes;   /* verdict: episodes started */
+	__u32 resumed;    /* verdict: episodes ended */
+	__u32 skips;      /* verdict: repeats noted (sg_sock.skip_*); entry k
+			   * is at k % SG_SKIPS */
+	__u32 skips_done; /* gateway: of those, skipped */
 	__u32 pad;
 };
 
 /*
- * When more than this many bytes redirected from a socket wait in the
- * kernel for the peer's TCP send buffer (the kernel does not slow a
- * redirecting sender down by itself), the verdict marks the socket
- * congested, tells the gateway, and from then on passes that socket's
- * bytes to its own receive queue (SK_PASS), where they are charged to the
- * socket, so its TCP window closes when nobody reads them. The gateway
- * reads them once the redirected bytes have left, and copies them.
+ * The high mark: an episode starts when more than this many redirected
+ * bytes wait for the peer's TCP: twice the peer's send buffer (the
+ * psock's worker refills it from them), and at least SG_HIGH_MIN. The
+ * low mark: it ends when none wait (done == passed) and the peer's send
+ * buffer is writable as epoll counts it (free space >= half the queued).
  */
-#ifndef SG_BACKLOG_MAX
-#define SG_BACKLOG_MAX (4u << 20)
+#ifndef SG_HIGH_MIN
+#define SG_HIGH_MIN (1u << 20)
 #endif
 
 /* Ring buffer record: socket `cookie` is congested. */

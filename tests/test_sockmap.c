@@ -641,12 +641,13 @@ Test(sockmap, congestion_then_fin, .timeout = 120)
 
 	cr_assert_eq(sink_start(&k), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(sink_upload(g.port, k.port, 24 << 20, err, sizeof(err)),
+	/* past the high mark: twice the backend socket's 16 MiB sndbuf */
+	cr_assert_eq(sink_upload(g.port, k.port, 96 << 20, err, sizeof(err)),
 		     0, "%s", err);
 	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
-	cr_assert_eq(gw_log_count(&g, "client's peer is behind"), 1, "log %s",
-		     g.log);
-	cr_assert_eq(gw_log_count(&g, "copying the client's bytes"), 1);
+	cr_assert_geq(gw_log_count(&g, "client's peer is behind"), 1, "log %s",
+		      g.log);
+	cr_assert_geq(gw_log_count(&g, "copying the client's bytes"), 1);
 	cr_assert_eq(gw_stop(&g), 0);
 	sink_stop(&k);
 }

@@ -64,7 +64,7 @@ int bpffs_prepare(const char *base)
 void bpffs_remove_dir(const char *dir)
 {
 	static const char *const maps[] = { SG_MAP_SESSIONS, SG_MAP_PEERS,
-					    SG_MAP_ACTIVE };
+					    SG_MAP_ACTIVE, SG_MAP_FLOWS };
 	char path[PATH_MAX + 32];
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {

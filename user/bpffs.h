@@ -7,6 +7,7 @@
 #define SG_MAP_SESSIONS "sessions"
 #define SG_MAP_PEERS "peers"
 #define SG_MAP_ACTIVE "active"
+#define SG_MAP_FLOWS "flows"
 
 /*
  * Makes sure base is on a BPF filesystem: mounts one at /sys/fs/bpf when

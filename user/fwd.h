@@ -38,8 +38,8 @@ struct fwd_ops {
 extern const size_t fwd_sockmap_tail;
 extern const struct fwd_ops fwd_sockmap_ops;
 struct worker;
-/* The verdict found cookie's redirected bytes piling up: pause it. */
-void fwd_sockmap_congested(struct worker *w, uint64_t cookie);
+/* The verdict started or ended a congestion episode of socket cookie. */
+void fwd_sockmap_event(struct worker *w, uint64_t cookie);
 extern const struct fwd_ops fwd_splice_ops;
 extern const struct fwd_ops fwd_copy_ops;
 

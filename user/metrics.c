@@ -83,6 +83,26 @@ static size_t render(char *out, size_t max)
 	     "sockgate_bytes_total{dir=\"down\"} %llu\n",
 	     (unsigned long long)metric_get(m->bytes_up),
 	     (unsigned long long)metric_get(m->bytes_down));
+	/* the same split by who moved them: kernel, the BPF verdict's
+	 * redirects; user, our syscalls (copy, splice, sockmap episodes,
+	 * the handshake's leftover) */
+	EMIT("# TYPE sockgate_path_bytes_total counter\n");
+	for (int i = 0; i < 2; i++) {
+		uint64_t all = i ? metric_get(m->bytes_down)
+				 : metric_get(m->bytes_up);
+		uint64_t k = metric_get(m->bytes_kernel[i]);
+
+		EMIT("sockgate_path_bytes_total{dir=\"%s\",path=\"kernel\"} %llu\n"
+		     "sockgate_path_bytes_total{dir=\"%s\",path=\"user\"} %llu\n",
+		     i ? "down" : "up", (unsigned long long)k,
+		     i ? "down" : "up",
+		     (unsigned long long)(all > k ? all - k : 0));
+	}
+	EMIT("# TYPE sockgate_sockmap_episodes_total counter\n"
+	     "sockgate_sockmap_episodes_total{event=\"start\"} %llu\n"
+	     "sockgate_sockmap_episodes_total{event=\"end\"} %llu\n",
+	     (unsigned long long)metric_get(m->episodes[0]),
+	     (unsigned long long)metric_get(m->episodes[1]));
 	EMIT("# TYPE sockgate_sockmap_repeat_bytes_total counter\n"
 	     "sockgate_sockmap_repeat_bytes_total %llu\n",
 	     (unsigned long long)metric_get(m->repeat_bytes));

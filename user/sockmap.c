@@ -5,11 +5,13 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +32,13 @@ struct sockmap {
 	int prog;
 	int pinned;
 	char dir[PATH_MAX];
+	/* sg_flows, mapped: two entries (client, backend) a session slot */
+	struct sg_flow *flows;
+	size_t flows_len;
+	/* free session slots: the stack, then the never used from `fresh` */
+	pthread_mutex_t slot_lock;
+	uint32_t *free_slots;
+	uint32_t nfree, fresh, nslots;
 };
 
 static int libbpf_log(enum libbpf_print_level level, const char *fmt,
@@ -59,6 +68,7 @@ static void pin_maps(struct sockmap *sm, const char *base)
 		{ sm->skel->maps.sg_sessions, SG_MAP_SESSIONS },
 		{ sm->skel->maps.sg_peers, SG_MAP_PEERS },
 		{ sm->skel->maps.sg_active, SG_MAP_ACTIVE },
+		{ sm->skel->maps.sg_flows, SG_MAP_FLOWS },
 	};
 	char path[PATH_MAX + 32];
 
@@ -129,6 +139,14 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 	bpf_map__set_max_entries(sm->skel->maps.sg_peers, max_socks);
 	bpf_map__set_max_entries(sm->skel->maps.sg_active, max_socks);
 	bpf_map__set_max_entries(sm->skel->maps.sg_sessions, max_socks);
+	bpf_map__set_max_entries(sm->skel->maps.sg_flows, max_socks);
+	pthread_mutex_init(&sm->slot_lock, NULL);
+	sm->nslots = max_socks / 2;
+	sm->free_slots = malloc(sm->nslots * sizeof(*sm->free_slots));
+	if (!sm->free_slots) {
+		snprintf(why, whylen, "out of memory");
+		goto fail;
+	}
 	err = sockgate_bpf__load(sm->skel);
 	if (err) {
 		snprintf(why, whylen, "cannot load the BPF program: %s%s",
@@ -140,6 +158,15 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 	sm->peers = bpf_map__fd(sm->skel->maps.sg_peers);
 	sm->active = bpf_map__fd(sm->skel->maps.sg_active);
 	sm->sessions = bpf_map__fd(sm->skel->maps.sg_sessions);
+	sm->flows_len = (size_t)max_socks * sizeof(struct sg_flow);
+	sm->flows = mmap(NULL, sm->flows_len, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, bpf_map__fd(sm->skel->maps.sg_flows), 0);
+	if (sm->flows == MAP_FAILED) {
+		sm->flows = NULL;
+		snprintf(why, whylen, "cannot map the flow counters: %s",
+			 strerror(errno));
+		goto fail;
+	}
 	sm->on_event = on_event;
 	sm->ctx = ctx;
 	sm->rb = ring_buffer__new(bpf_map__fd(sm->skel->maps.sg_events),
@@ -158,8 +185,11 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 	pin_maps(sm, base);
 	return sm;
 fail:
+	if (sm->flows)
+		munmap(sm->flows, sm->flows_len);
 	ring_buffer__free(sm->rb);
 	sockgate_bpf__destroy(sm->skel);
+	free(sm->free_slots);
 	free(sm);
 	return NULL;
 }
@@ -172,13 +202,44 @@ void sockmap_unload(struct sockmap *sm)
 	if (sm->pinned)
 		bpffs_remove_dir(sm->dir);
 	ring_buffer__free(sm->rb);
+	munmap(sm->flows, sm->flows_len);
 	sockgate_bpf__destroy(sm->skel);
+	free(sm->free_slots);
 	free(sm);
 }
 
 const char *sockmap_pin_dir(const struct sockmap *sm)
 {
 	return sm->pinned ? sm->dir : "(not pinned)";
+}
+
+struct sg_flow *sockmap_flow(struct sockmap *sm, uint32_t slot)
+{
+	return slot < 2 * sm->nslots ? &sm->flows[slot] : NULL;
+}
+
+/* A free session slot, or -1 (ENOSPC). Shared by the workers. */
+static int64_t slot_get(struct sockmap *sm)
+{
+	int64_t k = -1;
+
+	pthread_mutex_lock(&sm->slot_lock);
+	if (sm->nfree)
+		k = sm->free_slots[--sm->nfree];
+	else if (sm->fresh < sm->nslots)
+		k = sm->fresh++;
+	pthread_mutex_unlock(&sm->slot_lock);
+	if (k < 0)
+		errno = ENOSPC;
+	return k;
+}
+
+static void slot_put(struct sockmap *sm, uint32_t k)
+{
+	pthread_mutex_lock(&sm->slot_lock);
+	if (k < sm->nslots && sm->nfree < sm->nslots)
+		sm->free_slots[sm->nfree++] = k;
+	pthread_mutex_unlock(&sm->slot_lock);
 }
 
 static int cookie_of(int fd, uint64_t *ck)
@@ -193,10 +254,16 @@ int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
 {
 	int fds[2] = { cli_fd, be_fd }, one = 1, err, i = 0, stage = 0;
 	struct sg_sock v[2] = { 0 };
+	int64_t slot;
 
 	if (cookie_of(cli_fd, &ck[0]) < 0 || cookie_of(be_fd, &ck[1]) < 0)
 		return -1;
+	if ((slot = slot_get(sm)) < 0)
+		return -1;
+	/* nothing else writes a free slot's flows */
+	memset(&sm->flows[2 * slot], 0, 2 * sizeof(struct sg_flow));
 	for (i = 0; i < 2; i++) {
+		v[i].slot = (uint32_t)(2 * slot + i);
 		v[i].peer = ck[1 - i];
 		v[i].role = i == 0 ? SG_ROLE_CLIENT : SG_ROLE_BACKEND;
 		v[i].owner = (__u32)getpid();
@@ -256,6 +323,7 @@ undo:
 		for (int j = 0; j < 2; j++)
 			bpf_map_delete_elem(map, &ck[j]);
 	}
+	slot_put(sm, (uint32_t)slot);
 	errno = err;
 	return -1;
 }
@@ -266,8 +334,10 @@ int sockmap_read(struct sockmap *sm, uint64_t ck, struct sg_sock *out)
 }
 
 void sockmap_remove(struct sockmap *sm, const uint64_t ck[2],
-		    struct sg_sock out[2])
+		    struct sg_sock out[2], struct sg_flow fout[2])
 {
+	int64_t slot = -1;
+
 	/* the verdict first: nothing more is redirected once it is gone */
 	for (int i = 0; i < 2; i++)
 		bpf_map_delete_elem(sm->active, &ck[i]);
@@ -277,4 +347,13 @@ void sockmap_remove(struct sockmap *sm, const uint64_t ck[2],
 		if (bpf_map_lookup_and_delete_elem(sm->sessions, &ck[i],
 						   &out[i]) < 0)
 			memset(&out[i], 0, sizeof(out[i]));
+		else
+			slot = out[i].slot / 2;
+	/* no verdict runs for these sockets now: the counters are final */
+	if (slot < 0) {
+		memset(fout, 0, 2 * sizeof(*fout));
+		return;
+	}
+	memcpy(fout, &sm->flows[2 * slot], 2 * sizeof(*fout));
+	slot_put(sm, (uint32_t)slot);
 }

@@ -9,7 +9,7 @@
 
 struct sockmap;
 
-/* A socket whose redirected bytes pile up (see SG_BACKLOG_MAX). */
+/* A socket whose congestion episode started or ended (struct sg_flow). */
 typedef void (*sockmap_event_fn)(void *ctx, uint64_t cookie, uint32_t worker);
 
 /*
@@ -40,8 +40,11 @@ int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
 		   uint64_t user, const uint32_t rx_base[2], uint64_t ck[2]);
 /* Reads one socket's counters. 0 or -1. */
 int sockmap_read(struct sockmap *sm, uint64_t ck, struct sg_sock *out);
-/* Removes both sockets' entries; the counters are read first into out. */
+/* Removes both sockets' entries; the counters are read first into out
+ * and their flows into fout. */
 void sockmap_remove(struct sockmap *sm, const uint64_t ck[2],
-		    struct sg_sock out[2]);
+		    struct sg_sock out[2], struct sg_flow fout[2]);
+/* The shared episode counters of a socket (struct sg_sock.slot). */
+struct sg_flow *sockmap_flow(struct sockmap *sm, uint32_t slot);
 
 #endif

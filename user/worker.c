@@ -177,7 +177,7 @@ static void take_events(struct worker *w)
 		}
 		pthread_mutex_unlock(&w->q_lock);
 		for (size_t i = 0; i < n; i++)
-			fwd_sockmap_congested(w, batch[i]);
+			fwd_sockmap_event(w, batch[i]);
 	} while (n == 64);
 }
 
