@@ -134,8 +134,9 @@ static __u32 repeated(struct sg_sock *s, struct sg_flow *f, __u64 cookie,
 
 	if (tcp_view_of(&cookie, &v) < 0)
 		return 0;
-	rx = v.bytes_received > s->rx_base ? v.bytes_received - s->rx_base
-					    : 0;
+	rx = v.bytes_received > s->rx_base + f->test_lag
+		     ? v.bytes_received - s->rx_base - f->test_lag
+		     : 0;
 	/* the FIN takes a sequence number, and is counted */
 	if (rx && (v.state == SG_CLOSE_WAIT || v.state == SG_LAST_ACK ||
 		   v.state == SG_CLOSING))

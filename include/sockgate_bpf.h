@@ -78,7 +78,9 @@ struct sg_flow {
 	__u32 skips;      /* verdict: repeats noted (sg_sock.skip_*); entry k
 			   * is at k % SG_SKIPS */
 	__u32 skips_done; /* gateway: of those, skipped */
-	__u32 pad;
+	__u32 test_lag;   /* gateway, tests only: the verdict sees TCP's
+			   * byte count this much lower, so the next bytes
+			   * look repeated (SOCKGATE_TEST_REPEAT_EPISODE) */
 };
 
 /*

@@ -177,6 +177,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 {
 	const char *secret_file = NULL;
 	const char *test_repeat = getenv("SOCKGATE_TEST_REPEAT");
+	const char *test_repeat_ep = getenv("SOCKGATE_TEST_REPEAT_EPISODE");
 	int secret_on_cmdline = 0, opt;
 	long n;
 
@@ -310,6 +311,14 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		log_warn("test hook SOCKGATE_TEST_REPEAT=%u: the first %u bytes "
 			 "of each client stream are dropped as repeats",
 			 c->test_repeat, c->test_repeat);
+	}
+	if (test_repeat_ep) {
+		c->test_repeat_episode = (uint32_t)parse_long(
+			"SOCKGATE_TEST_REPEAT_EPISODE", test_repeat_ep, 0, 1 << 20);
+		log_warn("test hook SOCKGATE_TEST_REPEAT_EPISODE=%u: in a "
+			 "client's first congestion episode %u bytes are "
+			 "dropped as repeats",
+			 c->test_repeat_episode, c->test_repeat_episode);
 	}
 	if (secret_on_cmdline)
 		log_warn("the secret was given on the command line, where "

@@ -37,6 +37,9 @@ struct conf {
 	/* env SOCKGATE_TEST_REPEAT, for the tests only: the verdict takes the
 	 * first N bytes each client sends after the hand-off for repeats */
 	uint32_t test_repeat;
+	/* env SOCKGATE_TEST_REPEAT_EPISODE: the same, N bytes of the first
+	 * skb the verdict sees once a client episode's copy has started */
+	uint32_t test_repeat_episode;
 };
 
 /* Parses flags and the environment; prints usage and exits on error. */

@@ -560,6 +560,14 @@ static int episode_wait(struct sm_sess *st, int i)
 	    !__atomic_load_n(&f->congested, __ATOMIC_ACQUIRE))
 		return 1;
 	cp->ep = e;
+	if (i == 0 && !st->episodes[0] &&
+	    s->w->gw->conf.test_repeat_episode) {
+		/* the test hook: as if that much more had been read here */
+		st->rx_pre[0] += s->w->gw->conf.test_repeat_episode;
+		__atomic_store_n(&f->test_lag,
+				 s->w->gw->conf.test_repeat_episode,
+				 __ATOMIC_RELEASE);
+	}
 	st->episodes[i]++;
 	metric_add(s->w->gw->m.episodes[0], 1);
 	log_debug("sockmap: copying the %s's bytes (episode %u)",

@@ -1,0 +1,561 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Congestion episodes (include/sockgate_bpf.h, struct sg_flow): a reader
+ * that stalls sends a sockmap direction through user space, and the
+ * verdict takes it back once the gateway has caught up. Every mode runs
+ * the same transfers; for sockmap the pinned maps, read with bpftool,
+ * show where the bytes went.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "peers.h"
+
+/* --------------------------------------------- the maps, with bpftool -- */
+
+/* One direction's counters: the source socket's entry and its flow. */
+struct dir_counts {
+	long long kernel;   /* sg_sock.bytes: redirected by the verdict */
+	long long written;  /* sg_flow.written: copied by the gateway */
+	long long passed, done;
+	long long congested, episodes, resumed;
+};
+
+/* The value of "name": N after *p, or -1. */
+static long long json_num(const char *p, const char *name)
+{
+	char key[64];
+	const char *q;
+
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	q = strstr(p, key);
+	return q ? strtoll(q + strlen(key), NULL, 10) : -1;
+}
+
+/*
+ * Reads, with the real bpftool, the counters of the one live session's
+ * socket of `role` (1 client, 2 backend) from g's pinned maps. 0 or -1.
+ */
+static int dir_counts_get(const struct gw *g, int role, struct dir_counts *c)
+{
+	char dir[128], cmd[512], want[32], *out, *p;
+	long long slot = -1;
+	int st;
+
+	gw_pin_dir(g, dir, sizeof(dir));
+	snprintf(cmd, sizeof(cmd), "bpftool -j map dump pinned %s/sessions",
+		 dir);
+	out = run_cmd(cmd, &st);
+	snprintf(want, sizeof(want), "\"role\":%d,", role);
+	for (p = out; st == 0 && (p = strstr(p, "\"formatted\":")); p++) {
+		char *end = strstr(p + 1, "\"formatted\":");
+
+		if (end)
+			*end = '\0';
+		if (strstr(p, want)) {
+			c->kernel = json_num(p, "bytes");
+			slot = json_num(p, "slot");
+			break;
+		}
+		if (end)
+			*end = '"';
+	}
+	free(out);
+	if (slot < 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "bpftool -j map lookup pinned %s/flows key %lld %lld %lld %lld",
+		 dir, slot & 255, (slot >> 8) & 255, (slot >> 16) & 255,
+		 (slot >> 24) & 255);
+	out = run_cmd(cmd, &st);
+	if (st != 0 || !(p = strstr(out, "\"formatted\":"))) {
+		free(out);
+		return -1;
+	}
+	c->written = json_num(p, "written");
+	c->passed = json_num(p, "passed");
+	c->done = json_num(p, "done");
+	c->congested = json_num(p, "congested");
+	c->episodes = json_num(p, "episodes");
+	c->resumed = json_num(p, "resumed");
+	free(out);
+	return 0;
+}
+
+/* ------------------------------------------ a transfer with stalls -- */
+
+/*
+ * `total` bytes from a writer to a reader through the gateway, up (client
+ * to backend) or down. The reader stalls `stalls` times, each until the
+ * writer has not moved for 50 ms (every buffer on the way is full: in
+ * sockmap mode that takes an episode, as redirected bytes never close a
+ * window) or for a second. SHA-256 at both ends.
+ */
+struct xfer {
+	int wfd, rfd;
+	uint64_t total;
+	int stalls;
+	_Atomic uint64_t sent, got;
+	unsigned char sha_w[32], sha_r[32];
+	int werr, rerr;
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void *xfer_writer(void *arg)
+{
+	struct xfer *x = arg;
+	static _Thread_local uint64_t buf[8192];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint64_t seed = 0x9e3779b97f4a7c15ull, off = 0;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while (off < x->total) {
+		size_t len = sizeof(buf);
+
+		if (len > x->total - off)
+			len = (size_t)(x->total - off);
+		for (size_t i = 0; i < sizeof(buf) / 8; i++)
+			buf[i] = xorshift(&seed);
+		EVP_DigestUpdate(md, buf, len);
+		if (write_all(x->wfd, buf, len) != (ssize_t)len) {
+			x->werr = errno ? errno : EIO;
+			break;
+		}
+		off += len;
+		atomic_store(&x->sent, off);
+	}
+	EVP_DigestFinal_ex(md, x->sha_w, NULL);
+	EVP_MD_CTX_free(md);
+	return NULL;
+}
+
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Until the writer has not moved for 50 ms, or a second has passed. */
+static void stall(struct xfer *x)
+{
+	long t0 = mono_ms(), still_since = t0;
+	uint64_t last = atomic_load(&x->sent);
+
+	while (mono_ms() - t0 < 1000 && atomic_load(&x->sent) < x->total) {
+		uint64_t now;
+
+		usleep(5000);
+		now = atomic_load(&x->sent);
+		if (now != last) {
+			last = now;
+			still_since = mono_ms();
+		} else if (mono_ms() - still_since >= 50) {
+			break;
+		}
+	}
+}
+
+static void *xfer_reader(void *arg)
+{
+	struct xfer *x = arg;
+	static _Thread_local uint8_t buf[1 << 16];
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint64_t part = x->total / (uint64_t)(x->stalls + 1), next = part;
+	uint64_t off = 0;
+
+	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+	while (off < x->total) {
+		size_t want = sizeof(buf);
+		ssize_t n;
+
+		if (x->stalls && off >= next) {
+			stall(x);
+			next += part;
+		}
+		if (want > x->total - off)
+			want = (size_t)(x->total - off);
+		n = read(x->rfd, buf, want);
+		if (n <= 0) {
+			x->rerr = n == 0 ? EPIPE : errno;
+			break;
+		}
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		off += (uint64_t)n;
+		atomic_store(&x->got, off);
+	}
+	EVP_DigestFinal_ex(md, x->sha_r, NULL);
+	EVP_MD_CTX_free(md);
+	return NULL;
+}
+
+/* A session through g to a fresh listener: *cfd the client, *bfd the
+ * backend's accepted socket. */
+static void session_pair(const struct gw *g, int *cfd, int *bfd)
+{
+	char addr[64];
+	uint16_t port;
+	int lfd = tcp_listen(0, &port, 4);
+
+	cr_assert_geq(lfd, 0);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
+	cr_assert_eq(gw_dial_token(g->port, ossl_token(TEST_SECRET, addr, NULL),
+				   cfd),
+		     200);
+	*bfd = accept(lfd, NULL, NULL);
+	cr_assert_geq(*bfd, 0);
+	close(lfd);
+}
+
+static uint64_t xfer_total(void)
+{
+	return 256ull << 20;
+}
+
+/*
+ * The issue's case: 256 MiB, the reader stalling 20 times. For sockmap,
+ * then a 4 KiB tail: the verdict ends the episode with it (the gateway
+ * has caught up), so it goes through the kernel, and the maps show both
+ * paths and the episode's end.
+ */
+static void stalled_reader(const char *mode, int up)
+{
+	const char *args[] = { "--mode", mode, NULL };
+	struct xfer x = { .total = xfer_total(), .stalls = 20 };
+	struct dir_counts before, after;
+	pthread_t tw, tr;
+	struct gw g;
+	int cfd, bfd, sm = !strcmp(mode, "sockmap");
+	char tail[4096], back[4096];
+
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	session_pair(&g, &cfd, &bfd);
+	x.wfd = up ? cfd : bfd;
+	x.rfd = up ? bfd : cfd;
+	pthread_create(&tw, NULL, xfer_writer, &x);
+	pthread_create(&tr, NULL, xfer_reader, &x);
+	pthread_join(tw, NULL);
+	pthread_join(tr, NULL);
+	cr_assert_eq(x.werr, 0, "write: %s", strerror(x.werr));
+	cr_assert_eq(x.rerr, 0, "read after %llu bytes: %s",
+		     (unsigned long long)atomic_load(&x.got),
+		     strerror(x.rerr));
+	cr_assert_eq(atomic_load(&x.got), x.total);
+	cr_assert_arr_eq(x.sha_w, x.sha_r, 32, "SHA-256 differs");
+	if (sm) {
+		int role = up ? 1 : 2;
+
+		cr_assert_eq(dir_counts_get(&g, role, &before), 0);
+		cr_log_info("%s %s: kernel %lld, user %lld bytes, %lld "
+			    "episodes, %lld ended", mode, up ? "up" : "down",
+			    before.kernel, before.written, before.episodes,
+			    before.resumed);
+		cr_assert_gt(before.kernel, 0, "bytes through the kernel");
+		cr_assert_gt(before.written, 0, "bytes through user space");
+		cr_assert_geq(before.episodes, 1);
+		cr_assert_eq(before.kernel + before.written,
+			     (long long)x.total, "every byte on one path");
+		memset(tail, 't', sizeof(tail));
+		cr_assert_eq(write_all(x.wfd, tail, sizeof(tail)),
+			     (ssize_t)sizeof(tail));
+		cr_assert_eq(read_full(x.rfd, back, sizeof(back), 10000),
+			     (ssize_t)sizeof(back));
+		cr_assert_arr_eq(back, tail, sizeof(tail));
+		cr_assert_eq(dir_counts_get(&g, role, &after), 0);
+		cr_assert_eq(after.congested, 0, "back on the kernel path");
+		cr_assert_eq(after.resumed, after.episodes,
+			     "every episode ended");
+		cr_assert_eq(after.kernel - before.kernel,
+			     (long long)sizeof(tail), "the tail: the kernel's");
+		cr_assert_eq(after.written, before.written);
+		cr_assert_eq(after.done, after.passed);
+	}
+	shutdown(cfd, SHUT_WR);
+	cr_assert_eq(read_to_eof(bfd, 10000), 0, "EOF at the backend");
+	close(bfd);
+	cr_assert_eq(read_to_eof(cfd, 10000), 0, "EOF at the client");
+	close(cfd);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 10000), 1, "log %s", g.log);
+	cr_assert_eq(gw_stop(&g), 0);
+}
+
+Test(episodes, stalled_backend_sockmap, .timeout = 180)
+{
+	stalled_reader("sockmap", 1);
+}
+
+Test(episodes, stalled_client_sockmap, .timeout = 180)
+{
+	stalled_reader("sockmap", 0);
+}
+
+Test(episodes, stalled_backend_auto, .timeout = 180)
+{
+	stalled_reader("auto", 1);
+}
+
+Test(episodes, stalled_client_auto, .timeout = 180)
+{
+	stalled_reader("auto", 0);
+}
+
+Test(episodes, stalled_backend_splice, .timeout = 180)
+{
+	stalled_reader("splice", 1);
+}
+
+Test(episodes, stalled_client_splice, .timeout = 180)
+{
+	stalled_reader("splice", 0);
+}
+
+Test(episodes, stalled_backend_copy, .timeout = 180)
+{
+	stalled_reader("copy", 1);
+}
+
+Test(episodes, stalled_client_copy, .timeout = 180)
+{
+	stalled_reader("copy", 0);
+}
+
+/* ------------------------------------------ endings during an episode -- */
+
+/*
+ * The client writes until the stalled backend's buffers are full: an
+ * episode is on. Returns the bytes the client got out.
+ */
+static uint64_t fill_until_stuck(struct xfer *x, pthread_t *tw)
+{
+	long t0 = mono_ms();
+
+	pthread_create(tw, NULL, xfer_writer, x);
+	stall(x);
+	cr_assert_lt(mono_ms() - t0, 60000);
+	return atomic_load(&x->sent);
+}
+
+static void wait_episode(const struct gw *g)
+{
+	struct dir_counts c = { 0 };
+
+	for (int i = 0; i < 200; i++) {
+		if (dir_counts_get(g, 1, &c) == 0 && c.congested)
+			return;
+		usleep(50000);
+	}
+	cr_assert_fail("no episode: kernel %lld, user %lld", c.kernel,
+		       c.written);
+}
+
+/* An RST from one side in an episode resets the other; nothing leaks. */
+static void reset_in_episode(int client_resets)
+{
+	const char *args[] = { "--mode", "sockmap", NULL };
+	struct xfer x = { .total = 4ull << 30 };
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	char dir[128], path[160];
+	static uint8_t buf[1 << 16];
+	pthread_t tw;
+	struct gw g;
+	int cfd, bfd;
+	ssize_t n;
+
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	session_pair(&g, &cfd, &bfd);
+	x.wfd = cfd;
+	fill_until_stuck(&x, &tw);
+	wait_episode(&g);
+	if (client_resets) {
+		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		shutdown(cfd, SHUT_RDWR); /* the writer's send fails */
+		pthread_join(tw, NULL);
+		close(cfd);
+		/* the backend reads what came, then the reset */
+		while ((n = read(bfd, buf, sizeof(buf))) > 0)
+			;
+		cr_assert_eq(n, -1, "the backend sees a reset, not EOF");
+		cr_assert_eq(errno, ECONNRESET);
+		close(bfd);
+	} else {
+		setsockopt(bfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+		close(bfd);
+		pthread_join(tw, NULL); /* its send fails */
+		cr_assert_neq(x.werr, 0, "the client's write fails");
+		close(cfd);
+	}
+	cr_assert_geq(gw_log_wait(&g, "reset", 1, 10000), 1, "log %s", g.log);
+	gw_pin_dir(&g, dir, sizeof(dir));
+	snprintf(path, sizeof(path), "%s/sessions", dir);
+	cr_assert_eq(bpftool_count(path), 0, "the session's entries went");
+	cr_assert_eq(gw_stop(&g), 0);
+}
+
+Test(episodes, client_reset_in_episode, .timeout = 120)
+{
+	reset_in_episode(1);
+}
+
+Test(episodes, backend_reset_in_episode, .timeout = 120)
+{
+	reset_in_episode(0);
+}
+
+/*
+ * FIN in an episode: the client's last bytes and its FIN come while the
+ * gateway copies; the backend gets all of them, then EOF, and can still
+ * answer through the other direction.
+ */
+Test(episodes, fin_in_episode, .timeout = 120)
+{
+	const char *args[] = { "--mode", "sockmap", NULL };
+	struct xfer x = { .total = 160ull << 20 };
+	pthread_t tw, tr;
+	struct gw g;
+	int cfd, bfd;
+	char reply[8] = "";
+
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	session_pair(&g, &cfd, &bfd);
+	x.wfd = cfd;
+	x.rfd = bfd;
+	fill_until_stuck(&x, &tw);
+	wait_episode(&g);
+	pthread_create(&tr, NULL, xfer_reader, &x);
+	pthread_join(tw, NULL);
+	shutdown(cfd, SHUT_WR);
+	pthread_join(tr, NULL);
+	cr_assert_eq(atomic_load(&x.got), x.total);
+	cr_assert_arr_eq(x.sha_w, x.sha_r, 32, "SHA-256 differs");
+	cr_assert_eq(read_to_eof(bfd, 10000), 0, "EOF after the last byte");
+	cr_assert_eq(write_all(bfd, "ok", 2), 2);
+	shutdown(bfd, SHUT_WR);
+	cr_assert_eq(read_full(cfd, reply, 2, 10000), 2);
+	cr_assert_str_eq(reply, "ok");
+	cr_assert_eq(read_to_eof(cfd, 10000), 0);
+	close(cfd);
+	close(bfd);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 10000), 1, "log %s", g.log);
+	cr_assert_eq(gw_stop(&g), 0);
+}
+
+/*
+ * A retransmitted repeat in an episode (the test hook makes the verdict
+ * take N bytes of the first skb it sees once the copy has started for
+ * repeats): exactly those N bytes are left out, at one place, and every
+ * other byte arrives once and in order.
+ */
+static uint8_t pattern(uint64_t off)
+{
+	return (uint8_t)(off % 251);
+}
+
+struct pat_writer {
+	int fd;
+	uint64_t total;
+	_Atomic uint64_t sent;
+};
+
+static void *pat_write(void *arg)
+{
+	struct pat_writer *p = arg;
+	static uint8_t buf[1 << 16];
+	uint64_t off = 0;
+
+	while (off < p->total) {
+		size_t len = sizeof(buf);
+
+		if (len > p->total - off)
+			len = (size_t)(p->total - off);
+		for (size_t i = 0; i < len; i++)
+			buf[i] = pattern(off + i);
+		if (write_all(p->fd, buf, len) != (ssize_t)len)
+			break;
+		off += len;
+		atomic_store(&p->sent, off);
+	}
+	shutdown(p->fd, SHUT_WR);
+	return NULL;
+}
+
+Test(episodes, repeat_in_episode, .timeout = 120)
+{
+	const char *args[] = { "--mode", "sockmap", NULL };
+	enum { N = 4096 };
+	struct pat_writer p = { .total = 192ull << 20 };
+	static uint8_t buf[1 << 16];
+	uint64_t off = 0, gap_at = UINT64_MAX, shift = 0;
+	long last_move, t0;
+	uint64_t last = 0;
+	pthread_t tw;
+	struct gw g;
+	int bfd, bad = 0;
+	ssize_t n;
+	char line[96];
+
+	setenv("SOCKGATE_TEST_REPEAT_EPISODE", "4096", 1);
+	cr_assert_eq(gw_start(&g, 0, args), 0);
+	unsetenv("SOCKGATE_TEST_REPEAT_EPISODE");
+	session_pair(&g, &p.fd, &bfd);
+	pthread_create(&tw, NULL, pat_write, &p);
+	/* stall until the client is stuck: an episode */
+	t0 = last_move = mono_ms();
+	while (mono_ms() - last_move < 100 && mono_ms() - t0 < 60000) {
+		usleep(5000);
+		if (atomic_load(&p.sent) != last) {
+			last = atomic_load(&p.sent);
+			last_move = mono_ms();
+		}
+	}
+	while ((n = read(bfd, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n && !bad; i++) {
+			uint64_t o = off + (uint64_t)i;
+
+			if (buf[i] == pattern(o + shift))
+				continue;
+			if (gap_at == UINT64_MAX && buf[i] == pattern(o + N)) {
+				gap_at = o;
+				shift = N;
+				continue;
+			}
+			bad = 1;
+			cr_log_error("byte %llu: %u, want %u (gap at %llu)",
+				     (unsigned long long)o, buf[i],
+				     pattern(o + shift),
+				     (unsigned long long)gap_at);
+		}
+		off += (uint64_t)n;
+	}
+	pthread_join(tw, NULL);
+	cr_assert_eq(bad, 0);
+	cr_assert_eq(off, p.total - N, "all but the %d repeated bytes", N);
+	cr_assert_neq(gap_at, UINT64_MAX);
+	cr_log_info("the repeat was left out at byte %llu",
+		    (unsigned long long)gap_at);
+	shutdown(bfd, SHUT_WR);
+	cr_assert_eq(read_to_eof(p.fd, 10000), 0);
+	close(p.fd);
+	close(bfd);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 10000), 1, "log %s", g.log);
+	snprintf(line, sizeof(line),
+		 "sockmap: %d bytes from the client came a second time", N);
+	cr_assert_eq(gw_log_count(&g, line), 1, "log %s", g.log);
+	cr_assert_eq(gw_stop(&g), 0);
+}
