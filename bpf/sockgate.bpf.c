@@ -36,11 +36,6 @@ struct tcp_sock {
 /* include/net/tcp_states.h: the peer's FIN has been received */
 enum { SG_CLOSE_WAIT = 8, SG_LAST_ACK = 9, SG_CLOSING = 11 };
 
-/* set by the loader: the high mark is the larger of high_min and
- * high_mult times the peer's send buffer */
-const volatile __u32 high_min = SG_HIGH_MIN;
-const volatile __u32 high_mult = 2;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKHASH);
 	__uint(max_entries, 65536); /* set by the loader */
@@ -173,9 +168,9 @@ static int over_high_mark(struct sg_sock *s, struct sg_flow *f)
 	}
 	backlog = (__s32)((__u32)s->bytes -
 			  (v.write_seq - s->peer_wseq0 - (__u32)f->written));
-	high = v.sndbuf > 0 ? high_mult * (__u32)v.sndbuf : 0;
-	if (high < high_min)
-		high = high_min;
+	high = v.sndbuf > 0 ? SG_HIGH_MULT * (__u32)v.sndbuf : 0;
+	if (high < SG_HIGH_MIN)
+		high = SG_HIGH_MIN;
 	return backlog > 0 && (__u32)backlog > high;
 }
 

@@ -140,10 +140,6 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 	bpf_map__set_max_entries(sm->skel->maps.sg_active, max_socks);
 	bpf_map__set_max_entries(sm->skel->maps.sg_sessions, max_socks);
 	bpf_map__set_max_entries(sm->skel->maps.sg_flows, max_socks);
-	if (getenv("SG_HIGH_MIN"))
-		sm->skel->rodata->high_min = (uint32_t)atol(getenv("SG_HIGH_MIN"));
-	if (getenv("SG_HIGH_MULT"))
-		sm->skel->rodata->high_mult = (uint32_t)atol(getenv("SG_HIGH_MULT"));
 	pthread_mutex_init(&sm->slot_lock, NULL);
 	sm->nslots = max_socks / 2;
 	sm->free_slots = malloc(sm->nslots * sizeof(*sm->free_slots));
