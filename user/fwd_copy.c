@@ -27,6 +27,16 @@
 #define PROMOTE_RETRY_MAX_SHIFT 7
 /* moving at least this many bytes a second (64 KiB in 10 ms) is busy */
 #define BUSY_BYTES_PER_S (6553600ull)
+/*
+ * A stream moves to sockmap too (there it cost 0.36-0.46 system CPU-s/GB
+ * against splice's 0.76 here: bench/), but only from a read that took
+ * all there was: reads of --buffer rarely do when a stream fills the
+ * socket. So a stream gets SEEK_BUF a direction for up to SEEK_CHECKS
+ * checks, and moves to splice if none found its sockets quiet.
+ */
+#define SEEK_BUF (4u << 20)
+#define SEEK_BUDGET (32u << 20)
+#define SEEK_CHECKS 8
 
 size_t copy_room(struct stream_dir *d)
 {
@@ -95,15 +105,41 @@ static int copy_quiet(const struct session *s, const struct stream *st)
 }
 
 /*
+ * Gives a stream's directions SEEK_BUF-sized buffers (their bytes move
+ * along), so that a read takes all there is. 0, or -1: over the worker's
+ * budget or out of memory.
+ */
+static int seek_boundary(struct session *s, struct stream *st)
+{
+	uint8_t *big;
+
+	if (st->seek_cap)
+		return 0;
+	if (s->w->sm_bufs + 2 * SEEK_BUF > SEEK_BUDGET ||
+	    !(big = malloc(2 * (size_t)SEEK_BUF)))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		struct stream_dir *d = &st->d[i];
+		uint8_t *b = big + (size_t)i * SEEK_BUF;
+
+		memcpy(b, d->buf + d->off, d->fill);
+		d->buf = b;
+		d->off = 0;
+		d->cap = SEEK_BUF;
+	}
+	st->seek_cap = 2 * (size_t)SEEK_BUF;
+	s->w->sm_bufs += st->seek_cap;
+	return 0;
+}
+
+/*
  * Mode auto, once a session has lasted --promote-after, and every check
- * after: a session that moved at least BUSY_BYTES_PER_S since the last
- * check is a stream, and moves to splice (bulk costs the least CPU there
- * here: bench/, about 0.6 CPU-s a GB against copy's 0.8 and sockmap's
- * 1.0, and splice carried the most Gbit/s); a quieter one moves to
- * sockmap (the kernel forwards, user space keeps 232 bytes), as soon as
- * copy_quiet() allows. The first check only starts the measurement. A
- * mode-sockmap session that began on copy (PROMOTE_SOON) waits for
- * copy_quiet().
+ * after: sessions move to sockmap (the kernel forwards; an idle one keeps
+ * 232 bytes here) as soon as copy_quiet() allows. A session that moved
+ * at least BUSY_BYTES_PER_S since the last check is a stream: it seeks
+ * an skb boundary first (seek_boundary), and moves to splice when that
+ * fails. The first check only starts the measurement. A mode-sockmap
+ * session that began on copy (PROMOTE_SOON) waits for copy_quiet().
  */
 static void promote_cb(struct ev_loop *loop, struct ev_timer *t)
 {
@@ -119,15 +155,20 @@ static void promote_cb(struct ev_loop *loop, struct ev_timer *t)
 		s->promote = 0; /* half closed: it ends here */
 		return;
 	}
+	if ((s->promote == PROMOTE_SOON || st->checks > 0) &&
+	    copy_quiet(s, st)) {
+		session_promote(s, &fwd_sockmap_ops);
+		return;
+	}
 	if (s->promote == PROMOTE_LATER && st->checks > 0 &&
 	    moved * 1000000000ull >= BUSY_BYTES_PER_S * dt) {
-		if (copy_idle_buffers(st)) {
+		if ((st->seeks++ >= SEEK_CHECKS || seek_boundary(s, st) < 0) &&
+		    copy_idle_buffers(st)) {
 			session_promote(s, &fwd_splice_ops);
 			return;
 		}
-	} else if ((s->promote == PROMOTE_SOON || st->checks > 0) &&
-		   copy_quiet(s, st)) {
-		session_promote(s, &fwd_sockmap_ops);
+		/* seeking: look again soon */
+		ev_timer_start(loop, t, PROMOTE_RETRY_NS);
 		return;
 	}
 	shift = st->checks < PROMOTE_RETRY_MAX_SHIFT ? st->checks
@@ -167,7 +208,13 @@ static void copy_io(struct session *s, struct ev_io *w, uint32_t events)
 
 static void copy_stop(struct session *s)
 {
+	struct stream *st = s->fwd;
+
 	ev_timer_stop(s->w->loop, &s->timer);
+	if (st->seek_cap) {
+		s->w->sm_bufs -= st->seek_cap;
+		free(st->d[0].buf);
+	}
 	free(s->fwd);
 	s->fwd = NULL;
 	/* a promoted session lives on among others: see session_freed() */

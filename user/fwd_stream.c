@@ -18,6 +18,8 @@ void stream_setup(struct stream *st, const struct stream_chan *chan,
 {
 	memset(st->d, 0, sizeof(st->d));
 	st->checks = 0;
+	st->seek_cap = 0;
+	st->seeks = 0;
 	st->last_total = st->last_ns = 0;
 	st->chan = chan;
 	st->d[0].src = &s->cli;

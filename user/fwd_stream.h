@@ -52,6 +52,11 @@ struct stream {
 	 * and the time at the last one */
 	unsigned checks;
 	uint64_t last_total, last_ns;
+	/* copy in mode auto, a stream on its way to sockmap: larger read
+	 * buffers (fwd_copy.c: seek_boundary), counted in the worker's
+	 * sm_bufs; 0 when it has none */
+	size_t seek_cap;
+	unsigned seeks;
 };
 
 /* The read/write channel (fwd_copy.c), and its parts: copy_room() makes

@@ -36,8 +36,9 @@ struct worker {
 	uint64_t *q;
 	size_t q_len, q_cap;
 	struct pool spool;        /* struct session (+ fwd_sockmap_tail) */
-	size_t sm_bufs;           /* bytes of large episode buffers held:
-				   * fwd_sockmap.c */
+	size_t sm_bufs;           /* bytes of large buffers held: sockmap
+				   * episodes, auto's streams on their way
+				   * to sockmap (fwd_sockmap.c, fwd_copy.c) */
 	struct session *sessions; /* all live sessions, for drain and stop */
 	unsigned nsessions;
 	int draining;
