@@ -83,7 +83,7 @@ $(BUILD)/sg-loadgen: bench/loadgen.c | $(BUILD)/user
 
 $(BUILD)/sg-bench-backend: bench/backend.c | $(BUILD)/user
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $< -o $@
+	$(Q)$(CC) $(CFLAGS) $< -lpthread -o $@
 
 $(BUILD)/user $(BUILD)/tests $(BUILD)/bpf:
 	$(Q)mkdir -p $@

@@ -4,6 +4,8 @@
  *   sg-loadgen MODE HOST:PORT [--token T] [--conns N] [--seconds S]
  *   MODE bulk    one connection reads a source backend: Gbit/s
  *        upload  one connection writes into a sink backend: Gbit/s
+ *        push    one connection writes --bytes N, shuts its write side
+ *                and waits for the backend's EOF: seconds
  *        rr      N connections, 64-byte request/response each: msg/s, p50,
  *                p99, p99.9 round trip (us)
  *        conn    N parallel loops of connect, handshake, one echo, close:
@@ -343,6 +345,8 @@ static int run_idle(int nconns, double secs)
 	return 0;
 }
 
+static uint64_t push_bytes = 1ull << 30;
+
 static int run_bulk(double secs, int up)
 {
 	struct conn c;
@@ -384,6 +388,29 @@ static int run_bulk(double secs, int up)
 	end = start + (uint64_t)(secs * 1e9);
 	if (up)
 		memset(buf, 'u', sizeof(buf));
+	if (up > 1) {
+		/* push: a fixed amount, then EOF both ways */
+		uint64_t t0 = now_ns();
+
+		for (uint64_t off = 0; off < push_bytes;) {
+			size_t len = sizeof(buf);
+			ssize_t n;
+
+			if (len > push_bytes - off)
+				len = (size_t)(push_bytes - off);
+			n = write(c.fd, buf, len);
+			if (n <= 0)
+				return 1;
+			off += (uint64_t)n;
+		}
+		shutdown(c.fd, SHUT_WR);
+		while (read(c.fd, buf, sizeof(buf)) > 0)
+			;
+		printf("pushed=%llu secs=%.3f\n",
+		       (unsigned long long)push_bytes,
+		       (double)(now_ns() - t0) / 1e9);
+		return 0;
+	}
 	for (;;) {
 		ssize_t n = up ? write(c.fd, buf, sizeof(buf))
 			       : read(c.fd, buf, sizeof(buf));
@@ -409,8 +436,8 @@ int main(int argc, char **argv)
 	char host[64];
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: sg-loadgen bulk|upload|rr|conn|idle HOST:PORT "
-				"[--token T] [--conns N] [--seconds S] [--pipeline 0|1] [--src N]\n");
+		fprintf(stderr, "usage: sg-loadgen bulk|upload|push|rr|conn|idle HOST:PORT "
+				"[--token T] [--conns N] [--seconds S] [--pipeline 0|1] [--src N] [--bytes N]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -433,6 +460,8 @@ int main(int argc, char **argv)
 			conns = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "--seconds"))
 			secs = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--bytes"))
+			push_bytes = strtoull(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--pipeline"))
 			pipeline = atoi(argv[i + 1]);
 	}
@@ -455,5 +484,7 @@ int main(int argc, char **argv)
 		return run_bulk(secs, 0);
 	if (!strcmp(mode, "upload"))
 		return run_bulk(secs, 1);
+	if (!strcmp(mode, "push"))
+		return run_bulk(secs, 2);
 	return 2;
 }

@@ -51,9 +51,15 @@ trap cleanup EXIT
 PIDS+=($!)
 "$BUILD/sg-bench-backend" 19002 source >"$WORK/source.out" &
 PIDS+=($!)
+"$BUILD/sg-bench-backend" 19003 sink >"$WORK/sink.out" &
+PIDS+=($!)
+"$BUILD/sg-bench-backend" 19004 stall >>"$WORK/stall.out" &
+PIDS+=($!)
 openssl rand -base64 32 >"$WORK/secret"
 TOK_ECHO=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19001)
 TOK_SRC=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19002)
+TOK_SINK=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19003)
+TOK_STALL=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19004)
 sleep 0.5
 
 cat >"$WORK/haproxy.cfg" <<CFG
@@ -72,6 +78,12 @@ listen echo
 listen source
 	bind 127.0.0.1:19102
 	server s1 127.0.0.1:19002
+listen sink
+	bind 127.0.0.1:19103
+	server s1 127.0.0.1:19003
+listen stall
+	bind 127.0.0.1:19104
+	server s1 127.0.0.1:19004
 CFG
 cat >"$WORK/nginx.conf" <<CFG
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
@@ -85,29 +97,36 @@ events { worker_connections $((NOFILE - 1000)); }
 stream {
 	server { listen 127.0.0.1:19201; proxy_pass 127.0.0.1:19001; }
 	server { listen 127.0.0.1:19202; proxy_pass 127.0.0.1:19002; }
+	server { listen 127.0.0.1:19203; proxy_pass 127.0.0.1:19003; }
+	server { listen 127.0.0.1:19204; proxy_pass 127.0.0.1:19004; }
 }
 CFG
 
 SYSTEMS=${SYSTEMS:-"direct haproxy nginx sockgate-auto sockgate-sockmap sockgate-splice sockgate-copy"}
 SYS_PID=
 
-start_system() { # name -> sets ECHO SRC TOKARGS_* SYS_PID
-	TOKE=() TOKS=()
+start_system() { # name -> sets ECHO SRC SINK STALL TOK* SYS_PID
+	TOKE=() TOKS=() TOKU=() TOKP=()
 	case $1 in
-	direct) ECHO=127.0.0.1:19001 SRC=127.0.0.1:19002; SYS_PID= ;;
+	direct) ECHO=127.0.0.1:19001 SRC=127.0.0.1:19002 SINK=127.0.0.1:19003
+		STALL=127.0.0.1:19004 SYS_PID= ;;
 	haproxy)
 		haproxy -f "$WORK/haproxy.cfg" -db >"$WORK/haproxy.log" 2>&1 &
-		SYS_PID=$! ECHO=127.0.0.1:19101 SRC=127.0.0.1:19102 ;;
+		SYS_PID=$! ECHO=127.0.0.1:19101 SRC=127.0.0.1:19102
+		SINK=127.0.0.1:19103 STALL=127.0.0.1:19104 ;;
 	nginx)
 		nginx -c "$WORK/nginx.conf" >"$WORK/nginx.log" 2>&1 &
-		SYS_PID=$! ECHO=127.0.0.1:19201 SRC=127.0.0.1:19202 ;;
+		SYS_PID=$! ECHO=127.0.0.1:19201 SRC=127.0.0.1:19202
+		SINK=127.0.0.1:19203 STALL=127.0.0.1:19204 ;;
 	sockgate-*)
 		(cd "$WORK" && exec "$BUILD/sockgate" --addr 127.0.0.1:19301 \
 			--secret-file "$WORK/secret" --mode "${1#sockgate-}" \
 			--workers 2 --log-level warn --pidfile "$WORK/sg.pid" \
 			2>"$WORK/sockgate.log") &
 		SYS_PID=$! ECHO=127.0.0.1:19301 SRC=127.0.0.1:19301
-		TOKE=(--token "$TOK_ECHO") TOKS=(--token "$TOK_SRC") ;;
+		SINK=127.0.0.1:19301 STALL=127.0.0.1:19301
+		TOKE=(--token "$TOK_ECHO") TOKS=(--token "$TOK_SRC")
+		TOKU=(--token "$TOK_SINK") TOKP=(--token "$TOK_STALL") ;;
 	esac
 	sleep 0.7
 }
@@ -139,6 +158,16 @@ rss_of() { # KiB over the system's processes
 	echo "$t"
 }
 slab_kb() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
+# system-wide busy ticks, all CPUs: user, nice, system, irq, softirq (the
+# sockmap path works in softirq and kworkers, which no process shows)
+busy_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+avail_kb() { awk '/^MemAvailable:/ {print $2}' /proc/meminfo; }
+# CPU-s per GB: ticks, Gbit/s of a run of SECS (+ its 0.5 s warm-up)
+per_gb() { awk -v c="$1" -v hz="$HZ" -v g="$2" -v s="$SECS" \
+	'BEGIN { gb = g * (s + 0.5) / 8; printf "%.3f", (gb > 0 ? c / hz / gb : 0) }'; }
+per_msg() { awk -v c="$1" -v hz="$HZ" -v r="$2" -v s="$SECS" \
+	'BEGIN { n = r * (s + 0.5); printf "%.2f", (n > 0 ? c / hz / n * 1e6 : 0) }'; }
+pct_busy() { awk -v c="$1" -v hz="$HZ" -v s="$SECS" 'BEGIN { printf "%.1f", c / hz / (s + 0.5) * 100 }'; }
 val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
@@ -153,14 +182,29 @@ for sys in $SYSTEMS; do
 	start_system "$sys"
 	declare -A runs=()
 	for r in $(seq "$REPEAT"); do
-		c0=$(cpu_of)
+		c0=$(cpu_of) b0=$(busy_ticks)
 		out=$("$LG" bulk "$SRC" "${TOKS[@]}" --seconds "$SECS" || true)
-		c1=$(cpu_of)
+		c1=$(cpu_of) b1=$(busy_ticks)
 		g=$(echo "$out" | val gbps)
 		runs[bulk]+="$g "
-		# CPU seconds per GB moved (the measured window plus warm-up)
-		runs[cpu_gb]+="$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v g="$g" -v s="$SECS" \
-			'BEGIN { gb = g * (s + 0.5) / 8; printf "%.3f", (gb > 0 ? c / hz / gb : 0) }') "
+		# CPU seconds per GB moved (the measured window plus warm-up):
+		# the system's processes, and the whole machine
+		runs[cpu_gb]+="$(per_gb $((c1 - c0)) "$g") "
+		runs[sys_gb]+="$(per_gb $((b1 - b0)) "$g") "
+		runs[proc_busy]+="$(pct_busy $((c1 - c0))) "
+		c0=$(cpu_of) b0=$(busy_ticks)
+		out=$("$LG" upload "$SINK" "${TOKU[@]}" --seconds "$SECS" || true)
+		c1=$(cpu_of) b1=$(busy_ticks)
+		g=$(echo "$out" | val gbps)
+		runs[upload]+="$g "
+		runs[sys_up_gb]+="$(per_gb $((b1 - b0)) "$g") "
+		runs[proc_busy_up]+="$(pct_busy $((c1 - c0))) "
+		b0=$(busy_ticks)
+		out=$("$LG" rr "$ECHO" "${TOKE[@]}" --conns 200 --seconds "$SECS" || true)
+		b1=$(busy_ticks)
+		rate=$(echo "$out" | val rate)
+		runs[rr200_rate]+="$rate "
+		runs[sys_us_msg]+="$(per_msg $((b1 - b0)) "$rate") "
 		out=$("$LG" rr "$ECHO" "${TOKE[@]}" --conns 1 --seconds "$SECS" || true)
 		runs[rr1_p50]+="$(echo "$out" | val p50_us) "
 		runs[rr1_p99]+="$(echo "$out" | val p99_us) "
@@ -171,8 +215,7 @@ for sys in $SYSTEMS; do
 		rate=$(echo "$out" | val rate)
 		runs[rrN_rate]+="$rate "
 		runs[rrN_p99]+="$(echo "$out" | val p99_us) "
-		runs[cpu_us_msg]+="$(awk -v c=$((c1 - c0)) -v hz="$HZ" -v r="$rate" -v s="$SECS" \
-			'BEGIN { n = r * (s + 0.5); printf "%.2f", (n > 0 ? c / hz / n * 1e6 : 0) }') "
+		runs[cpu_us_msg]+="$(per_msg $((c1 - c0)) "$rate") "
 		out=$("$LG" conn "$ECHO" "${TOKE[@]}" --conns 50 --seconds "$SECS" || true)
 		runs[conn_cps]+="$(echo "$out" | val cps) "
 		case $sys in sockgate-*)
@@ -187,6 +230,28 @@ for sys in $SYSTEMS; do
 		put "$sys" "$m" "$(echo "${runs[$m]}" | tr ' ' '\n' | grep . | median)"
 	done
 	unset runs
+	# 1 GB into a backend that reads nothing for 4 s, then everything:
+	# the largest drop of MemAvailable while it goes, and whether every
+	# byte arrived
+	if [ "$sys" != direct ]; then
+		: >"$WORK/stall.out"
+		m0=$(avail_kb) low=$m0
+		"$LG" push "$STALL" "${TOKP[@]}" --bytes 1000000000 >"$WORK/push.out" 2>&1 &
+		lp=$!
+		while kill -0 $lp 2>/dev/null; do
+			m=$(avail_kb)
+			[ "$m" -lt "$low" ] && low=$m
+			sleep 0.1
+		done
+		wait $lp || true
+		sleep 0.3
+		put "$sys" stall_mb $(((m0 - low) / 1024))
+		if grep -q "got=1000000000" "$WORK/stall.out"; then
+			put "$sys" stall_bytes ok
+		else
+			put "$sys" stall_bytes "lost"
+		fi
+	fi
 	for n in $(idle_counts "$sys"); do
 		[ "$sys" = direct ] && continue
 		# a fresh process: heap freed by the earlier loads would hide

@@ -116,7 +116,7 @@ static void bpf_events_cb(struct ev_loop *loop, struct ev_io *w, uint32_t ev)
 }
 
 /* --mode auto: sockmap when the BPF program loads and attaches (after a
- * copy stage, --promote-after; streams go to splice), else splice. */
+ * copy stage, --promote-after), else splice. */
 static void choose_forwarder(void)
 {
 	char why[256] = "";
@@ -142,14 +142,14 @@ static void choose_forwarder(void)
 				     congestion_event, NULL, why, sizeof(why));
 		if (gw.sm && gw.conf.promote_ns) {
 			/* short sessions cost less on copy (no map updates);
-			 * lasting quiet ones on sockmap (no wake-ups), streams
-			 * on splice (fwd_copy.c: promote_cb) */
+			 * lasting ones on sockmap, streams too once a read
+			 * took all their socket held (fwd_copy.c: promote_cb) */
 			gw.fwd = &fwd_copy_ops;
 			gw.promote = 1;
 			log_info("mode auto: sockmap (the BPF verdict program "
-				 "loaded and attached) for quiet sessions that "
-				 "last %llu ms, splice for streaming ones; copy "
-				 "before that",
+				 "loaded and attached) for sessions that last "
+				 "%llu ms, streams too once a read has taken all "
+				 "their socket held; copy before that",
 				 (unsigned long long)(gw.conf.promote_ns / 1000000));
 		} else if (gw.sm) {
 			gw.fwd = &fwd_sockmap_ops;
