@@ -167,6 +167,15 @@ per_gb() { awk -v c="$1" -v hz="$HZ" -v g="$2" -v s="$SECS" \
 	'BEGIN { gb = g * (s + 0.5) / 8; printf "%.3f", (gb > 0 ? c / hz / gb : 0) }'; }
 per_msg() { awk -v c="$1" -v hz="$HZ" -v r="$2" -v s="$SECS" \
 	'BEGIN { n = r * (s + 0.5); printf "%.2f", (n > 0 ? c / hz / n * 1e6 : 0) }'; }
+# one bulk run: bulk|upload ADDR [token args] -> "Gbit/s process-ticks
+# system-ticks"
+bulk_once() {
+	local c0 b0 c1 b1 out
+	c0=$(cpu_of) b0=$(busy_ticks)
+	out=$("$LG" "$@" --seconds "$SECS" || true)
+	c1=$(cpu_of) b1=$(busy_ticks)
+	echo "$(echo "$out" | val gbps) $((c1 - c0)) $((b1 - b0))"
+}
 pct_busy() { awk -v c="$1" -v hz="$HZ" -v s="$SECS" 'BEGIN { printf "%.1f", c / hz / (s + 0.5) * 100 }'; }
 val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -182,23 +191,17 @@ for sys in $SYSTEMS; do
 	start_system "$sys"
 	declare -A runs=()
 	for r in $(seq "$REPEAT"); do
-		c0=$(cpu_of) b0=$(busy_ticks)
-		out=$("$LG" bulk "$SRC" "${TOKS[@]}" --seconds "$SECS" || true)
-		c1=$(cpu_of) b1=$(busy_ticks)
-		g=$(echo "$out" | val gbps)
-		runs[bulk]+="$g "
 		# CPU seconds per GB moved (the measured window plus warm-up):
 		# the system's processes, and the whole machine
-		runs[cpu_gb]+="$(per_gb $((c1 - c0)) "$g") "
-		runs[sys_gb]+="$(per_gb $((b1 - b0)) "$g") "
-		runs[proc_busy]+="$(pct_busy $((c1 - c0))) "
-		c0=$(cpu_of) b0=$(busy_ticks)
-		out=$("$LG" upload "$SINK" "${TOKU[@]}" --seconds "$SECS" || true)
-		c1=$(cpu_of) b1=$(busy_ticks)
-		g=$(echo "$out" | val gbps)
+		read -r g pc sc <<<"$(bulk_once bulk "$SRC" "${TOKS[@]}")"
+		runs[bulk]+="$g "
+		runs[cpu_gb]+="$(per_gb "$pc" "$g") "
+		runs[sys_gb]+="$(per_gb "$sc" "$g") "
+		runs[proc_busy]+="$(pct_busy "$pc") "
+		read -r g pc sc <<<"$(bulk_once upload "$SINK" "${TOKU[@]}")"
 		runs[upload]+="$g "
-		runs[sys_up_gb]+="$(per_gb $((b1 - b0)) "$g") "
-		runs[proc_busy_up]+="$(pct_busy $((c1 - c0))) "
+		runs[sys_up_gb]+="$(per_gb "$sc" "$g") "
+		runs[proc_busy_up]+="$(pct_busy "$pc") "
 		b0=$(busy_ticks)
 		out=$("$LG" rr "$ECHO" "${TOKE[@]}" --conns 200 --seconds "$SECS" || true)
 		b1=$(busy_ticks)

@@ -7,6 +7,7 @@
  * show where the bytes went.
  */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -244,6 +245,7 @@ static void stalled_reader(const char *mode, int up)
 	struct gw g;
 	int cfd, bfd, sm = !strcmp(mode, "sockmap");
 	char tail[4096], back[4096];
+	const char *dir = up ? "up" : "down";
 
 	cr_assert_eq(gw_start(&g, 0, args), 0);
 	session_pair(&g, &cfd, &bfd);
@@ -253,18 +255,19 @@ static void stalled_reader(const char *mode, int up)
 	pthread_create(&tr, NULL, xfer_reader, &x);
 	pthread_join(tw, NULL);
 	pthread_join(tr, NULL);
-	cr_assert_eq(x.werr, 0, "write: %s", strerror(x.werr));
-	cr_assert_eq(x.rerr, 0, "read after %llu bytes: %s",
+	cr_assert_eq(x.werr, 0, "%s %s: write: %s", mode, dir, strerror(x.werr));
+	cr_assert_eq(x.rerr, 0, "%s %s: read after %llu bytes: %s", mode, dir,
 		     (unsigned long long)atomic_load(&x.got),
 		     strerror(x.rerr));
-	cr_assert_eq(atomic_load(&x.got), x.total);
-	cr_assert_arr_eq(x.sha_w, x.sha_r, 32, "SHA-256 differs");
+	cr_assert_eq(atomic_load(&x.got), x.total, "%s %s", mode, dir);
+	cr_assert_arr_eq(x.sha_w, x.sha_r, 32, "%s %s: SHA-256 differs", mode,
+			 dir);
 	if (sm) {
 		int role = up ? 1 : 2;
 
 		cr_assert_eq(dir_counts_get(&g, role, &before), 0);
 		cr_log_info("%s %s: kernel %lld, user %lld bytes, %lld "
-			    "episodes, %lld ended", mode, up ? "up" : "down",
+			    "episodes, %lld ended", mode, dir,
 			    before.kernel, before.written, before.episodes,
 			    before.resumed);
 		cr_assert_gt(before.kernel, 0, "bytes through the kernel");
@@ -292,48 +295,33 @@ static void stalled_reader(const char *mode, int up)
 	close(bfd);
 	cr_assert_eq(read_to_eof(cfd, 10000), 0, "EOF at the client");
 	close(cfd);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 10000), 1, "log %s", g.log);
+	cr_assert_geq(gw_log_wait(&g, ": done", 1, 10000), 1, "%s %s: log %s",
+		      mode, dir, g.log);
 	cr_assert_eq(gw_stop(&g), 0);
 }
 
-Test(episodes, stalled_backend_sockmap, .timeout = 180)
+/* every mode, both ways: up (the backend stalls) and down (the client) */
+struct stall_case {
+	char mode[8];
+	int up;
+};
+
+ParameterizedTestParameters(episodes, stalled)
 {
-	stalled_reader("sockmap", 1);
+	static struct stall_case cases[] = {
+		{ "sockmap", 1 }, { "sockmap", 0 }, { "auto", 1 },
+		{ "auto", 0 },    { "splice", 1 },  { "splice", 0 },
+		{ "copy", 1 },    { "copy", 0 },
+	};
+
+	return cr_make_param_array(struct stall_case, cases,
+				   sizeof(cases) / sizeof(cases[0]));
 }
 
-Test(episodes, stalled_client_sockmap, .timeout = 180)
+ParameterizedTest(struct stall_case *c, episodes, stalled,
+		  .timeout = 180)
 {
-	stalled_reader("sockmap", 0);
-}
-
-Test(episodes, stalled_backend_auto, .timeout = 180)
-{
-	stalled_reader("auto", 1);
-}
-
-Test(episodes, stalled_client_auto, .timeout = 180)
-{
-	stalled_reader("auto", 0);
-}
-
-Test(episodes, stalled_backend_splice, .timeout = 180)
-{
-	stalled_reader("splice", 1);
-}
-
-Test(episodes, stalled_client_splice, .timeout = 180)
-{
-	stalled_reader("splice", 0);
-}
-
-Test(episodes, stalled_backend_copy, .timeout = 180)
-{
-	stalled_reader("copy", 1);
-}
-
-Test(episodes, stalled_client_copy, .timeout = 180)
-{
-	stalled_reader("copy", 0);
+	stalled_reader(c->mode, c->up);
 }
 
 /* ------------------------------------------ endings during an episode -- */
