@@ -8,9 +8,12 @@
  * half, the peer's write half is shut once every byte received from that
  * side has been through the verdict and handed to the peer's TCP:
  *   received:  tcpi_bytes_received(src) - 1 (the FIN) - bytes user space
- *              read == bytes the verdict redirected (the BPF counter)
+ *              read before the hand-off == bytes the verdict saw
+ *              (redirected + passed - repeats, the BPF counters)
  *   handed:    tcpi_bytes_acked(dst) + SIOCOUTQ(dst) - what was there at
- *              hand-off >= that counter
+ *              hand-off - what the gateway wrote in episodes >= the
+ *              redirected count
+ * (during an episode the copy takes the FIN, as a plain copy does)
  * Until then a timer polls with a growing interval (1 to 64 ms).
  *
  * Back-pressure, in episodes (include/sockgate_bpf.h, struct sg_flow).
@@ -57,8 +60,9 @@
 
 /*
  * An episode copies with a large buffer: read and write a MiB at a time,
- * not 16 KiB (--buffer). Measured on a 2 GB transfer (bench/): 22-25
- * Gbit/s and 0.5-0.6 CPU-s/GB against 12-14 and 0.8-0.9 with 16 KiB. A
+ * not 16 KiB (--buffer). Measured on 2 GB streams copied wholly in
+ * episodes (before episodes ended as they do now): 21-24 Gbit/s and
+ * 0.5-0.6 system CPU-s/GB, against 12-14 and 0.8-0.9 with 16 KiB. A
  * worker holds at most SM_EPISODE_BUDGET of them; past that, episodes
  * get --buffer bytes.
  */
