@@ -509,22 +509,37 @@ static struct sm_copy *copy_new(struct sm_sess *st, int i, struct sg_flow *f)
 }
 
 /*
+ * The psock's send worker, finding the peer's send buffer half full,
+ * sleeps a jiffy instead of waiting for room (sk_psock_backlog in
+ * net/core/skmsg.c): with the autotuned 4 MiB the kernel path moved 6-12
+ * Gbit/s here, with 16 MiB 17-19 (bench/). A limit, not an allocation;
+ * the high mark follows it (twice the peer's). SO_SNDBUFFORCE needs
+ * CAP_NET_ADMIN, which the sockmap path has; else net.core.wmem_max caps.
+ */
+#define SM_SNDBUF (8 << 20) /* the kernel doubles it */
+
+static void sndbuf_raise(int fd)
+{
+	int v = SM_SNDBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
+}
+
+/*
  * The peer's psock worker sends the queued skbs; when the peer's send
  * buffer is full it stops, and only a redirect (none come once the socket
  * is congested) or the socket's write-space callback starts it again. The
  * callback runs after an ACK only if a writer had found the buffer full,
- * which the worker does not record. Setting SO_SNDBUF calls it, so each
- * poll does that, with the size the socket has (the kernel reports it
- * doubled); it stops the buffer's autotuning, which has grown by then.
+ * which the worker does not record. Setting the send buffer calls it, so
+ * each poll sets it again, to the size sm_start gave it. (Setting it to
+ * what getsockopt reports, halved, as this did before, went through
+ * net.core.wmem_max: 16 MiB became 8 here, and 416 KiB on a default
+ * Debian kernel.)
  */
 static void kick_sender(int fd)
 {
-	int size;
-	socklen_t len = sizeof(size);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, &len) == 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &(int){ size / 2 },
-			   sizeof(int));
+	sndbuf_raise(fd);
 }
 
 static void poll_cb(struct ev_loop *loop, struct ev_timer *t);
@@ -685,24 +700,6 @@ void fwd_sockmap_event(struct worker *w, uint64_t cookie)
 			return;
 	}
 	sm_poll(st);
-}
-
-/*
- * The psock's send worker, finding the peer's send buffer half full,
- * sleeps a jiffy instead of waiting for room (sk_psock_backlog in
- * net/core/skmsg.c): with the autotuned 4 MiB the kernel path moved 6-12
- * Gbit/s here, with 16 MiB 17-19 (bench/). A limit, not an allocation;
- * the high mark follows it (twice the peer's). SO_SNDBUFFORCE needs
- * CAP_NET_ADMIN, which the sockmap path has; else net.core.wmem_max caps.
- */
-#define SM_SNDBUF (8 << 20) /* the kernel doubles it */
-
-static void sndbuf_raise(int fd)
-{
-	int v = SM_SNDBUF;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &v, sizeof(v)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v));
 }
 
 static int sm_start(struct session *s)
