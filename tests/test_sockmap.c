@@ -640,9 +640,9 @@ Test(sockmap, processes_pin_apart, .timeout = 60)
 
 /*
  * Congestion, then the client's FIN: the backend reads late, so the
- * client's socket is marked congested and its bytes go through user space
- * from then on. The backend gets every byte in order, then EOF, and its
- * answer gets through.
+ * client's bytes go through user space in an episode, with the FIN. The
+ * backend gets every byte in order, then EOF, and its answer gets
+ * through.
  */
 Test(sockmap, congestion_then_fin, .timeout = 120)
 {
