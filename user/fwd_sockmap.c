@@ -73,10 +73,10 @@
 struct sm_copy {
 	struct stream_dir d;
 	struct sm_sess *st;
-	struct sg_flow *f; /* the source socket's flow; NULL when raw */
+	struct sg_flow *f; /* the source socket's flow; NULL: raw, src never
+			    * had the verdict, plain reads are safe */
 	int i;         /* its source socket */
 	int eof_early; /* read 0 while bytes passed to us are on their way */
-	int raw;       /* src never had the verdict: plain reads are safe */
 	uint32_t ep;   /* the episode it copies; 0: waiting for the
 			* redirected bytes to reach the peer */
 	uint8_t stale; /* a newer episode began: wait again when empty */
@@ -96,7 +96,8 @@ struct sm_sess {
 	uint32_t rx_pre[2];  /* bytes user space read from each socket */
 	uint8_t fin[2];      /* FIN received on socket i */
 	uint8_t shut[2];     /* our write side of socket i is shut */
-	uint8_t episodes[2];  /* seen on socket i, for the close log (mod 256) */
+	uint8_t episodes[2];  /* copied from socket i (mod 256): the test
+				* hook acts in the first */
 	uint8_t backend_raw;   /* the backend never joined the verdict map */
 	uint8_t polls;
 	struct sm_copy *copy[2]; /* i -> 1-i in an episode, or raw */
@@ -196,7 +197,7 @@ static void update_masks(struct sm_sess *st)
 		/* j is read by user space now; after an early EOF (EPOLLIN
 		 * stays set after a FIN) the poll timer looks again; while
 		 * waiting, the timer too */
-		if (out && (out->ep || out->raw))
+		if (out && (out->ep || !out->f))
 			m = out->d.in_wait && !out->d.eof && !out->eof_early
 				    ? EPOLLIN
 				    : 0;
@@ -492,7 +493,6 @@ static struct sm_copy *copy_new(struct sm_sess *st, int i, struct sg_flow *f)
 	cp->st = st;
 	cp->i = i;
 	cp->f = f;
-	cp->raw = f == NULL;
 	/* all passed before was done when the last episode ended */
 	cp->rpos = f ? f->done : 0;
 	cp->wait_b = INT64_MAX;
@@ -614,7 +614,7 @@ static void sm_poll(struct sm_sess *st)
 			pending |= st->copy[i] && st->copy[i]->eof_early;
 			continue;
 		}
-		if (!cp || cp->raw || cp->ep)
+		if (!cp || !cp->f || cp->ep)
 			continue;
 		if ((r = episode_wait(st, i)) < 0)
 			return;
@@ -736,10 +736,8 @@ static int sm_start(struct session *s)
 	s->fwd = st;
 	ev_timer_init(&s->timer, poll_cb);
 	/* the backend stays out of the verdict map: copy its direction,
-	 * which starts at once (nothing of it was redirected) */
+	 * which starts at once (nothing of it was redirected): sm_io */
 	st->backend_raw = (uint8_t)r;
-	if (r && !copy_new(st, 1, NULL))
-		return 0; /* reset already */
 	return 0;
 }
 
@@ -749,9 +747,12 @@ static void sm_io(struct session *s, struct ev_io *w, uint32_t events)
 	int i = w == &s->be;
 
 	if (!w) {
-		/* watch for FIN and errors only: the kernel moves the bytes */
-		if (st->copy[1] && pump_copy(st, 1) < 0)
-			return; /* the raw backend's */
+		/* watch for FIN and errors only: the kernel moves the bytes;
+		 * a raw backend's bytes are copied (copy_new resets the
+		 * session when it fails) */
+		if (st->backend_raw &&
+		    (!copy_new(st, 1, NULL) || pump_copy(st, 1) < 0))
+			return;
 		sm_poll(st);
 		return;
 	}
@@ -773,7 +774,7 @@ static void sm_io(struct session *s, struct ev_io *w, uint32_t events)
 	for (int j = 0; j < 2; j++) {
 		struct sm_copy *cp = st->copy[j];
 
-		if (cp && (cp->ep || cp->raw) && !cp->d.done &&
+		if (cp && (cp->ep || !cp->f) && !cp->d.done &&
 		    pump_copy(st, j) < 0)
 			return;
 	}

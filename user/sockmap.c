@@ -204,6 +204,7 @@ void sockmap_unload(struct sockmap *sm)
 	ring_buffer__free(sm->rb);
 	munmap(sm->flows, sm->flows_len);
 	sockgate_bpf__destroy(sm->skel);
+	pthread_mutex_destroy(&sm->slot_lock);
 	free(sm->free_slots);
 	free(sm);
 }
