@@ -22,9 +22,9 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c \
-	       backend.c session.c worker.c metrics.c bpffs.c \
-	       fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c fwd_sockmap.c \
+DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c trim.c \
+	       backend.c session.c handshake.c relay.c worker.c metrics.c bpffs.c \
+	       fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c fwd_sockmap.c sm_copy.c \
 	       pool.c
 CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude \

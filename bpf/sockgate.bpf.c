@@ -33,9 +33,6 @@ struct tcp_sock {
 	__u64 bytes_received;
 } __attribute__((preserve_access_index));
 
-/* include/net/tcp_states.h: the peer's FIN has been received */
-enum { SG_CLOSE_WAIT = 8, SG_LAST_ACK = 9, SG_CLOSING = 11 };
-
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKHASH);
 	__uint(max_entries, 65536); /* set by the loader */
@@ -138,8 +135,8 @@ static __u32 repeated(struct sg_sock *s, struct sg_flow *f, __u64 cookie,
 		     ? v.bytes_received - s->rx_base - f->test_lag
 		     : 0;
 	/* the FIN takes a sequence number, and is counted */
-	if (rx && (v.state == SG_CLOSE_WAIT || v.state == SG_LAST_ACK ||
-		   v.state == SG_CLOSING))
+	if (rx && (v.state == SG_TCP_CLOSE_WAIT ||
+		   v.state == SG_TCP_LAST_ACK || v.state == SG_TCP_CLOSING))
 		rx--;
 	pos = s->bytes + f->passed - s->dup_skip; /* new bytes seen so far */
 	return pos + len > rx ? (__u32)(pos + len - rx) : 0;

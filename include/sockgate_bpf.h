@@ -7,6 +7,14 @@
 #include <linux/types.h>
 #endif
 
+/* include/net/tcp_states.h: the states once the peer's FIN has arrived */
+enum sg_tcp_state {
+	SG_TCP_CLOSE = 7,
+	SG_TCP_CLOSE_WAIT = 8,
+	SG_TCP_LAST_ACK = 9,
+	SG_TCP_CLOSING = 11,
+};
+
 enum sg_role {
 	SG_ROLE_CLIENT = 1,
 	SG_ROLE_BACKEND = 2,

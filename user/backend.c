@@ -13,10 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backend.h"
 #include "gateway.h"
 #include "log.h"
 #include "resolve.h"
-#include "session.h"
 
 static void attempt_start(struct session *s);
 
@@ -26,7 +26,7 @@ static void fail_errno(struct session *s, const char *what, int err)
 
 	snprintf(msg, sizeof(msg), "%s %s:%u: %s", what, s->setup->host,
 		 s->setup->port, strerror(err));
-	session_fail(s, CODE_502, msg);
+	s->setup->done(s, CODE_502, msg);
 }
 
 static void drop_fd(struct session *s)
@@ -71,7 +71,6 @@ static void try_addr(struct session *s)
 	fail_errno(s, "connect", u->last_err);
 }
 
-void backend_io(struct session *s, uint32_t events);
 void backend_io(struct session *s, uint32_t events)
 {
 	struct sess_setup *u = s->setup;
@@ -84,7 +83,7 @@ void backend_io(struct session *s, uint32_t events)
 		err = errno;
 	if (err == 0) {
 		sg_caddr_set(&s->be_addr, (struct sockaddr *)&u->addr[u->cur]);
-		session_connected(s);
+		u->done(s, CODE_200, NULL);
 		return;
 	}
 	drop_fd(s);
@@ -93,13 +92,11 @@ void backend_io(struct session *s, uint32_t events)
 	try_addr(s);
 }
 
-static void attempt_timeout(struct ev_loop *loop, struct ev_timer *t)
+static void attempt_timeout(struct session *s)
 {
-	struct session *s = container_of(t, struct session, timer);
 	struct sess_setup *u = s->setup;
 	struct gateway *gw = s->w->gw;
 
-	(void)loop;
 	drop_fd(s);
 	metric_add(gw->m.connect_timeouts, 1);
 	log_info("connect attempt %d/%d to %s:%u timed out", u->attempt,
@@ -108,7 +105,7 @@ static void attempt_timeout(struct ev_loop *loop, struct ev_timer *t)
 		attempt_start(s);
 		return;
 	}
-	session_fail(s, CODE_504, "every connect attempt timed out");
+	u->done(s, CODE_504, "every connect attempt timed out");
 }
 
 static void attempt_start(struct session *s)
@@ -119,7 +116,6 @@ static void attempt_start(struct session *s)
 	u->attempt++;
 	u->cur = 0;
 	metric_add(gw->m.connect_attempts, 1);
-	ev_timer_init(&s->timer, attempt_timeout);
 	if (ev_timer_start(s->w->loop, &s->timer, gw->conf.timeout_ns) < 0) {
 		fail_errno(s, "timer for", ENOMEM);
 		return;
@@ -138,7 +134,7 @@ static void dns_done(void *arg, int status, const char *err,
 	ev_timer_stop(s->w->loop, &s->timer);
 	if (status < 0) {
 		snprintf(msg, sizeof(msg), "resolve %s: %s", u->host, err);
-		session_fail(s, CODE_502, msg);
+		u->done(s, CODE_502, msg);
 		return;
 	}
 	u->addr = malloc((size_t)n * sizeof(*addrs));
@@ -151,25 +147,31 @@ static void dns_done(void *arg, int status, const char *err,
 	attempt_start(s);
 }
 
-static void dns_timeout(struct ev_loop *loop, struct ev_timer *t)
+void backend_timeout(struct session *s)
 {
-	struct session *s = container_of(t, struct session, timer);
+	struct sess_setup *u = s->setup;
 	char msg[320];
 
-	(void)loop;
-	snprintf(msg, sizeof(msg), "resolve %s: timed out", s->setup->host);
-	session_fail(s, CODE_502, msg);
+	if (!u->dns) {
+		attempt_timeout(s);
+		return;
+	}
+	/* c-ares gives up after its own tries; this bounds them all */
+	backend_abort(s);
+	snprintf(msg, sizeof(msg), "resolve %s: timed out", u->host);
+	u->done(s, CODE_502, msg);
 }
 
-void backend_start(struct session *s, const struct token_addr *a)
+void backend_start(struct session *s, const struct token_addr *a,
+		   backend_done_fn done)
 {
 	struct sess_setup *u = s->setup;
 	struct gateway *gw = s->w->gw;
 
+	u->done = done;
 	memcpy(u->host, a->host, sizeof(u->host));
 	u->port = a->port;
 	if (a->family == AF_UNSPEC) {
-		ev_timer_init(&s->timer, dns_timeout);
 		u->dns = resolver_lookup(s->w->res, a->host, a->port, dns_done,
 					 s);
 		if (!u->dns ||

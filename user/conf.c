@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "sockgate.h"
 
 static const char usage_text[] =
 	"usage: sockgate [options]\n"
@@ -34,7 +35,7 @@ static const char usage_text[] =
 	"  --handshake-timeout SEC (default 10)\n"
 	"  --drain-timeout SEC     how long SIGTERM waits for sessions (default 30)\n"
 	"  --dns-server LIST       ip[:port],... instead of /etc/resolv.conf\n"
-	"  --bpf-pin-dir DIR       (default /sys/fs/bpf/sockgate)\n"
+	"  --bpf-pin-dir DIR       (default " SG_PIN_DIR ")\n"
 	"  --log-level L           debug|info|warn|error (default info)\n"
 	"Single-dash forms (-secret, -addr, ...) work too.\n";
 
@@ -192,7 +193,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	c->buffer = 16384;
 	c->promote_ns = 50000000ull;
 	c->pidfile = "gateway.pid";
-	c->bpf_pin_dir = "/sys/fs/bpf/sockgate";
+	c->bpf_pin_dir = SG_PIN_DIR;
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	c->log_level = LOG_LVL_INFO;
 	if (c->workers < 1)

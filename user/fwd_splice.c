@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "fwd.h"
+#include "fwd_splice.h"
 #include "fwd_stream.h"
 #include "gateway.h"
 #include "session.h"
@@ -70,9 +70,10 @@ static int splice_start(struct session *s)
 	return 0;
 }
 
-static void splice_io(struct session *s, struct ev_io *w, uint32_t events)
+static struct fwd_res splice_io(struct session *s, struct ev_io *w,
+				 uint32_t events)
 {
-	stream_io(s, s->fwd, w, events);
+	return stream_io(s, s->fwd, w, events);
 }
 
 static void splice_stop(struct session *s)

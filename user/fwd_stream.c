@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
-/* The pump shared by the splice and copy forwarders. */
+/* The pump shared by the user-space forwarders, and the read/write
+ * channel. */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "ev.h"
-#include "gateway.h"
 #include "fwd_stream.h"
+#include "gateway.h"
 #include "session.h"
 
 /* syscalls per direction per wake-up before yielding to other sessions */
@@ -17,10 +18,6 @@ void stream_setup(struct stream *st, const struct stream_chan *chan,
 		  struct session *s, size_t cap)
 {
 	memset(st->d, 0, sizeof(st->d));
-	st->checks = 0;
-	st->seek_cap = 0;
-	st->seeks = 0;
-	st->last_total = st->last_ns = 0;
 	st->chan = chan;
 	st->d[0].src = &s->cli;
 	st->d[0].dst = &s->be;
@@ -114,46 +111,72 @@ static uint32_t mask_for(const struct stream *st, const struct ev_io *w)
 	return m;
 }
 
-int stream_pump(struct session *s, struct stream *st)
+struct fwd_res stream_dir_failed(int i, int r, int err)
 {
-	static const char *const side[2] = { "client", "backend" };
-	char msg[96];
-
-	for (int i = 0; i < 2; i++) {
-		int r = stream_dir_pump(st->chan, &st->d[i]);
-
-		if (r < 0) {
-			/* up (0) reads the client and writes the backend */
-			snprintf(msg, sizeof(msg), "%s %s: %s",
-				 side[r == -1 ? i : 1 - i],
-				 r == -1 ? "read" : "write", strerror(errno));
-			session_reset(s, msg);
-			return -1;
-		}
-	}
-	if (st->d[0].done && st->d[1].done) {
-		session_close(s, "done");
-		return -1;
-	}
-	if (ev_io_set(s->w->loop, &s->cli, mask_for(st, &s->cli)) < 0 ||
-	    ev_io_set(s->w->loop, &s->be, mask_for(st, &s->be)) < 0) {
-		session_reset(s, "epoll_ctl failed");
-		return -1;
-	}
-	return 0;
+	/* up (0) reads the client and writes the backend */
+	return fwd_reset(r == -1 ? i : 1 - i, r == -1 ? "read" : "write", err);
 }
 
-void stream_io(struct session *s, struct stream *st, struct ev_io *w,
-	       uint32_t events)
+struct fwd_res stream_io(struct session *s, struct stream *st,
+			 struct ev_io *w, uint32_t events)
 {
 	for (int i = 0; i < 2; i++) {
 		struct stream_dir *d = &st->d[i];
 
 		/* EPOLLERR/EPOLLHUP: the syscall tells what went wrong */
-		if (d->src == w)
+		if (w && d->src == w)
 			d->in_wait = 0;
-		if (d->dst == w && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		if (w && d->dst == w &&
+		    (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			d->out_wait = 0;
 	}
-	stream_pump(s, st);
+	for (int i = 0; i < 2; i++) {
+		int r = stream_dir_pump(st->chan, &st->d[i]);
+
+		if (r < 0)
+			return stream_dir_failed(i, r, errno);
+	}
+	if (st->d[0].done && st->d[1].done)
+		return FWD_CLOSE;
+	if (ev_io_set(s->w->loop, &s->cli, mask_for(st, &s->cli)) < 0 ||
+	    ev_io_set(s->w->loop, &s->be, mask_for(st, &s->be)) < 0)
+		return fwd_reset(-1, "epoll_ctl failed", 0);
+	return FWD_OK;
 }
+
+/* The read/write channel: a buffer of cap bytes a direction. */
+size_t rw_room(struct stream_dir *d)
+{
+	if (d->fill == 0) {
+		d->off = 0;
+	} else if (d->off + d->fill == d->cap) {
+		memmove(d->buf, d->buf + d->off, d->fill);
+		d->off = 0;
+	}
+	return d->cap - d->off - d->fill;
+}
+
+static ssize_t rw_in(struct stream_dir *d)
+{
+	size_t room = rw_room(d);
+	ssize_t n = read(d->src->fd, d->buf + d->off + d->fill, room);
+
+	d->drained = n > 0 && (size_t)n < room;
+	/* a read that took everything there was ended at an skb's end */
+	d->whole = d->drained || (n < 0 && errno == EAGAIN);
+	return n;
+}
+
+ssize_t rw_out(struct stream_dir *d)
+{
+	ssize_t n = send(d->dst->fd, d->buf + d->off, d->fill, MSG_NOSIGNAL);
+
+	if (n > 0)
+		d->off += (size_t)n;
+	return n;
+}
+
+const struct stream_chan rw_chan = {
+	.in = rw_in,
+	.out = rw_out,
+};

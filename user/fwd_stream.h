@@ -6,30 +6,33 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "fwd.h"
+
 struct ev_io;
 struct session;
 
 /*
- * The user-space forwarders (splice and copy) share one pump: per
- * direction a bounded channel between src and dst, filled while it has
- * room and emptied while dst takes bytes. Back-pressure is the bound: a
- * full channel stops reading src, so the sender's TCP window closes.
+ * The user-space forwarders (splice and copy, and sockmap's episodes)
+ * share one pump: per direction a bounded channel between src and dst,
+ * filled while it has room and emptied while dst takes bytes.
+ * Back-pressure is the bound: a full channel stops reading src, so the
+ * sender's TCP window closes.
  */
 struct stream_dir {
 	struct ev_io *src, *dst;
 	uint64_t *bytes;
 	size_t fill, cap;
-	uint8_t eof;      /* src sent FIN */
-	uint8_t done;     /* and everything is out, dst shut for writing */
-	uint8_t in_wait;  /* waiting for EPOLLIN on src */
-	uint8_t out_wait; /* waiting for EPOLLOUT on dst */
+	uint8_t eof;       /* src sent FIN */
+	uint8_t done;      /* and everything is out, dst shut for writing */
+	uint8_t in_wait;   /* waiting for EPOLLIN on src */
+	uint8_t out_wait;  /* waiting for EPOLLOUT on dst */
 	uint8_t unbounded; /* no yielding: pump until EAGAIN (edge-triggered) */
-	uint8_t drained;  /* in() got less than it asked: src is empty */
-	uint8_t whole;    /* copy: no read since src's last skb ended (the
-			   * last read was short or found nothing) */
+	uint8_t drained;   /* in() got less than it asked: src is empty */
+	uint8_t whole;     /* read/write: no read since src's last skb ended
+			    * (the last read was short or found nothing) */
 	struct stream_dir *other; /* the opposite direction, or NULL */
-	int pipe[2];      /* splice */
-	uint8_t *buf;     /* copy */
+	int pipe[2];              /* splice */
+	uint8_t *buf;             /* read/write */
 	size_t off;
 };
 
@@ -48,33 +51,25 @@ struct stream_chan {
 struct stream {
 	const struct stream_chan *chan;
 	struct stream_dir d[2]; /* up: client to backend; down */
-	/* copy in mode auto: promotion checks so far, and the bytes moved
-	 * and the time at the last one */
-	unsigned checks;
-	uint64_t last_total, last_ns;
-	/* copy in mode auto, a stream on its way to sockmap: larger read
-	 * buffers (fwd_copy.c: seek_boundary), counted in the worker's
-	 * sm_bufs; 0 when it has none */
-	size_t seek_cap;
-	unsigned seeks;
 };
 
-/* The read/write channel (fwd_copy.c), and its parts: copy_room() makes
- * the free space contiguous and returns its size; copy_out() sends. */
-extern const struct stream_chan copy_chan;
-size_t copy_room(struct stream_dir *d);
-ssize_t copy_out(struct stream_dir *d);
+/* The read/write channel, and its parts: rw_room() makes the free space
+ * contiguous and returns its size; rw_out() sends. */
+extern const struct stream_chan rw_chan;
+size_t rw_room(struct stream_dir *d);
+ssize_t rw_out(struct stream_dir *d);
 
 /*
  * Moves what one direction can move now. 0; -1: reading src failed; -2:
  * writing dst failed (errno set). Sets done once src's EOF is passed on.
  */
 int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d);
+/* The reset a failed stream_dir_pump() of direction i (0 up) means. */
+struct fwd_res stream_dir_failed(int i, int r, int err);
 void stream_setup(struct stream *st, const struct stream_chan *chan,
 		  struct session *s, size_t cap);
-/* Moves what can be moved now; may end the session (then returns -1). */
-int stream_pump(struct session *s, struct stream *st);
-void stream_io(struct session *s, struct stream *st, struct ev_io *w,
-	       uint32_t events);
+/* An event on w (NULL: none) of s: moves what can be moved now. */
+struct fwd_res stream_io(struct session *s, struct stream *st,
+			 struct ev_io *w, uint32_t events);
 
 #endif

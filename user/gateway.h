@@ -5,10 +5,11 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "pool.h"
 #include "conf.h"
 #include "ev.h"
 #include "metrics.h"
+#include "pool.h"
+#include "trim.h"
 
 struct fwd_ops;
 struct resolver;
@@ -28,19 +29,20 @@ struct worker {
 	int accepting;            /* lsn is in the epoll set */
 	int accept_err;           /* errno of the failure that paused accepts */
 	struct ev_timer accept_timer;
-	struct ev_timer trim_timer; /* returns freed heap pages: session.c */
-	size_t setup_freed;         /* handshake state freed since then */
+	struct trim trim;         /* returns freed heap pages */
 	struct ev_io wake;        /* eventfd: the main thread asks us to stop */
 	struct resolver *res;
 	pthread_mutex_t q_lock;   /* congestion events from the main thread */
 	uint64_t *q;
 	size_t q_len, q_cap;
-	struct pool spool;        /* struct session (+ fwd_sockmap_tail) */
+	struct pool spool;        /* struct session: relay_session_size() */
 	size_t sm_bufs;           /* bytes of large buffers held: sockmap
 				   * episodes, auto's streams on their way
 				   * to sockmap (fwd_sockmap.c, fwd_copy.c) */
 	struct session *sessions; /* all live sessions, for drain and stop */
 	unsigned nsessions;
+	/* session.c calls it when one of them ended */
+	void (*session_gone)(struct worker *w);
 	int draining;
 };
 
@@ -65,9 +67,7 @@ int worker_start(struct worker *w);
 /* From the main thread: drain (or force) according to gw->stop. */
 void worker_wake(struct worker *w);
 void worker_destroy(struct worker *w);
-/* From the main thread: a socket of one of w's sessions is congested. */
+/* From the main thread: the kernel reported on a socket of w's. */
 void worker_post(struct worker *w, uint64_t cookie);
-/* Called by the session code when one of the worker's sessions ended. */
-void worker_session_gone(struct worker *w);
 
 #endif

@@ -3,7 +3,6 @@
  * sockgate: start-up, listeners, workers, signals, pid file. The main
  * thread owns the signals and the metrics endpoint; workers own sessions.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <malloc.h>
 #include <fcntl.h>
@@ -16,9 +15,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "fwd.h"
 #include "gateway.h"
 #include "log.h"
+#include "relay.h"
 #include "resolve.h"
 #include "sockmap.h"
 
@@ -48,34 +49,13 @@ static int listen_socket(const struct sockaddr *sa, socklen_t len, int reuseport
 	return fd;
 }
 
-static void fmt_sockaddr(const struct sockaddr_storage *ss, char *out,
-			 size_t len)
-{
-	char host[INET6_ADDRSTRLEN] = "?";
-	unsigned port;
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)ss;
-
-		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
-		port = ntohs(s6->sin6_port);
-		snprintf(out, len, "[%s]:%u", host, port);
-	} else {
-		const struct sockaddr_in *s4 = (const void *)ss;
-
-		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
-		port = ntohs(s4->sin_port);
-		snprintf(out, len, "%s:%u", host, port);
-	}
-}
-
 /* Listeners for every worker; with reuse each gets its own socket. */
 static void open_listeners(int *fds)
 {
 	struct conf *c = &gw.conf;
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof(bound);
-	char addr[80];
+	char addr[SG_ADDR_TEXT];
 
 	fds[0] = listen_socket((struct sockaddr *)&c->listen, c->listen_len,
 			       c->reuse);
@@ -94,7 +74,7 @@ static void open_listeners(int *fds)
 			fatal("cannot listen on %s (worker %d): %s", c->addr, i,
 			      strerror(errno));
 	}
-	fmt_sockaddr(&bound, addr, sizeof(addr));
+	sg_sockaddr_fmt((struct sockaddr *)&bound, addr, sizeof(addr));
 	log_info("listening on %s (%d workers, mode %s%s)", addr, gw.nworkers,
 		 gw.fwd->name, c->reuse ? ", SO_REUSEPORT" : "");
 }
@@ -113,57 +93,6 @@ static void bpf_events_cb(struct ev_loop *loop, struct ev_io *w, uint32_t ev)
 	(void)w;
 	(void)ev;
 	sockmap_events_consume(gw.sm);
-}
-
-/* --mode auto: sockmap when the BPF program loads and attaches (after a
- * copy stage, --promote-after), else splice. */
-static void choose_forwarder(void)
-{
-	char why[256] = "";
-	uint32_t socks = gw.conf.max_conns ? 2 * (uint32_t)gw.conf.max_conns
-					   : 2 * 131072;
-
-	switch (gw.conf.mode) {
-	case MODE_SOCKMAP:
-		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks,
-				     congestion_event, NULL, why, sizeof(why));
-		if (!gw.sm)
-			fatal("--mode sockmap: %s", why);
-		gw.fwd = &fwd_sockmap_ops;
-		break;
-	case MODE_COPY:
-		gw.fwd = &fwd_copy_ops;
-		break;
-	case MODE_SPLICE:
-		gw.fwd = &fwd_splice_ops;
-		break;
-	case MODE_AUTO:
-		gw.sm = sockmap_load(gw.conf.bpf_pin_dir, socks,
-				     congestion_event, NULL, why, sizeof(why));
-		if (gw.sm && gw.conf.promote_ns) {
-			/* short sessions cost less on copy (no map updates);
-			 * lasting ones on sockmap, streams too once a read
-			 * took all their socket held (fwd_copy.c: promote_cb) */
-			gw.fwd = &fwd_copy_ops;
-			gw.promote = 1;
-			log_info("mode auto: sockmap (the BPF verdict program "
-				 "loaded and attached) for sessions that last "
-				 "%llu ms, streams too once a read has taken all "
-				 "their socket held; copy before that",
-				 (unsigned long long)(gw.conf.promote_ns / 1000000));
-		} else if (gw.sm) {
-			gw.fwd = &fwd_sockmap_ops;
-			log_info("mode auto: sockmap (the BPF verdict program "
-				 "loaded and attached)");
-		} else {
-			gw.fwd = &fwd_splice_ops;
-			log_warn("mode auto: splice, because the sockmap path is "
-				 "unavailable: %s",
-				 why);
-		}
-		break;
-	}
-	gw.mode = gw.fwd->mode;
 }
 
 static void write_pidfile(void)
@@ -255,7 +184,7 @@ int main(int argc, char **argv)
 
 	if (resolver_global_init() < 0)
 		fatal("c-ares initialisation failed");
-	choose_forwarder();
+	relay_choose(&gw, congestion_event);
 	gw.nworkers = gw.conf.workers;
 	gw.workers = calloc((size_t)gw.nworkers, sizeof(*gw.workers));
 	fds = calloc((size_t)gw.nworkers, sizeof(*fds));

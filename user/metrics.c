@@ -37,8 +37,6 @@ static void http_close(struct http_conn *c)
 
 static size_t render(char *out, size_t max)
 {
-	static const char *const codes[CODE_MAX] = { "200", "400", "401", "502",
-						     "504" };
 	struct metrics *m = &m_gw->m;
 	size_t n = 0;
 
@@ -56,7 +54,7 @@ static size_t render(char *out, size_t max)
 	     (long long)metric_get(m->active));
 	EMIT("# TYPE sockgate_replies_total counter\n");
 	for (int i = 0; i < CODE_MAX; i++)
-		EMIT("sockgate_replies_total{code=\"%s\"} %llu\n", codes[i],
+		EMIT("sockgate_replies_total{code=\"%s\"} %llu\n", sg_code_text((enum sg_code)i),
 		     (unsigned long long)metric_get(m->replies[i]));
 	EMIT("# TYPE sockgate_sessions_total counter\n");
 	for (int i = 1; i < 4; i++)

@@ -6,8 +6,7 @@
 #include <stdint.h>
 
 #include "conf.h"
-
-enum sg_code { CODE_200, CODE_400, CODE_401, CODE_502, CODE_504, CODE_MAX };
+#include "sockgate.h"
 
 /* Process-wide counters, shared by the workers (relaxed atomics). */
 struct metrics {

@@ -21,6 +21,7 @@
 
 #include "bpffs.h"
 #include "conf.h"
+#include "sockgate.h"
 #include "sockgate_bpf.h"
 #include "secret.h"
 #include "token.h"
@@ -253,7 +254,7 @@ int main(int argc, char **argv)
 	};
 	struct secrets sec = { 0 };
 	enum token_md md = TOKEN_MD_AUTO;
-	const char *file = NULL, *env, *pin_dir = "/sys/fs/bpf/sockgate";
+	const char *file = NULL, *env, *pin_dir = SG_PIN_DIR;
 	int opt, ret;
 
 	while ((opt = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {

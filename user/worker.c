@@ -13,14 +13,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "fwd.h"
 #include "gateway.h"
+#include "handshake.h"
 #include "log.h"
+#include "relay.h"
 #include "resolve.h"
 #include "session.h"
-
-#define container_of(ptr, type, member)                                        \
-	((type *)((char *)(ptr)-offsetof(type, member)))
 
 #define ACCEPT_BATCH 64
 #define ACCEPT_RETRY_NS 100000000ull /* 100 ms */
@@ -122,14 +120,14 @@ static void accept_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 			w->accept_err = 0;
 		}
 		metric_add(gw->m.accepted, 1);
-		session_new(w, fd, &peer);
+		handshake_accept(w, fd, &peer);
 	}
 }
 
 static void close_all(struct worker *w, const char *why)
 {
 	while (w->sessions)
-		session_reset(w->sessions, why);
+		relay_end(w->sessions, why, 1);
 }
 
 static void stop_listening(struct worker *w)
@@ -177,7 +175,7 @@ static void take_events(struct worker *w)
 		}
 		pthread_mutex_unlock(&w->q_lock);
 		for (size_t i = 0; i < n; i++)
-			fwd_sockmap_event(w, batch[i]);
+			relay_event(w, batch[i]);
 	} while (n == 64);
 }
 
@@ -210,7 +208,7 @@ static void wake_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	}
 }
 
-void worker_session_gone(struct worker *w)
+static void session_gone(struct worker *w)
 {
 	if (w->draining && w->nsessions == 0)
 		ev_break(w->loop);
@@ -231,9 +229,9 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	ev_io_init(&w->lsn, lsn_fd, accept_cb);
 	ev_io_init(&w->wake, -1, wake_cb);
 	ev_timer_init(&w->accept_timer, accept_resume);
-	/* sessions with room for the sockmap state when it may be used */
-	pool_init(&w->spool, sizeof(struct session) +
-				     (gw->sm ? fwd_sockmap_tail : 0));
+	trim_init(&w->trim);
+	w->session_gone = session_gone;
+	pool_init(&w->spool, relay_session_size(gw));
 	w->loop = ev_loop_new();
 	if (!w->loop)
 		return -1;

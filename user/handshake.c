@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: MIT
+/*
+ * A session up to forwarding: read the token line, have backend.c
+ * connect, send "200" and the leftover bytes (FLUSH), then hand both
+ * sockets to relay.c; or answer an error code and linger until the
+ * client has read it. Its callbacks own the session's watchers from
+ * accept to close and dispatch on the state (session.h).
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "gateway.h"
+#include "handshake.h"
+#include "log.h"
+#include "relay.h"
+#include "session.h"
+#include "sockgate.h"
+
+/* LINGER: the reply is out and our write side shut; wait for the client's
+ * EOF so that closing with unread input does not turn into an RST that
+ * could destroy the reply before the client reads it. */
+static void linger_read(struct session *s)
+{
+	char sink[4096];
+
+	for (;;) {
+		ssize_t n = read(s->cli.fd, sink, sizeof(sink));
+
+		if (n > 0)
+			continue;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		relay_end(s, s->setup->host, 0);
+		return;
+	}
+}
+
+/* Answers an error code, then lingers briefly so the client reads it. */
+static void hs_fail(struct session *s, int code, const char *reason)
+{
+	struct worker *w = s->w;
+	struct sess_setup *u = s->setup;
+	const char *text = sg_code_text((enum sg_code)code);
+
+	metric_add(w->gw->m.replies[code], 1);
+	log_info("reply %s: %s", text, reason);
+	if (s->state == SESS_CONNECT)
+		backend_abort(s);
+	session_close_fd(s, &s->be, 0);
+	ev_timer_stop(w->loop, &s->timer);
+	session_set_state(s, SESS_LINGER);
+	/* keep the reason for the close log line */
+	snprintf(u->host, sizeof(u->host), "%s %s", text, reason);
+	if (write(s->cli.fd, text, SG_STATUS_LEN) != SG_STATUS_LEN ||
+	    shutdown(s->cli.fd, SHUT_WR) < 0) {
+		relay_end(s, u->host, 0);
+		return;
+	}
+	if (ev_io_set(w->loop, &s->cli, EPOLLIN) < 0 ||
+	    ev_timer_start(w->loop, &s->timer, w->gw->conf.linger_ns) < 0) {
+		relay_end(s, u->host, 0);
+		return;
+	}
+	linger_read(s);
+}
+
+/*
+ * Writes what is left of buf[*off..len) to fd. Returns 0 when all is
+ * written, EPOLLOUT when the socket is full, -1 on an error.
+ */
+static int write_rest(int fd, const char *buf, uint32_t *off, uint32_t len)
+{
+	while (*off < len) {
+		ssize_t n = send(fd, buf + *off, len - *off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? EPOLLOUT
+								       : -1;
+		*off += (uint32_t)n;
+	}
+	return 0;
+}
+
+/* FLUSH: "200" to the client, leftover to the backend, then forward. */
+static void flush(struct session *s)
+{
+	struct sess_setup *u = s->setup;
+	uint32_t done = u->left_off;
+	int cli_mask = write_rest(s->cli.fd, (const char *)u->reply,
+				  &u->reply_off, SG_STATUS_LEN);
+	int be_mask = cli_mask < 0 ? 0
+				   : write_rest(s->be.fd, u->buf, &u->left_off,
+						u->len);
+
+	s->bytes_up += u->left_off - done;
+	if (cli_mask < 0 || be_mask < 0) {
+		relay_end(s, cli_mask < 0 ? "client write failed"
+					  : "backend write failed", 1);
+		return;
+	}
+	if (!cli_mask && !be_mask) {
+		/* the forwarder sets the masks it wants from whatever the
+		 * handshake left registered */
+		relay_start(s);
+		return;
+	}
+	if (ev_io_set(s->w->loop, &s->cli, (uint32_t)cli_mask) < 0 ||
+	    ev_io_set(s->w->loop, &s->be, (uint32_t)be_mask) < 0)
+		relay_end(s, "epoll_ctl failed", 1);
+}
+
+/* backend.c's report: connected (CODE_200), or the code to answer. */
+static void connected(struct session *s, int code, const char *why)
+{
+	int one = 1;
+
+	if (code != CODE_200) {
+		hs_fail(s, code, why);
+		return;
+	}
+	ev_timer_stop(s->w->loop, &s->timer);
+	setsockopt(s->be.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	metric_add(s->w->gw->m.replies[CODE_200], 1);
+	memcpy(s->setup->reply, sg_code_text(CODE_200), SG_STATUS_LEN);
+	s->setup->reply_off = 0;
+	session_set_state(s, SESS_FLUSH);
+	flush(s);
+}
+
+static void hs_token(struct session *s, size_t line_len)
+{
+	struct gateway *gw = s->w->gw;
+	struct token_addr addr;
+
+	if (token_open(&gw->conf.secrets, s->setup->buf, line_len, &addr) < 0) {
+		hs_fail(s, CODE_401, "token did not decrypt to an address");
+		return;
+	}
+	/* the token is secret-derived data: do not keep it around */
+	memset(s->setup->buf, 0, line_len);
+	ev_timer_stop(s->w->loop, &s->timer);
+	/* the client stays watched: a client that sends more before the
+	 * reply is unwatched then (cli_cb), the common one costs nothing */
+	session_set_state(s, SESS_CONNECT);
+	backend_start(s, &addr, connected);
+}
+
+static void hs_read(struct session *s)
+{
+	struct sess_setup *u = s->setup;
+	char *nl;
+
+	for (;;) {
+		size_t room = sizeof(u->buf) - u->len, line;
+		ssize_t n = read(s->cli.fd, u->buf + u->len, room);
+
+		if (n == 0) {
+			hs_fail(s, CODE_400, "EOF before the token line");
+			return;
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				hs_fail(s, CODE_400, strerror(errno));
+			return;
+		}
+		s->hs_whole = (size_t)n < room; /* took all there was */
+		nl = memchr(u->buf + u->len, '\n', (size_t)n);
+		u->len += (uint32_t)n;
+		if (nl) {
+			line = (size_t)(nl - u->buf);
+			u->left_off = (uint32_t)line + 1;
+			s->line_len = (uint16_t)(line + 1);
+			if (line > 0 && u->buf[line - 1] == '\r')
+				line--;
+			if (line > TOKEN_LINE_MAX) {
+				hs_fail(s, CODE_400, "token line too long");
+				return;
+			}
+			hs_token(s, line);
+			return;
+		}
+		/* no newline within the limit (+1 for a '\r') */
+		if (u->len > TOKEN_LINE_MAX + 1) {
+			hs_fail(s, CODE_400, "token line too long");
+			return;
+		}
+	}
+}
+
+static void cli_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
+{
+	struct session *s = container_of(w, struct session, cli);
+
+	switch (s->state) {
+	case SESS_HANDSHAKE:
+		hs_read(s);
+		break;
+	case SESS_CONNECT:
+		/* its bytes wait in the socket until the backend is there */
+		if (ev_io_set(loop, w, 0) < 0)
+			relay_end(s, "epoll_ctl failed", 1);
+		break;
+	case SESS_FLUSH:
+		flush(s);
+		break;
+	case SESS_FORWARD:
+		relay_io(s, w, events);
+		break;
+	case SESS_LINGER:
+		linger_read(s);
+		break;
+	}
+}
+
+static void be_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
+{
+	struct session *s = container_of(w, struct session, be);
+
+	(void)loop;
+	switch (s->state) {
+	case SESS_CONNECT:
+		backend_io(s, events);
+		break;
+	case SESS_FLUSH:
+		flush(s);
+		break;
+	case SESS_FORWARD:
+		relay_io(s, w, events);
+		break;
+	default:
+		break;
+	}
+}
+
+static void timer_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct session *s = container_of(t, struct session, timer);
+
+	(void)loop;
+	switch (s->state) {
+	case SESS_HANDSHAKE:
+		hs_fail(s, CODE_400, "handshake timeout");
+		break;
+	case SESS_CONNECT:
+		backend_timeout(s);
+		break;
+	case SESS_FORWARD:
+		relay_timer(s);
+		break;
+	case SESS_LINGER:
+		relay_end(s, s->setup->host, 0);
+		break;
+	default:
+		break;
+	}
+}
+
+void handshake_accept(struct worker *w, int fd, const union sg_addr *peer)
+{
+	struct session *s = session_new(w, fd, peer, cli_cb, be_cb, timer_cb);
+
+	if (!s)
+		return;
+	if (ev_io_set(w->loop, &s->cli, EPOLLIN) < 0 ||
+	    ev_timer_start(w->loop, &s->timer,
+			   w->gw->conf.handshake_timeout_ns) < 0)
+		relay_end(s, "cannot watch the client socket", 0);
+}

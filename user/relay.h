@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_RELAY_H
+#define SG_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sockmap.h"
+
+struct ev_io;
+struct gateway;
+struct session;
+struct worker;
+
+/*
+ * The path a session's bytes take (sockmap, splice, copy), and when it
+ * moves: the one place that knows the forwarders.
+ *
+ * Chooses the start-up path for gw->conf.mode and logs why; loads the
+ * BPF side when the mode may use it (on_event: its ring buffer's
+ * reports, from the main thread). Exits on --mode sockmap failing.
+ */
+void relay_choose(struct gateway *gw, sockmap_event_fn on_event);
+/* The size of a session object: with room for a forwarder's tail. */
+size_t relay_session_size(const struct gateway *gw);
+
+/* The handshake is over and nothing is left in its buffers: forward. */
+void relay_start(struct session *s);
+/* A FORWARD session's socket event, or its timer. */
+void relay_io(struct session *s, struct ev_io *w, uint32_t events);
+void relay_timer(struct session *s);
+/* A kernel report for socket cookie, on its session's worker. */
+void relay_event(struct worker *w, uint64_t cookie);
+/* Ends s in any state: its forwarder stopped, one log line with the
+ * path, bytes, age and reason; both sockets closed, with RST when rst. */
+void relay_end(struct session *s, const char *reason, int rst);
+
+#endif
