@@ -8,8 +8,9 @@ WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	     -Wno-missing-field-initializers
 OPTFLAGS  ?= -O2 -g
+# -MMD -MP: each object's header dependencies, in build/**/*.d
 CFLAGS    := $(OPTFLAGS) -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Iuser -I$(BUILD) \
-	     $(shell pkg-config --cflags $(PKGS))
+	     -MMD -MP $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=undefined
@@ -22,12 +23,12 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c trim.c \
-	       backend.c session.c handshake.c relay.c worker.c metrics.c bpffs.c \
-	       fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c fwd_sockmap.c sm_copy.c \
-	       pool.c
+DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c \
+	       trim.c pool.c backend.c session.c handshake.c relay.c worker.c \
+	       metrics.c bpffs.c fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c \
+	       fwd_sockmap.c sm_copy.c
 CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c
-BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude \
+BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)
 TEST_SRCS   := $(wildcard tests/*.c)
 
@@ -37,12 +38,12 @@ TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run test test-asan vmtest check bench format
+.PHONY: all clean deps run test test-asan vmtest check bench format lint
 
 all: $(BUILD)/sockgate $(BUILD)/sockgatectl $(BUILD)/sg-echo
 
 # kernel side: %.bpf.c -> %.bpf.o -> %.skel.h
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) | $(BUILD)/bpf
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)clang $(BPF_CFLAGS) -c $< -o $@
 
@@ -52,11 +53,11 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 
 $(BUILD)/user/sockmap.o: $(BUILD)/sockgate.skel.h
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h include/*.h) | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/%.o: tests/%.c $(wildcard tests/*.h user/*.h) | $(BUILD)/tests
+$(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
 
@@ -110,16 +111,32 @@ test-asan: deps
 vmtest: deps all $(BUILD)/test-gateway
 	$(Q)bash vmtest/run.sh $(BUILD) $(KERNELS)
 
-# Everything CI runs: the host suite, then the suite on the LTS kernels.
-check: test vmtest
+# Everything CI runs: lint, the host suite, then the suite on the LTS kernels.
+check: lint test vmtest
 
 # Benchmarks against HAProxy, nginx stream and direct loopback; QUICK=1
 # for a short profile. Results in bench/results/.
 bench: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
 	$(Q)QUICK=$(QUICK) bash bench/run.sh $(BUILD)
 
+# The C tree in the repo's .clang-format (the kernel's style); the shell
+# scripts through shellcheck; the daemon's module calls free of cycles.
+C_FILES  := $(wildcard user/*.[ch] bpf/*.[ch] include/*.h tests/*.[ch] \
+	      bench/*.c clients/c/*.[ch])
+SH_FILES := $(wildcard scripts/*.sh vmtest/*.sh bench/*.sh tests/*.sh) .ci/run
+
 format:
-	$(Q)clang-format -i user/*.c user/*.h tests/*.c tests/*.h
+	$(Q)clang-format -i $(C_FILES)
+
+lint: deps all
+	$(call msg,FORMAT,$(words $(C_FILES)) files)
+	$(Q)clang-format --dry-run -Werror $(C_FILES)
+	$(call msg,SHCHECK,$(words $(SH_FILES)) files)
+	$(Q)shellcheck -x $(SH_FILES)
+	$(call msg,MODGRAPH,$(BUILD)/user)
+	$(Q)sh scripts/modgraph.sh $(BUILD) -q
 
 clean:
 	$(Q)rm -rf build
+
+-include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/bpf/*.d)

@@ -85,8 +85,10 @@ int main(int argc, char **argv)
 					pthread_t t;
 
 					if (stall) {
-						if (pthread_create(&t, NULL, stall_conn,
-								   (void *)(intptr_t)c))
+						if (pthread_create(
+							    &t, NULL,
+							    stall_conn,
+							    (void *)(intptr_t)c))
 							close(c);
 						else
 							pthread_detach(t);
@@ -94,8 +96,9 @@ int main(int argc, char **argv)
 					}
 					setsockopt(c, IPPROTO_TCP, TCP_NODELAY,
 						   &one, sizeof(one));
-					ev.events = source ? EPOLLOUT | EPOLLIN
-							   : EPOLLIN;
+					ev.events = source ?
+							    EPOLLOUT | EPOLLIN :
+							    EPOLLIN;
 					ev.data.fd = c;
 					epoll_ctl(ep, EPOLL_CTL_ADD, c, &ev);
 				}
@@ -111,12 +114,13 @@ int main(int argc, char **argv)
 				continue;
 			}
 			if (source) {
-				ssize_t r = evs[i].events & EPOLLIN
-						    ? read(fd, buf, sizeof(buf))
-						    : 1;
+				ssize_t r = evs[i].events & EPOLLIN ?
+						    read(fd, buf, sizeof(buf)) :
+						    1;
 
 				if (r == 0 || (r < 0 && errno != EAGAIN) ||
-				    (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) < 0 &&
+				    (send(fd, buf, sizeof(buf), MSG_NOSIGNAL) <
+					     0 &&
 				     errno != EAGAIN))
 					close(fd);
 				continue;

@@ -51,9 +51,9 @@ struct conn {
 static struct sockaddr_in target;
 static const char *token; /* the current connection's, of tokens[] */
 static size_t token_len;
-static char *tokens[4];   /* --token, up to 4: connections take turns */
+static char *tokens[4]; /* --token, up to 4: connections take turns */
 static int ntokens, next_token;
-static int nsrc = 1;      /* --src N: source addresses 127.0.0.1 .. N */
+static int nsrc = 1; /* --src N: source addresses 127.0.0.1 .. N */
 static int next_src;
 static int pipeline; /* token line and request in one write */
 static int ep;
@@ -83,7 +83,8 @@ static int dial(struct conn *c, uint32_t events)
 		 * picked at connect, per destination */
 		struct sockaddr_in src = { .sin_family = AF_INET };
 
-		src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + (uint32_t)next_src);
+		src.sin_addr.s_addr =
+			htonl(INADDR_LOOPBACK + (uint32_t)next_src);
 		next_src = (next_src + 1) % nsrc;
 		setsockopt(c->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one,
 			   sizeof(one));
@@ -150,7 +151,8 @@ static int step(struct conn *c)
 			c->st = WAIT_ECHO;
 			c->got = 0;
 			c->t0 = now_ns();
-			if (send(c->fd, req, rlen, MSG_NOSIGNAL) != (ssize_t)rlen) {
+			if (send(c->fd, req, rlen, MSG_NOSIGNAL) !=
+			    (ssize_t)rlen) {
 				perror("send token and request");
 				exit(1);
 			}
@@ -374,7 +376,8 @@ static int run_bulk(double secs, int up)
 			if (n < 0 && errno == EAGAIN)
 				continue;
 			if (n <= 0 || (c.got == 0 && buf[0] != '2')) {
-				fprintf(stderr, "bulk: no 200 from the gateway\n");
+				fprintf(stderr,
+					"bulk: no 200 from the gateway\n");
 				return 1;
 			}
 			c.got += (int)n;
@@ -412,8 +415,8 @@ static int run_bulk(double secs, int up)
 		return 0;
 	}
 	for (;;) {
-		ssize_t n = up ? write(c.fd, buf, sizeof(buf))
-			       : read(c.fd, buf, sizeof(buf));
+		ssize_t n = up ? write(c.fd, buf, sizeof(buf)) :
+				 read(c.fd, buf, sizeof(buf));
 		uint64_t t;
 
 		if (n <= 0)
@@ -436,8 +439,9 @@ int main(int argc, char **argv)
 	char host[64];
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: sg-loadgen bulk|upload|push|rr|conn|idle HOST:PORT "
-				"[--token T] [--conns N] [--seconds S] [--pipeline 0|1] [--src N] [--bytes N]\n");
+		fprintf(stderr,
+			"usage: sg-loadgen bulk|upload|push|rr|conn|idle HOST:PORT "
+			"[--token T] [--conns N] [--seconds S] [--pipeline 0|1] [--src N] [--bytes N]\n");
 		return 2;
 	}
 	mode = argv[1];

@@ -90,7 +90,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 		printf "|---|"
 		for _ in $cols; do printf -- "---|"; done
 		echo
-		for s in $(awk -F, '$2 ~ /^vm_idle/ { print $1 }' "$CSV" | awk '!seen[$0]++'); do
+		awk -F, '$2 ~ /^vm_idle/ { print $1 }' "$CSV" | awk '!seen[$0]++' |
+		while read -r s; do
 			printf "| %s |" "$s"
 			for c in $cols; do printf " %s |" "$(get "$s" "vm_$c")"; done
 			echo
@@ -112,7 +113,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 		for s in sockgate-auto sockgate-sockmap; do
 			cell=$(target "$t" "$s")
 			[ -z "$w" ] && { w=1; printf " %s |" "${cell%%;*}"; }
-			printf " %s |" "$(echo "${cell#*;}" | sed 's/;/ | /')"
+			cell=${cell#*;}
+			printf " %s |" "${cell/;/ | }"
 		done
 		echo
 	done | sed 's/^| bulk_h |/| bulk vs HAProxy |/; s/^| bulk_d |/| bulk vs direct |/;
@@ -155,27 +157,27 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 	for dir in down up; do
 		bm=bulk; cm=sys_gb; pm=proc_busy
 		[ $dir = up ] && { bm=upload; cm=sys_up_gb; pm=proc_busy_up; }
-		set -- $(cmp "$(get sockgate-sockmap $bm)" "$(get haproxy $bm)" ">=" 1.5)
-		k10 "sockmap bulk $dir vs HAProxy" ">= 1.5x" "$1" "$2"
-		set -- $(cmp "$(get sockgate-sockmap $bm)" "$(get sockgate-splice $bm)" ">=" 1.3)
-		k10 "sockmap bulk $dir vs splice" ">= 1.3x" "$1" "$2"
-		set -- $(cmp "$(get sockgate-sockmap $cm)" "$(get haproxy $cm)" "<=" 0.7)
-		k10 "sockmap system CPU/GB $dir vs HAProxy" "<= 0.7x" "$1" "$2"
+		read -r v ok <<<"$(cmp "$(get sockgate-sockmap $bm)" "$(get haproxy $bm)" ">=" 1.5)"
+		k10 "sockmap bulk $dir vs HAProxy" ">= 1.5x" "$v" "$ok"
+		read -r v ok <<<"$(cmp "$(get sockgate-sockmap $bm)" "$(get sockgate-splice $bm)" ">=" 1.3)"
+		k10 "sockmap bulk $dir vs splice" ">= 1.3x" "$v" "$ok"
+		read -r v ok <<<"$(cmp "$(get sockgate-sockmap $cm)" "$(get haproxy $cm)" "<=" 0.7)"
+		k10 "sockmap system CPU/GB $dir vs HAProxy" "<= 0.7x" "$v" "$ok"
 		b=$(get sockgate-sockmap $pm)
 		k10 "sockmap gateway process busy, $dir" "< 10%" "${b:--}%" \
 			"$(awk -v b="$b" 'BEGIN { print (b != "" && b < 10) ? 1 : 0 }')"
-		set -- $(cmp "$(get sockgate-auto $bm)" "$(get haproxy $bm)" ">=" 1.4)
-		k10 "auto bulk $dir vs HAProxy" ">= 1.4x" "$1" "$2"
+		read -r v ok <<<"$(cmp "$(get sockgate-auto $bm)" "$(get haproxy $bm)" ">=" 1.4)"
+		k10 "auto bulk $dir vs HAProxy" ">= 1.4x" "$v" "$ok"
 	done
 	sm=$(get sockgate-sockmap stall_mb)
 	k10 "sockmap: 1 GB into a backend stalled 4 s" "every byte, <= 256 MB" \
 		"$(get sockgate-sockmap stall_bytes), ${sm:--} MB" \
 		"$(awk -v m="$sm" -v b="$(get sockgate-sockmap stall_bytes)" 'BEGIN { print (b == "ok" && m != "" && m <= 256) ? 1 : 0 }')"
 	for s in sockgate-sockmap sockgate-auto; do
-		set -- $(awk -v a="$(get $s sys_us_msg)" -v h="$(get haproxy sys_us_msg)" -v d="$(get direct sys_us_msg)" 'BEGIN {
+		read -r v ok <<<"$(awk -v a="$(get $s sys_us_msg)" -v h="$(get haproxy sys_us_msg)" -v d="$(get direct sys_us_msg)" 'BEGIN {
 			if (a == "" || h == "" || d == "" || h - d <= 0) { print "- 0"; exit }
-			r = (a - d) / (h - d); printf "%.2fx(%.2f/%.2fus) %d\n", r, a - d, h - d, r <= 0.5 }')
-		k10 "${s#sockgate-}: CPU per 64-byte message above direct's, vs HAProxy's" "<= 0.5x" "$1" "$2"
+			r = (a - d) / (h - d); printf "%.2fx(%.2f/%.2fus) %d\n", r, a - d, h - d, r <= 0.5 }')"
+		k10 "${s#sockgate-}: CPU per 64-byte message above direct's, vs HAProxy's" "<= 0.5x" "$v" "$ok"
 	done
 	echo
 	echo "Plots: bulk.png, latency.png, rate.png, conns.png"

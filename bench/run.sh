@@ -143,8 +143,10 @@ stop_system() {
 cpu_of() {
 	local t=0
 	[ -n "$SYS_PID" ] || { echo 0; return; }
+	# the system's main pid and its children: a list of words
+	# shellcheck disable=SC2086
 	for p in $SYS_PID $(pgrep -P "$SYS_PID" 2>/dev/null); do
-		[ -r /proc/$p/stat ] || continue
+		[ -r "/proc/$p/stat" ] || continue
 		t=$((t + $(awk '{print $14 + $15}' /proc/$p/stat)))
 	done
 	echo "$t"
@@ -152,8 +154,9 @@ cpu_of() {
 rss_of() { # KiB over the system's processes
 	local t=0
 	[ -n "$SYS_PID" ] || { echo 0; return; }
+	# shellcheck disable=SC2086
 	for p in $SYS_PID $(pgrep -P "$SYS_PID" 2>/dev/null); do
-		t=$((t + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0)))
+		t=$((t + $(awk '/VmRSS/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)))
 	done
 	echo "$t"
 }
@@ -190,7 +193,7 @@ for sys in $SYSTEMS; do
 	echo "bench: $sys"
 	start_system "$sys"
 	declare -A runs=()
-	for r in $(seq "$REPEAT"); do
+	for _ in $(seq "$REPEAT"); do
 		# CPU seconds per GB moved (the measured window plus warm-up):
 		# the system's processes, and the whole machine
 		read -r g pc sc <<<"$(bulk_once bulk "$SRC" "${TOKS[@]}")"

@@ -14,11 +14,13 @@ mount -t bpf bpf /sys/fs/bpf
 ip link set lo up
 ip addr add 127.0.0.1/8 dev lo 2>/dev/null
 echo "VMBENCH-KERNEL: $(uname -r)"
+# busybox ash, which runs this in the guest, has ulimit -n
+# shellcheck disable=SC3045
 ulimit -n 1048576
 sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 sysctl -qw net.core.somaxconn=65535
 sysctl -qw net.ipv4.tcp_max_syn_backlog=65535
-cd /tmp
+cd /tmp || exit 1
 SG=/sg
 COUNTS=$(cat $SG/vm-counts)
 SYSTEMS=$(cat $SG/vm-systems)
@@ -103,11 +105,11 @@ for sys in $SYSTEMS; do
 			set --
 		fi
 		# warm-up: code pages and per-thread heaps, once per process
-		$SG/sg-loadgen idle $addr "$@" --conns 200 --seconds 1 >/dev/null
+		$SG/sg-loadgen idle "$addr" "$@" --conns 200 --seconds 1 >/dev/null
 		sleep 2
-		rss0=$(rss_of $name) slab0=$(slab_kb)
+		rss0=$(rss_of "$name") slab0=$(slab_kb)
 		t0=$(date +%s)
-		$SG/sg-loadgen idle $addr "$@" --src 8 --conns "$n" --seconds 10 \
+		$SG/sg-loadgen idle "$addr" "$@" --src 8 --conns "$n" --seconds 10 \
 			>/tmp/idle.out 2>&1 &
 		lp=$!
 		i=0
@@ -120,7 +122,7 @@ for sys in $SYSTEMS; do
 		done
 		# past the gateway's heap trim (a second after the frees)
 		sleep 3
-		rss1=$(rss_of $name) slab1=$(slab_kb)
+		rss1=$(rss_of "$name") slab1=$(slab_kb)
 		if grep -q "held $n" /tmp/idle.out; then
 			echo "VMBENCH: $sys idle${n}_user_B $(((rss1 - rss0) * 1024 / n))"
 			echo "VMBENCH: $sys idle${n}_slab_B $(((slab1 - slab0) * 1024 / n))"

@@ -36,7 +36,7 @@ struct tcp_sock {
 struct {
 	__uint(type, BPF_MAP_TYPE_SOCKHASH);
 	__uint(max_entries, 65536); /* set by the loader */
-	__type(key, __u64);         /* socket cookie */
+	__type(key, __u64);	    /* socket cookie */
 	__type(value, __u64);
 } sg_peers SEC(".maps");
 
@@ -131,12 +131,12 @@ static __u32 repeated(struct sg_sock *s, struct sg_flow *f, __u64 cookie,
 
 	if (tcp_view_of(&cookie, &v) < 0)
 		return 0;
-	rx = v.bytes_received > s->rx_base + f->test_lag
-		     ? v.bytes_received - s->rx_base - f->test_lag
-		     : 0;
+	rx = v.bytes_received > s->rx_base + f->test_lag ?
+		     v.bytes_received - s->rx_base - f->test_lag :
+		     0;
 	/* the FIN takes a sequence number, and is counted */
-	if (rx && (v.state == SG_TCP_CLOSE_WAIT ||
-		   v.state == SG_TCP_LAST_ACK || v.state == SG_TCP_CLOSING))
+	if (rx && (v.state == SG_TCP_CLOSE_WAIT || v.state == SG_TCP_LAST_ACK ||
+		   v.state == SG_TCP_CLOSING))
 		rx--;
 	pos = s->bytes + f->passed - s->dup_skip; /* new bytes seen so far */
 	return pos + len > rx ? (__u32)(pos + len - rx) : 0;

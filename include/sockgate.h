@@ -16,7 +16,8 @@ enum sg_code { CODE_200, CODE_400, CODE_401, CODE_502, CODE_504, CODE_MAX };
 static inline const char *sg_code_text(enum sg_code c)
 {
 	static const char text[CODE_MAX][SG_STATUS_LEN + 1] = {
-		"200", "400", "401", "502", "504"
+		[CODE_200] = "200", [CODE_400] = "400", [CODE_401] = "401",
+		[CODE_502] = "502", [CODE_504] = "504",
 	};
 
 	return text[c];

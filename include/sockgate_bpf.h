@@ -30,15 +30,15 @@ enum sg_role {
  * socket the downstream ones.
  */
 struct sg_sock {
-	__u64 peer;       /* the other socket's cookie */
-	__u64 bytes;      /* redirected to the peer */
-	__u64 segs;       /* skbs redirected */
-	__u64 drops;      /* skbs the redirect refused (peer gone) */
-	__u64 user;       /* the gateway's handle of the session */
-	__u32 role;       /* enum sg_role */
-	__u32 owner;      /* pid of the gateway */
-	__u32 worker;     /* its worker that owns the session */
-	__u32 slot;       /* this socket's struct sg_flow in sg_flows */
+	__u64 peer;	  /* the other socket's cookie */
+	__u64 bytes;	  /* redirected to the peer */
+	__u64 segs;	  /* skbs redirected */
+	__u64 drops;	  /* skbs the redirect refused (peer gone) */
+	__u64 user;	  /* the gateway's handle of the session */
+	__u32 role;	  /* enum sg_role */
+	__u32 owner;	  /* pid of the gateway */
+	__u32 worker;	  /* its worker that owns the session */
+	__u32 slot;	  /* this socket's struct sg_flow in sg_flows */
 	__u32 peer_wseq0; /* the peer's TCP write_seq at the first redirect */
 	__u32 wseq_set;
 	/*
@@ -50,7 +50,7 @@ struct sg_sock {
 	 */
 	__u64 rx_base;
 	__u64 dup_drop;
-	__u64 dup_skip;   /* total of skip_len */
+	__u64 dup_skip; /* total of skip_len */
 	__u64 skip_off[SG_SKIPS];
 	__u32 skip_len[SG_SKIPS];
 };
@@ -76,17 +76,17 @@ struct sg_sock {
  * (`episodes` unchanged since).
  */
 struct sg_flow {
-	__u64 passed;     /* verdict: bytes passed to the gateway, in all */
-	__u64 done;       /* gateway: of those, written to the peer or
+	__u64 passed;	  /* verdict: bytes passed to the gateway, in all */
+	__u64 done;	  /* gateway: of those, written to the peer or
 			   * skipped as repeats */
-	__u64 written;    /* gateway: bytes it wrote to the peer */
+	__u64 written;	  /* gateway: bytes it wrote to the peer */
 	__u32 congested;  /* verdict: an episode is on */
-	__u32 episodes;   /* verdict: episodes started */
-	__u32 resumed;    /* verdict: episodes ended */
-	__u32 skips;      /* verdict: repeats noted (sg_sock.skip_*); entry k
+	__u32 episodes;	  /* verdict: episodes started */
+	__u32 resumed;	  /* verdict: episodes ended */
+	__u32 skips;	  /* verdict: repeats noted (sg_sock.skip_*); entry k
 			   * is at k % SG_SKIPS */
 	__u32 skips_done; /* gateway: of those, skipped */
-	__u32 test_lag;   /* gateway, tests only: the verdict sees TCP's
+	__u32 test_lag;	  /* gateway, tests only: the verdict sees TCP's
 			   * byte count this much lower, so the next bytes
 			   * look repeated (SOCKGATE_TEST_REPEAT_EPISODE) */
 };

@@ -476,8 +476,8 @@ int tcp_listen(int v6, uint16_t *port, int backlog)
 		close(fd);
 		return -1;
 	}
-	*port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
-			 : ((struct sockaddr_in *)&ss)->sin_port);
+	*port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+			   ((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
 
@@ -614,7 +614,8 @@ static int64_t duplex(int fd, uint64_t send_seed, uint64_t send_len,
 		ssize_t n;
 
 		if (r <= 0) {
-			snprintf(err, errlen, "stalled: sent %llu/%llu got %lld",
+			snprintf(err, errlen,
+				 "stalled: sent %llu/%llu got %lld",
 				 (unsigned long long)sent,
 				 (unsigned long long)send_len, (long long)got);
 			got = -1;
@@ -745,8 +746,8 @@ void xfer_srv_stop(struct xfer_srv *x)
 	close(x->fd);
 }
 
-int xfer_client(uint16_t gw_port, const char *token, uint64_t seed,
-		uint64_t up, uint64_t down, char *err, size_t errlen)
+int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
+		uint64_t down, char *err, size_t errlen)
 {
 	struct xfer_hdr h = { seed, up, down };
 	uint8_t got_hash[32], want[32];
@@ -816,16 +817,16 @@ static void *nxdns_loop(void *arg)
 			sleep_ms(d->delay_ms);
 		len = (size_t)n;
 		memset(q + 6, 0, 6); /* no answer, authority, additional */
-		q[2] = 0x81;         /* QR, RD */
+		q[2] = 0x81;	     /* QR, RD */
 		if (!d->answer_a) {
 			q[3] = 0x83; /* RA, NXDOMAIN */
 		} else {
 			q[3] = 0x80; /* RA, NOERROR */
 			if (qtype_of(q, len) == 1) {
-				static const uint8_t a[] = {
-					0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60,
-					0,    4,    127, 0, 0, 1
-				};
+				static const uint8_t a[] = { 0xc0, 0x0c, 0, 1,
+							     0,	   1,	 0, 0,
+							     0,	   60,	 0, 4,
+							     127,  0,	 0, 1 };
 				q[7] = 1; /* one answer: 127.0.0.1 */
 				memcpy(q + len, a, sizeof(a));
 				len += sizeof(a);
@@ -834,7 +835,6 @@ static void *nxdns_loop(void *arg)
 		sendto(d->fd, q, len, 0, (struct sockaddr *)&from, fl);
 	}
 }
-
 
 int nxdns_start(struct nxdns *d)
 {

@@ -14,7 +14,7 @@
 struct gw {
 	pid_t pid;
 	uint16_t port;
-	char dir[64];     /* its working directory: log, pid file */
+	char dir[64]; /* its working directory: log, pid file */
 	char log[96];
 	char pidfile[96];
 };
@@ -93,8 +93,8 @@ struct xfer_srv {
 int xfer_srv_start(struct xfer_srv *x);
 void xfer_srv_stop(struct xfer_srv *x);
 /* Runs one session through the gateway; 0 if both directions matched. */
-int xfer_client(uint16_t gw_port, const char *token, uint64_t seed,
-		uint64_t up, uint64_t down, char *err, size_t errlen);
+int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
+		uint64_t down, char *err, size_t errlen);
 
 /*
  * A DNS server on 127.0.0.1: answers every query NXDOMAIN, or with

@@ -25,8 +25,8 @@
 
 /* One direction's counters: the source socket's entry and its flow. */
 struct dir_counts {
-	long long kernel;   /* sg_sock.bytes: redirected by the verdict */
-	long long written;  /* sg_flow.written: copied by the gateway */
+	long long kernel;  /* sg_sock.bytes: redirected by the verdict */
+	long long written; /* sg_flow.written: copied by the gateway */
 	long long passed, done;
 	long long congested, episodes, resumed;
 };
@@ -73,10 +73,11 @@ static int dir_counts_get(const struct gw *g, int role, struct dir_counts *c)
 	free(out);
 	if (slot < 0)
 		return -1;
-	snprintf(cmd, sizeof(cmd),
-		 "bpftool -j map lookup pinned %s/flows key %lld %lld %lld %lld",
-		 dir, slot & 255, (slot >> 8) & 255, (slot >> 16) & 255,
-		 (slot >> 24) & 255);
+	snprintf(
+		cmd, sizeof(cmd),
+		"bpftool -j map lookup pinned %s/flows key %lld %lld %lld %lld",
+		dir, slot & 255, (slot >> 8) & 255, (slot >> 16) & 255,
+		(slot >> 24) & 255);
 	out = run_cmd(cmd, &st);
 	if (st != 0 || !(p = strstr(out, "\"formatted\":"))) {
 		free(out);
@@ -255,10 +256,10 @@ static void stalled_reader(const char *mode, int up)
 	pthread_create(&tr, NULL, xfer_reader, &x);
 	pthread_join(tw, NULL);
 	pthread_join(tr, NULL);
-	cr_assert_eq(x.werr, 0, "%s %s: write: %s", mode, dir, strerror(x.werr));
+	cr_assert_eq(x.werr, 0, "%s %s: write: %s", mode, dir,
+		     strerror(x.werr));
 	cr_assert_eq(x.rerr, 0, "%s %s: read after %llu bytes: %s", mode, dir,
-		     (unsigned long long)atomic_load(&x.got),
-		     strerror(x.rerr));
+		     (unsigned long long)atomic_load(&x.got), strerror(x.rerr));
 	cr_assert_eq(atomic_load(&x.got), x.total, "%s %s", mode, dir);
 	cr_assert_arr_eq(x.sha_w, x.sha_r, 32, "%s %s: SHA-256 differs", mode,
 			 dir);
@@ -267,14 +268,14 @@ static void stalled_reader(const char *mode, int up)
 
 		cr_assert_eq(dir_counts_get(&g, role, &before), 0);
 		cr_log_info("%s %s: kernel %lld, user %lld bytes, %lld "
-			    "episodes, %lld ended", mode, dir,
-			    before.kernel, before.written, before.episodes,
-			    before.resumed);
+			    "episodes, %lld ended",
+			    mode, dir, before.kernel, before.written,
+			    before.episodes, before.resumed);
 		cr_assert_gt(before.kernel, 0, "bytes through the kernel");
 		cr_assert_gt(before.written, 0, "bytes through user space");
 		cr_assert_geq(before.episodes, 1);
-		cr_assert_eq(before.kernel + before.written,
-			     (long long)x.total, "every byte on one path");
+		cr_assert_eq(before.kernel + before.written, (long long)x.total,
+			     "every byte on one path");
 		memset(tail, 't', sizeof(tail));
 		cr_assert_eq(write_all(x.wfd, tail, sizeof(tail)),
 			     (ssize_t)sizeof(tail));
@@ -310,16 +311,15 @@ ParameterizedTestParameters(episodes, stalled)
 {
 	static struct stall_case cases[] = {
 		{ "sockmap", 1 }, { "sockmap", 0 }, { "auto", 1 },
-		{ "auto", 0 },    { "splice", 1 },  { "splice", 0 },
-		{ "copy", 1 },    { "copy", 0 },
+		{ "auto", 0 },	  { "splice", 1 },  { "splice", 0 },
+		{ "copy", 1 },	  { "copy", 0 },
 	};
 
 	return cr_make_param_array(struct stall_case, cases,
 				   sizeof(cases) / sizeof(cases[0]));
 }
 
-ParameterizedTest(struct stall_case *c, episodes, stalled,
-		  .timeout = 180)
+ParameterizedTest(struct stall_case *c, episodes, stalled, .timeout = 180)
 {
 	stalled_reader(c->mode, c->up);
 }

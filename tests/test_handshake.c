@@ -151,13 +151,13 @@ Test(handshake, handshake_timeout_400)
 Test(handshake, wrong_secret_401)
 {
 	cr_assert_eq(gw_dial_token(g.port,
-				   ossl_token("other secret", addr_of(echo.port),
-					      NULL),
+				   ossl_token("other secret",
+					      addr_of(echo.port), NULL),
 				   NULL),
 		     401);
 	cr_assert_eq(gw_dial_token(g.port,
-				   ossl_token("other secret", addr_of(echo.port),
-					      "md5"),
+				   ossl_token("other secret",
+					      addr_of(echo.port), "md5"),
 				   NULL),
 		     401);
 }
@@ -191,16 +191,16 @@ Test(handshake, garbage_401)
 Test(handshake, not_an_address_401)
 {
 	static const char *const bad[] = {
-		"hello world", "127.0.0.1", "127.0.0.1:0", "127.0.0.1:65536",
-		"127.0.0.1:80x", ":80", "::1:80", "[::1]", "[nope]:80",
-		"1.2.3.999:80", "a..b:80", "-bad.example:80", "exa mple:80",
-		"127.0.0.1:80\n",
+		"hello world",	   "127.0.0.1",	     "127.0.0.1:0",
+		"127.0.0.1:65536", "127.0.0.1:80x",  ":80",
+		"::1:80",	   "[::1]",	     "[nope]:80",
+		"1.2.3.999:80",	   "a..b:80",	     "-bad.example:80",
+		"exa mple:80",	   "127.0.0.1:80\n",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int code = gw_dial_token(g.port, ossl_token(TEST_SECRET, bad[i],
-							    NULL),
-					 NULL);
+		int code = gw_dial_token(
+			g.port, ossl_token(TEST_SECRET, bad[i], NULL), NULL);
 
 		cr_expect_eq(code, 401, "plaintext '%s': %d", bad[i], code);
 	}
@@ -212,8 +212,8 @@ Test(handshake, closed_port_502)
 	int fd = tcp_listen(0, &port, 1);
 
 	close(fd); /* nothing listens there now */
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(port), NULL),
+	cr_assert_eq(gw_dial_token(g.port,
+				   ossl_token(TEST_SECRET, addr_of(port), NULL),
 				   NULL),
 		     502);
 }
@@ -255,15 +255,16 @@ Test(handshake, timeouts_504_after_retry_attempts)
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		struct sockaddr_in sa = { .sin_family = AF_INET,
 					  .sin_port = htons(port),
-					  .sin_addr.s_addr = htonl(0x7f000001) };
+					  .sin_addr.s_addr =
+						  htonl(0x7f000001) };
 
 		connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 		fill[nfill++] = fd;
 	}
 	usleep(100000);
 	cr_assert_eq(gw_start(&g2, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g2.port, ossl_token(TEST_SECRET,
-						       addr_of(port), NULL),
+	cr_assert_eq(gw_dial_token(g2.port,
+				   ossl_token(TEST_SECRET, addr_of(port), NULL),
 				   NULL),
 		     504);
 	snprintf(want, sizeof(want), "/3 to 127.0.0.1:%u timed out", port);
@@ -286,8 +287,8 @@ Test(handshake, retry_does_not_repeat_refusals)
 
 	close(fd);
 	cr_assert_eq(gw_start(&g2, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g2.port, ossl_token(TEST_SECRET,
-						       addr_of(port), NULL),
+	cr_assert_eq(gw_dial_token(g2.port,
+				   ossl_token(TEST_SECRET, addr_of(port), NULL),
 				   NULL),
 		     502);
 	cr_assert_eq(gw_log_count(&g2, "connect attempt"), 0);

@@ -37,23 +37,24 @@ Test(ops, one_dash_flags_and_cmdline_secret, .timeout = 60)
 {
 	struct echo_srv e;
 	struct gw g;
-	const char *args[] = { "-secret", "argv-secret", "-retry", "2",
-			       "-timeout", "1", "-buffer", "32768", NULL };
+	const char *args[] = { "-secret", "argv-secret", "-retry",
+			       "2",	  "-timeout",	 "1",
+			       "-buffer", "32768",	 NULL };
 	char path[64], *cmdline;
 
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
 	/* both the file's secret and the command line's are accepted */
-	cr_assert_eq(gw_dial_token(g.port,
-				   ossl_token("argv-secret", addr_of(e.port),
-					      NULL),
-				   NULL),
-		     200);
-	cr_assert_eq(gw_dial_token(g.port,
-				   ossl_token(TEST_SECRET, addr_of(e.port),
-					      "md5"),
-				   NULL),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token("argv-secret", addr_of(e.port), NULL),
+			      NULL),
+		200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), "md5"),
+			      NULL),
+		200);
 	cr_assert_eq(gw_log_count(&g, "command line"), 1, "warned");
 	cr_assert_eq(gw_log_count(&g, "argv-secret"), 0, "never logged");
 	snprintf(path, sizeof(path), "cat /proc/%d/cmdline | tr '\\0' ' '",
@@ -102,17 +103,18 @@ Test(ops, secret_rotation_file_and_env, .timeout = 60)
 
 	cr_assert_eq(echo_start(&e, 0), 0);
 	/* env only, with sockgatectl connect as the client */
-	n = snprintf(cmd, sizeof(cmd),
-		 "set -e; d=$(mktemp -d); cd $d; : >log; "
-		 "SOCKGATE_SECRET=env-secret %s/sockgate --addr 127.0.0.1:0 "
-		 "--workers 1 2>log & pid=$!; "
-		 "for i in $(seq 200); do grep -q 'listening on' log && break; "
-		 "sleep 0.05; done; "
-		 "port=$(sed -n 's/.*listening on 127.0.0.1:\\([0-9]*\\).*/\\1/p' log); "
-		 "tok=$(SOCKGATE_SECRET=env-secret %s/sockgatectl encrypt %s); "
-		 "echo via-env | %s/sockgatectl connect 127.0.0.1:$port $tok; "
-		 "kill $pid; wait $pid; test ! -e gateway.pid; cd /; rm -rf $d",
-		 sg_build(), sg_build(), addr_of(e.port), sg_build());
+	n = snprintf(
+		cmd, sizeof(cmd),
+		"set -e; d=$(mktemp -d); cd $d; : >log; "
+		"SOCKGATE_SECRET=env-secret %s/sockgate --addr 127.0.0.1:0 "
+		"--workers 1 2>log & pid=$!; "
+		"for i in $(seq 200); do grep -q 'listening on' log && break; "
+		"sleep 0.05; done; "
+		"port=$(sed -n 's/.*listening on 127.0.0.1:\\([0-9]*\\).*/\\1/p' log); "
+		"tok=$(SOCKGATE_SECRET=env-secret %s/sockgatectl encrypt %s); "
+		"echo via-env | %s/sockgatectl connect 127.0.0.1:$port $tok; "
+		"kill $pid; wait $pid; test ! -e gateway.pid; cd /; rm -rf $d",
+		sg_build(), sg_build(), addr_of(e.port), sg_build());
 	cr_assert_lt(n, (int)sizeof(cmd), "command fits");
 	out = run_cmd(cmd, &st);
 	cr_assert_eq(st, 0, "exit %d, output: %s", st, out);
@@ -135,16 +137,18 @@ Test(ops, rotation_file_accepts_every_secret, .timeout = 60)
 	fprintf(f, "new-secret\n\nold-secret\r\n");
 	fclose(f);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token("new-secret",
-						      addr_of(e.port), NULL),
-				   NULL),
-		     200);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token("old-secret",
-						      addr_of(e.port), "md5"),
-				   NULL),
-		     200);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token("retired",
-						      addr_of(e.port), NULL),
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token("new-secret", addr_of(e.port), NULL),
+			      NULL),
+		200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token("old-secret", addr_of(e.port), "md5"),
+			      NULL),
+		200);
+	cr_assert_eq(gw_dial_token(g.port,
+				   ossl_token("retired", addr_of(e.port), NULL),
 				   NULL),
 		     401);
 	cr_assert_eq(gw_stop(&g), 0);
@@ -206,10 +210,11 @@ Test(ops, sigterm_drains_live_session, .timeout = 60)
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 0, NULL), 0);
 	cr_assert_eq(access(g.pidfile, F_OK), 0, "pid file written");
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
+			      &fd),
+		200);
 	round_trip(fd, "before");
 	kill(g.pid, SIGTERM);
 	cr_assert_geq(gw_log_wait(&g, "draining", 1, 5000), 1);
@@ -243,10 +248,11 @@ Test(ops, drain_timeout_bounds_the_wait, .timeout = 60)
 
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
+			      &fd),
+		200);
 	kill(g.pid, SIGTERM);
 	cr_assert_eq(gw_wait(&g, 10000), 0, "exit 0 after the drain timeout");
 	cr_assert_eq(gw_log_count(&g, "drain timeout"), 2, "logged");
@@ -264,10 +270,11 @@ Test(ops, second_signal_exits_at_once, .timeout = 60)
 
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 0, NULL), 0);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
+			      &fd),
+		200);
 	kill(g.pid, SIGTERM);
 	cr_assert_geq(gw_log_wait(&g, "draining", 1, 5000), 1);
 	kill(g.pid, SIGINT);
@@ -313,7 +320,8 @@ Test(ops, fd_exhaustion_and_recovery, .timeout = 120)
 		int r;
 
 		for (int i = 0; i < N; i++)
-			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+			p[i] = (struct pollfd){ .fd = fds[i],
+						.events = POLLIN };
 		r = poll(p, N, 30000);
 		cr_assert_gt(r, 0, "%d clients without a status", open_n);
 		for (int i = 0; i < N; i++) {
@@ -393,10 +401,11 @@ Test(ops, metrics_endpoint_counts, .timeout = 60)
 	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
+			      &fd),
+		200);
 	round_trip(fd, "12345");
 	close(fd);
 	cr_assert_eq(gw_dial_token(g.port, "garbage", NULL), 401);
@@ -436,9 +445,10 @@ Test(ops, sockgatectl_and_openssl_interoperate, .timeout = 60)
 		setenv("SG_TOK",
 		       ossl_token(TEST_SECRET, "backend.example:7000", mds[i]),
 		       1);
-		snprintf(cmd, sizeof(cmd),
-			 "SOCKGATE_SECRET='%s' %s/sockgatectl decrypt \"$SG_TOK\"",
-			 TEST_SECRET, sg_build());
+		snprintf(
+			cmd, sizeof(cmd),
+			"SOCKGATE_SECRET='%s' %s/sockgatectl decrypt \"$SG_TOK\"",
+			TEST_SECRET, sg_build());
 		plain = run_cmd(cmd, &st);
 		cr_assert_eq(st, 0);
 		cr_assert_str_eq(plain, "backend.example:7000");

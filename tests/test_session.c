@@ -113,10 +113,11 @@ static void client_half_close(const char *mode)
 		buf[i] = (char)(i * 7 + (i >> 11));
 	cr_assert_eq(echo_start(&e, 0), 0);
 	start_gw(&g, mode);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
+			      &fd),
+		200);
 	/* echo reads while we write: no deadlock for 4 MiB through buffers
 	 * as long as we also read; write from a child thread-free loop */
 	if (fork() == 0) {
@@ -182,10 +183,11 @@ static void backend_half_close(const char *mode)
 	gr.lfd = tcp_listen(0, &gr.port, 4);
 	pthread_create(&gr.th, NULL, greeter_main, &gr);
 	start_gw(&g, mode);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(gr.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(gr.port), NULL),
+			      &fd),
+		200);
 	cr_assert_eq(read_full(fd, buf, sizeof(buf), 10000), sizeof(buf));
 	cr_assert_eq(read_to_eof(fd, 10000), 0, "FIN from the backend");
 	memset(msg, 'm', sizeof(msg));
@@ -193,8 +195,7 @@ static void backend_half_close(const char *mode)
 		     "the client can still send after the backend's FIN");
 	shutdown(fd, SHUT_WR);
 	pthread_join(gr.th, NULL);
-	cr_assert_eq(gr.got, (ssize_t)sizeof(msg), "backend got %zd",
-		     gr.got);
+	cr_assert_eq(gr.got, (ssize_t)sizeof(msg), "backend got %zd", gr.got);
 	close(fd);
 	close(gr.lfd);
 	stop_gw(&g);
@@ -226,10 +227,11 @@ static void client_reset(const char *mode)
 
 	gr.lfd = tcp_listen(0, &gr.port, 4);
 	start_gw(&g, mode);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(gr.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(gr.port), NULL),
+			      &fd),
+		200);
 	bfd = accept(gr.lfd, NULL, NULL);
 	cr_assert_geq(bfd, 0);
 	cr_assert_eq(write_all(fd, "ping", 4), 4);
@@ -264,14 +266,15 @@ static void backend_reset(const char *mode)
 	char buf[16];
 
 	start_gw(&g, mode);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(port), NULL),
+	cr_assert_eq(gw_dial_token(g.port,
+				   ossl_token(TEST_SECRET, addr_of(port), NULL),
 				   &fd),
 		     200);
 	bfd = accept(lfd, NULL, NULL);
 	cr_assert_geq(bfd, 0);
 	cr_assert_eq(write_all(fd, "ping", 4), 4);
-	cr_assert_eq(read_full(bfd, buf, 4, 10000), 4, "bytes reach the backend");
+	cr_assert_eq(read_full(bfd, buf, 4, 10000), 4,
+		     "bytes reach the backend");
 	setsockopt(bfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	close(bfd);
 	errno = 0;
@@ -351,7 +354,8 @@ static uint64_t pick_size(unsigned *rs)
 {
 	unsigned bits = (unsigned)rand_r(rs) % (sg_light() ? 24 : 27);
 
-	return ((uint64_t)1 << bits) + (uint64_t)rand_r(rs) % ((uint64_t)1 << bits);
+	return ((uint64_t)1 << bits) +
+	       (uint64_t)rand_r(rs) % ((uint64_t)1 << bits);
 }
 
 static void integrity(const char *mode, unsigned seed)
@@ -361,7 +365,7 @@ static void integrity(const char *mode, unsigned seed)
 	char pprof[64], pin[128], path[160];
 	/* auto: sessions move from copy to sockmap after 5 ms, most of
 	 * them in the middle of their transfer */
-	const char *args[] = { "--mode", mode, "--pprof", pprof,
+	const char *args[] = { "--mode",	  mode,	   "--pprof", pprof,
 			       "--promote-after", "0.005", NULL };
 	uint16_t mport = free_port();
 	uint64_t up = 0, down = 0;
@@ -390,7 +394,7 @@ static void integrity(const char *mode, unsigned seed)
 	}
 	jobs[0].up = MAX_SIZE; /* the largest size, each way, at least once */
 	jobs[1].down = MAX_SIZE;
-	jobs[2].up = 0;         /* and empty directions */
+	jobs[2].up = 0; /* and empty directions */
 	jobs[3].down = 0;
 	for (int i = 0; i < SESSIONS; i++) {
 		total += jobs[i].up + jobs[i].down;
@@ -400,13 +404,15 @@ static void integrity(const char *mode, unsigned seed)
 	}
 	for (int i = 0; i < SESSIONS; i++) {
 		pthread_join(th[i], NULL);
-		cr_expect_eq(jobs[i].rc, 0, "session %d (up %llu, down %llu): %s",
-			     i, (unsigned long long)jobs[i].up,
+		cr_expect_eq(jobs[i].rc, 0,
+			     "session %d (up %llu, down %llu): %s", i,
+			     (unsigned long long)jobs[i].up,
 			     (unsigned long long)jobs[i].down, jobs[i].err);
 	}
 	/* the backend checked the other direction */
-	for (int i = 0; i < 500 && atomic_load(&x.ok) + atomic_load(&x.bad) <
-					   SESSIONS; i++)
+	for (int i = 0;
+	     i < 500 && atomic_load(&x.ok) + atomic_load(&x.bad) < SESSIONS;
+	     i++)
 		usleep(10000);
 	cr_expect_eq(atomic_load(&x.ok), SESSIONS, "backend verified %d",
 		     atomic_load(&x.ok));

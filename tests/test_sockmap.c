@@ -28,10 +28,11 @@ static void echo_abc(uint16_t gw_port, uint16_t echo_port)
 	char buf[8] = "";
 	int fd;
 
-	cr_assert_eq(gw_dial_token(gw_port, ossl_token(TEST_SECRET,
-						       addr_of(echo_port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(gw_port,
+			      ossl_token(TEST_SECRET, addr_of(echo_port), NULL),
+			      &fd),
+		200);
 	cr_assert_eq(write_all(fd, "abc", 3), 3);
 	cr_assert_eq(read_full(fd, buf, 3, 10000), 3);
 	cr_assert_str_eq(buf, "abc");
@@ -77,10 +78,11 @@ Test(sockmap, counters_in_pinned_maps, .timeout = 60)
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
 	gw_pin_dir(&g, dir, sizeof(dir));
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
+			      &fd),
+		200);
 	memset(buf, 'z', sizeof(buf));
 	cr_assert_eq(write_all(fd, buf, sizeof(buf)), sizeof(buf));
 	cr_assert_eq(read_full(fd, back, sizeof(back), 10000), sizeof(back));
@@ -91,8 +93,9 @@ Test(sockmap, counters_in_pinned_maps, .timeout = 60)
 		 "'\"bytes\": %zu'",
 		 dir, sizeof(buf));
 	out = run_cmd(cmd, &st);
-	cr_assert_str_eq(out, "2", "client and backend entries: %zu bytes "
-				   "each way",
+	cr_assert_str_eq(out, "2",
+			 "client and backend entries: %zu bytes "
+			 "each way",
 			 sizeof(buf));
 	free(out);
 	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "peers");
@@ -163,10 +166,11 @@ Test(sockmap, auto_promotes_a_lasting_session, .timeout = 60)
 				      "that"),
 		     1, "log %s", g.log);
 	gw_pin_dir(&g, dir, sizeof(dir));
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
+			      &fd),
+		200);
 	memset(buf, 'a', 1000);
 	cr_assert_eq(write_all(fd, buf, 1000), 1000);
 	cr_assert_eq(read_full(fd, back, 1000, 10000), 1000);
@@ -198,8 +202,8 @@ Test(sockmap, auto_promotes_a_lasting_session, .timeout = 60)
 	snprintf(want, sizeof(want), "sockmap (after copy) up=%zu down=%zu",
 		 sizeof(buf) + 1000, sizeof(buf) + 1000);
 	cr_assert_eq(gw_log_count(&g, want), 1, "log %s", g.log);
-	cr_assert_eq(gw_metric(mport, "sockgate_sessions_total{mode=\"copy\"} "),
-		     1);
+	cr_assert_eq(
+		gw_metric(mport, "sockgate_sessions_total{mode=\"copy\"} "), 1);
 	cr_assert_eq(gw_metric(mport, "sockgate_bytes_total{dir=\"up\"} "),
 		     (long long)sizeof(buf) + 1000);
 	snprintf(cmd, sizeof(cmd), "%s/sessions", dir);
@@ -437,9 +441,8 @@ Test(sockmap, half_closed_before_insert_uses_splice, .timeout = 60)
 	cr_assert_eq(read_full(c.fd, buf, 13, 10000), 13);
 	cr_assert_str_eq(buf, "200last-words");
 	cr_assert_eq(read_to_eof(c.fd, 10000), 0);
-	cr_assert_eq(gw_log_wait(&c.g, "sockmap cannot take a session", 1,
-				 5000),
-		     1);
+	cr_assert_eq(
+		gw_log_wait(&c.g, "sockmap cannot take a session", 1, 5000), 1);
 	slow_case_stop(&c);
 }
 
@@ -540,8 +543,8 @@ static void backpressure(const char *mode)
 	b.lfd = tcp_listen(0, &port, 4);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
 	pthread_create(&tb, NULL, bp_backend, &b);
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(port), NULL),
+	cr_assert_eq(gw_dial_token(g.port,
+				   ossl_token(TEST_SECRET, addr_of(port), NULL),
 				   &b.cfd),
 		     200);
 	rss0 = proc_rss_kb(g.pid);
@@ -654,8 +657,8 @@ Test(sockmap, congestion_then_fin, .timeout = 120)
 	cr_assert_eq(sink_start(&k), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
 	/* past the high mark: twice the backend socket's 16 MiB sndbuf */
-	cr_assert_eq(sink_upload(g.port, k.port, 96 << 20, err, sizeof(err)),
-		     0, "%s", err);
+	cr_assert_eq(sink_upload(g.port, k.port, 96 << 20, err, sizeof(err)), 0,
+		     "%s", err);
 	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
 	cr_assert_geq(gw_log_count(&g, "client's peer is behind"), 1, "log %s",
 		      g.log);
@@ -686,10 +689,11 @@ static void repeat_case(unsigned repeat, const char *want)
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
 	unsetenv("SOCKGATE_TEST_REPEAT");
-	cr_assert_eq(gw_dial_token(g.port, ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-				   &fd),
-		     200);
+	cr_assert_eq(
+		gw_dial_token(g.port,
+			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
+			      &fd),
+		200);
 	cr_assert_eq(write_all(fd, "0123456789", 10), 10);
 	usleep(100000);
 	cr_assert_eq(write_all(fd, "ABCDEFGHIJ", 10), 10);

@@ -17,7 +17,7 @@ union sg_addr {
 /* The same, packed for a session's close log: 20 bytes instead of 28. */
 struct sg_caddr {
 	uint8_t ip[16]; /* IPv4: the first 4 */
-	uint16_t port;  /* host order */
+	uint16_t port;	/* host order */
 	uint8_t family; /* AF_INET, AF_INET6, or 0: none */
 };
 

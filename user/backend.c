@@ -43,9 +43,9 @@ static void try_addr(struct session *s)
 
 	while (u->cur < u->naddr) {
 		struct sockaddr_storage *ss = &u->addr[u->cur];
-		socklen_t len = ss->ss_family == AF_INET6
-					? sizeof(struct sockaddr_in6)
-					: sizeof(struct sockaddr_in);
+		socklen_t len = ss->ss_family == AF_INET6 ?
+					sizeof(struct sockaddr_in6) :
+					sizeof(struct sockaddr_in);
 		int fd = socket(ss->ss_family,
 				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
@@ -174,9 +174,8 @@ void backend_start(struct session *s, const struct token_addr *a,
 	if (a->family == AF_UNSPEC) {
 		u->dns = resolver_lookup(s->w->res, a->host, a->port, dns_done,
 					 s);
-		if (!u->dns ||
-		    ev_timer_start(s->w->loop, &s->timer, gw->conf.timeout_ns) <
-			    0) {
+		if (!u->dns || ev_timer_start(s->w->loop, &s->timer,
+					      gw->conf.timeout_ns) < 0) {
 			fail_errno(s, "resolve", ENOMEM);
 			return;
 		}

@@ -202,7 +202,8 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	while ((opt = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_SECRET:
-			if (secrets_add(&c->secrets, optarg, strlen(optarg)) < 0)
+			if (secrets_add(&c->secrets, optarg, strlen(optarg)) <
+			    0)
 				bad("secret", "(empty)");
 			scrub(optarg);
 			secret_on_cmdline = 1;
@@ -247,8 +248,8 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			c->mode = (enum fwd_mode)n;
 			break;
 		case OPT_MAX_CONNS:
-			c->max_conns = parse_long("max-conns", optarg, 0,
-						  100000000);
+			c->max_conns =
+				parse_long("max-conns", optarg, 0, 100000000);
 			break;
 		case OPT_HS_TIMEOUT:
 			if (conf_parse_duration(optarg,
@@ -257,7 +258,8 @@ void conf_parse(struct conf *c, int argc, char **argv)
 				bad("handshake-timeout", optarg);
 			break;
 		case OPT_DRAIN_TIMEOUT:
-			if (conf_parse_duration(optarg, &c->drain_timeout_ns) < 0)
+			if (conf_parse_duration(optarg, &c->drain_timeout_ns) <
+			    0)
 				bad("drain-timeout", optarg);
 			break;
 		case OPT_LINGER:
@@ -310,13 +312,15 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	if (test_repeat) {
 		c->test_repeat = (uint32_t)parse_long("SOCKGATE_TEST_REPEAT",
 						      test_repeat, 0, 1 << 20);
-		log_warn("test hook SOCKGATE_TEST_REPEAT=%u: the first %u bytes "
-			 "of each client stream are dropped as repeats",
-			 c->test_repeat, c->test_repeat);
+		log_warn(
+			"test hook SOCKGATE_TEST_REPEAT=%u: the first %u bytes "
+			"of each client stream are dropped as repeats",
+			c->test_repeat, c->test_repeat);
 	}
 	if (test_repeat_ep) {
-		c->test_repeat_episode = (uint32_t)parse_long(
-			"SOCKGATE_TEST_REPEAT_EPISODE", test_repeat_ep, 0, 1 << 20);
+		c->test_repeat_episode =
+			(uint32_t)parse_long("SOCKGATE_TEST_REPEAT_EPISODE",
+					     test_repeat_ep, 0, 1 << 20);
 		log_warn("test hook SOCKGATE_TEST_REPEAT_EPISODE=%u: in a "
 			 "client's first congestion episode %u bytes are "
 			 "dropped as repeats",

@@ -7,7 +7,7 @@
 #include <sys/epoll.h>
 
 /* A callback's owner, from the watcher embedded in it. */
-#define container_of(ptr, type, member)                                        \
+#define container_of(ptr, type, member) \
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
 /*
@@ -19,7 +19,8 @@ struct ev_loop;
 struct ev_io;
 struct ev_timer;
 
-typedef void (*ev_io_cb)(struct ev_loop *loop, struct ev_io *w, uint32_t events);
+typedef void (*ev_io_cb)(struct ev_loop *loop, struct ev_io *w,
+			 uint32_t events);
 typedef void (*ev_timer_cb)(struct ev_loop *loop, struct ev_timer *t);
 
 struct ev_io {
@@ -30,7 +31,7 @@ struct ev_io {
 
 struct ev_timer {
 	uint64_t deadline; /* CLOCK_MONOTONIC ns */
-	uint32_t idx;      /* heap slot + 1; 0 when not armed */
+	uint32_t idx;	   /* heap slot + 1; 0 when not armed */
 	ev_timer_cb cb;
 };
 

@@ -18,10 +18,10 @@ enum fwd_act {
 };
 
 struct fwd_res {
-	uint8_t act;      /* enum fwd_act */
-	int8_t side;      /* reset: 0 the client's socket, 1 the backend's,
+	uint8_t act;	  /* enum fwd_act */
+	int8_t side;	  /* reset: 0 the client's socket, 1 the backend's,
 			   * -1 neither (the gateway's own failure) */
-	int err;          /* reset: errno, or 0 */
+	int err;	  /* reset: errno, or 0 */
 	const char *what; /* reset: what failed ("read", "epoll_ctl failed") */
 };
 

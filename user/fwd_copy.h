@@ -14,14 +14,14 @@ extern const struct fwd_ops fwd_copy_ops;
  * session, and keeps there between its checks. */
 enum copy_state {
 	COPY_HALF_CLOSED, /* a side sent FIN: it ends on copy */
-	COPY_BUSY,        /* bytes in its buffers */
-	COPY_EMPTY,       /* buffers empty: splice may take it */
-	COPY_QUIET,       /* and no skb half read: sockmap may take it */
+	COPY_BUSY,	  /* bytes in its buffers */
+	COPY_EMPTY,	  /* buffers empty: splice may take it */
+	COPY_QUIET,	  /* and no skb half read: sockmap may take it */
 };
 
 struct copy_promo {
 	unsigned checks;     /* promotion checks so far */
-	unsigned seeks;      /* of them, with seek buffers */
+	unsigned seeks;	     /* of them, with seek buffers */
 	uint64_t last_total; /* bytes moved at the last check */
 	uint64_t last_ns;    /* and its time */
 };

@@ -133,9 +133,9 @@ static struct fwd_res update_masks(struct sm_sess *st)
 		 * stays set after a FIN) the poll timer looks again; while
 		 * waiting, the timer too */
 		if (out && (out->ep || !out->f))
-			m = out->d.in_wait && !out->d.eof && !out->eof_early
-				    ? EPOLLIN
-				    : 0;
+			m = out->d.in_wait && !out->d.eof && !out->eof_early ?
+				    EPOLLIN :
+				    0;
 		if (in && in->d.fill > 0 && in->d.out_wait)
 			m |= EPOLLOUT;
 		if (ev_io_set(s->w->loop, sock_of(s, j), m) < 0)
@@ -143,7 +143,6 @@ static struct fwd_res update_masks(struct sm_sess *st)
 	}
 	return FWD_OK;
 }
-
 
 /*
  * The psock's send worker, finding the peer's send buffer half full,
@@ -217,8 +216,7 @@ static struct fwd_res episode_wait(struct sm_sess *st, int i, int *r)
 	}
 	cp->ep = e;
 	cp->wait_b = INT64_MAX;
-	if (i == 0 && !st->episodes[0] &&
-	    s->w->gw->conf.test_repeat_episode) {
+	if (i == 0 && !st->episodes[0] && s->w->gw->conf.test_repeat_episode) {
 		/* the test hook: as if that much more had been read here */
 		st->rx_pre[0] += s->w->gw->conf.test_repeat_episode;
 		__atomic_store_n(&f->test_lag,
@@ -227,8 +225,8 @@ static struct fwd_res episode_wait(struct sm_sess *st, int i, int *r)
 	}
 	st->episodes[i]++;
 	metric_add(s->w->gw->m.episodes[0], 1);
-	log_debug("sockmap: copying the %s's bytes (episode %u)",
-		  side_name(i), e);
+	log_debug("sockmap: copying the %s's bytes (episode %u)", side_name(i),
+		  e);
 	return sm_copy_pump(st, i);
 }
 
@@ -266,7 +264,8 @@ static struct fwd_res sm_poll(struct sm_sess *st)
 			continue;
 		r = drained(st, i);
 		if (r < 0)
-			return fwd_reset(-1, "sockmap: cannot read counters", 0);
+			return fwd_reset(-1, "sockmap: cannot read counters",
+					 0);
 		if (r == 0) {
 			pending = 1;
 			continue;
@@ -361,7 +360,8 @@ static int sm_start(struct session *s)
 	sndbuf_raise(s->cli.fd);
 	sndbuf_raise(s->be.fd);
 	if ((r = sockmap_insert(sm, s->cli.fd, s->be.fd, (uint32_t)s->w->id,
-				(uint64_t)(uintptr_t)s, st->rx_pre, st->ck)) < 0)
+				(uint64_t)(uintptr_t)s, st->rx_pre, st->ck)) <
+	    0)
 		return -1; /* errno set */
 	s->fwd = st;
 	/* the backend stays out of the verdict map: copy its direction,
@@ -370,8 +370,7 @@ static int sm_start(struct session *s)
 	return 0;
 }
 
-static struct fwd_res sm_io(struct session *s, struct ev_io *w,
-			     uint32_t events)
+static struct fwd_res sm_io(struct session *s, struct ev_io *w, uint32_t events)
 {
 	struct sm_sess *st = s->fwd;
 	struct fwd_res res;

@@ -71,7 +71,7 @@ static int splice_start(struct session *s)
 }
 
 static struct fwd_res splice_io(struct session *s, struct ev_io *w,
-				 uint32_t events)
+				uint32_t events)
 {
 	return stream_io(s, s->fwd, w, events);
 }

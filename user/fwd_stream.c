@@ -63,7 +63,8 @@ int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d)
 				d->eof = 1;
 				d->in_wait = 0;
 			} else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				d->in_wait = d->fill == 0 || !ch->ambiguous_eagain;
+				d->in_wait = d->fill == 0 ||
+					     !ch->ambiguous_eagain;
 			} else if (errno != EINTR) {
 				return -1;
 			}
@@ -87,7 +88,8 @@ int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d)
 			 * the last one is the close's (both receive queues are
 			 * empty at EOF, so close sends FIN, not RST) */
 			if (!(d->other && d->other->done) &&
-			    shutdown(d->dst->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+			    shutdown(d->dst->fd, SHUT_WR) < 0 &&
+			    errno != ENOTCONN)
 				return -2;
 			d->done = 1;
 		}
@@ -117,8 +119,8 @@ struct fwd_res stream_dir_failed(int i, int r, int err)
 	return fwd_reset(r == -1 ? i : 1 - i, r == -1 ? "read" : "write", err);
 }
 
-struct fwd_res stream_io(struct session *s, struct stream *st,
-			 struct ev_io *w, uint32_t events)
+struct fwd_res stream_io(struct session *s, struct stream *st, struct ev_io *w,
+			 uint32_t events)
 {
 	for (int i = 0; i < 2; i++) {
 		struct stream_dir *d = &st->d[i];

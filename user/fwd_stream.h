@@ -22,17 +22,17 @@ struct stream_dir {
 	struct ev_io *src, *dst;
 	uint64_t *bytes;
 	size_t fill, cap;
-	uint8_t eof;       /* src sent FIN */
-	uint8_t done;      /* and everything is out, dst shut for writing */
+	uint8_t eof;	   /* src sent FIN */
+	uint8_t done;	   /* and everything is out, dst shut for writing */
 	uint8_t in_wait;   /* waiting for EPOLLIN on src */
 	uint8_t out_wait;  /* waiting for EPOLLOUT on dst */
 	uint8_t unbounded; /* no yielding: pump until EAGAIN (edge-triggered) */
 	uint8_t drained;   /* in() got less than it asked: src is empty */
-	uint8_t whole;     /* read/write: no read since src's last skb ended
+	uint8_t whole;	   /* read/write: no read since src's last skb ended
 			    * (the last read was short or found nothing) */
 	struct stream_dir *other; /* the opposite direction, or NULL */
-	int pipe[2];              /* splice */
-	uint8_t *buf;             /* read/write */
+	int pipe[2];		  /* splice */
+	uint8_t *buf;		  /* read/write */
 	size_t off;
 };
 
@@ -69,7 +69,7 @@ struct fwd_res stream_dir_failed(int i, int r, int err);
 void stream_setup(struct stream *st, const struct stream_chan *chan,
 		  struct session *s, size_t cap);
 /* An event on w (NULL: none) of s: moves what can be moved now. */
-struct fwd_res stream_io(struct session *s, struct stream *st,
-			 struct ev_io *w, uint32_t events);
+struct fwd_res stream_io(struct session *s, struct stream *st, struct ev_io *w,
+			 uint32_t events);
 
 #endif

@@ -23,20 +23,20 @@ struct worker {
 	char tag[16];
 	pthread_t thread;
 	struct ev_loop *loop;
-	struct ev_io lsn;         /* listener */
-	int lsn_shared;           /* one socket, EPOLLEXCLUSIVE in every loop */
-	int lsn_shared_fd;        /* that socket, closed by the main thread */
-	int accepting;            /* lsn is in the epoll set */
-	int accept_err;           /* errno of the failure that paused accepts */
+	struct ev_io lsn;  /* listener */
+	int lsn_shared;	   /* one socket, EPOLLEXCLUSIVE in every loop */
+	int lsn_shared_fd; /* that socket, closed by the main thread */
+	int accepting;	   /* lsn is in the epoll set */
+	int accept_err;	   /* errno of the failure that paused accepts */
 	struct ev_timer accept_timer;
-	struct trim trim;         /* returns freed heap pages */
-	struct ev_io wake;        /* eventfd: the main thread asks us to stop */
+	struct trim trim;  /* returns freed heap pages */
+	struct ev_io wake; /* eventfd: the main thread asks us to stop */
 	struct resolver *res;
-	pthread_mutex_t q_lock;   /* congestion events from the main thread */
+	pthread_mutex_t q_lock; /* congestion events from the main thread */
 	uint64_t *q;
 	size_t q_len, q_cap;
-	struct pool spool;        /* struct session: relay_session_size() */
-	size_t sm_bufs;           /* bytes of large buffers held: sockmap
+	struct pool spool;	  /* struct session: relay_session_size() */
+	size_t sm_bufs;		  /* bytes of large buffers held: sockmap
 				   * episodes, auto's streams on their way
 				   * to sockmap (fwd_sockmap.c, fwd_copy.c) */
 	struct session *sessions; /* all live sessions, for drain and stop */
@@ -53,12 +53,12 @@ struct gateway {
 	struct metrics m;
 	struct worker *workers;
 	int nworkers;
-	_Atomic int stop;          /* enum gw_stop */
+	_Atomic int stop;	   /* enum gw_stop */
 	const struct fwd_ops *fwd; /* forwarder chosen at start-up */
-	int promote;               /* auto: sessions start on copy and move */
-	enum fwd_mode mode;        /* its mode */
-	int done_fd;               /* eventfd: a worker has finished */
-	struct sockmap *sm;        /* BPF maps, when the mode is sockmap */
+	int promote;		   /* auto: sessions start on copy and move */
+	enum fwd_mode mode;	   /* its mode */
+	int done_fd;		   /* eventfd: a worker has finished */
+	struct sockmap *sm;	   /* BPF maps, when the mode is sockmap */
 };
 
 int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,

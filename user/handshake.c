@@ -84,8 +84,9 @@ static int write_rest(int fd, const char *buf, uint32_t *off, uint32_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? EPOLLOUT
-								       : -1;
+			return errno == EAGAIN || errno == EWOULDBLOCK ?
+				       EPOLLOUT :
+				       -1;
 		*off += (uint32_t)n;
 	}
 	return 0;
@@ -98,14 +99,16 @@ static void flush(struct session *s)
 	uint32_t done = u->left_off;
 	int cli_mask = write_rest(s->cli.fd, (const char *)u->reply,
 				  &u->reply_off, SG_STATUS_LEN);
-	int be_mask = cli_mask < 0 ? 0
-				   : write_rest(s->be.fd, u->buf, &u->left_off,
+	int be_mask = cli_mask < 0 ? 0 :
+				     write_rest(s->be.fd, u->buf, &u->left_off,
 						u->len);
 
 	s->bytes_up += u->left_off - done;
 	if (cli_mask < 0 || be_mask < 0) {
-		relay_end(s, cli_mask < 0 ? "client write failed"
-					  : "backend write failed", 1);
+		relay_end(s,
+			  cli_mask < 0 ? "client write failed" :
+					 "backend write failed",
+			  1);
 		return;
 	}
 	if (!cli_mask && !be_mask) {

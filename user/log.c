@@ -16,7 +16,8 @@ static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
 int log_parse_level(const char *s, enum log_level *out)
 {
-	for (unsigned i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+	for (unsigned i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
+	     i++) {
 		if (strcasecmp(s, level_names[i]) == 0) {
 			*out = (enum log_level)i;
 			return 0;

@@ -14,17 +14,18 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap);
 /* Start-up failures only: logs and exits 1. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+void fatal(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
 
-#define log_debug(...)                                                         \
-	do {                                                                   \
-		if (log_min_level <= LOG_LVL_DEBUG)                            \
-			log_msg(LOG_LVL_DEBUG, __VA_ARGS__);                   \
+#define log_debug(...)                                       \
+	do {                                                 \
+		if (log_min_level <= LOG_LVL_DEBUG)          \
+			log_msg(LOG_LVL_DEBUG, __VA_ARGS__); \
 	} while (0)
-#define log_info(...)                                                          \
-	do {                                                                   \
-		if (log_min_level <= LOG_LVL_INFO)                             \
-			log_msg(LOG_LVL_INFO, __VA_ARGS__);                    \
+#define log_info(...)                                       \
+	do {                                                \
+		if (log_min_level <= LOG_LVL_INFO)          \
+			log_msg(LOG_LVL_INFO, __VA_ARGS__); \
 	} while (0)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_error(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)

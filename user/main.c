@@ -28,17 +28,18 @@ static struct ev_io sig_io, done_io, bpf_io;
 static struct ev_timer drain_timer;
 static int workers_done;
 
-static int listen_socket(const struct sockaddr *sa, socklen_t len, int reuseport)
+static int listen_socket(const struct sockaddr *sa, socklen_t len,
+			 int reuseport)
 {
-	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			0);
+	int fd = socket(sa->sa_family,
+			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	int one = 1;
 
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one,
-				     sizeof(one)) < 0) ||
+	    (reuseport &&
+	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
 	    bind(fd, sa, len) < 0 || listen(fd, SOMAXCONN) < 0) {
 		int err = errno;
 
@@ -194,7 +195,8 @@ int main(int argc, char **argv)
 		fatal("start-up: %s", strerror(errno));
 	open_listeners(fds);
 	for (int i = 0; i < gw.nworkers; i++)
-		if (worker_init(&gw.workers[i], &gw, i, fds[i], !gw.conf.reuse) < 0)
+		if (worker_init(&gw.workers[i], &gw, i, fds[i],
+				!gw.conf.reuse) < 0)
 			fatal("worker %d: %s", i, strerror(errno));
 
 	ev_io_init(&sig_io, signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC),

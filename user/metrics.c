@@ -40,11 +40,11 @@ static size_t render(char *out, size_t max)
 	struct metrics *m = &m_gw->m;
 	size_t n = 0;
 
-#define EMIT(...)                                                              \
-	do {                                                                   \
-		int r_ = snprintf(out + n, max - n, __VA_ARGS__);              \
-		if (r_ > 0 && (size_t)r_ < max - n)                            \
-			n += (size_t)r_;                                       \
+#define EMIT(...)                                                 \
+	do {                                                      \
+		int r_ = snprintf(out + n, max - n, __VA_ARGS__); \
+		if (r_ > 0 && (size_t)r_ < max - n)               \
+			n += (size_t)r_;                          \
 	} while (0)
 	EMIT("# TYPE sockgate_accepted_total counter\n"
 	     "sockgate_accepted_total %llu\n",
@@ -54,7 +54,8 @@ static size_t render(char *out, size_t max)
 	     (long long)metric_get(m->active));
 	EMIT("# TYPE sockgate_replies_total counter\n");
 	for (int i = 0; i < CODE_MAX; i++)
-		EMIT("sockgate_replies_total{code=\"%s\"} %llu\n", sg_code_text((enum sg_code)i),
+		EMIT("sockgate_replies_total{code=\"%s\"} %llu\n",
+		     sg_code_text((enum sg_code)i),
 		     (unsigned long long)metric_get(m->replies[i]));
 	EMIT("# TYPE sockgate_sessions_total counter\n");
 	for (int i = 1; i < 4; i++)
@@ -86,8 +87,8 @@ static size_t render(char *out, size_t max)
 	 * the handshake's leftover) */
 	EMIT("# TYPE sockgate_path_bytes_total counter\n");
 	for (int i = 0; i < 2; i++) {
-		uint64_t all = i ? metric_get(m->bytes_down)
-				 : metric_get(m->bytes_up);
+		uint64_t all = i ? metric_get(m->bytes_down) :
+				   metric_get(m->bytes_up);
 		uint64_t k = metric_get(m->bytes_kernel[i]);
 
 		EMIT("sockgate_path_bytes_total{dir=\"%s\",path=\"kernel\"} %llu\n"
@@ -171,7 +172,8 @@ static void http_accept(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 {
 	(void)events;
 	for (;;) {
-		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(w->fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct http_conn *c;
 
 		if (fd < 0)
@@ -202,7 +204,8 @@ int metrics_http_start(struct gateway *gw, struct ev_loop *loop)
 		errno = EINVAL;
 		return -1;
 	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||

@@ -19,18 +19,18 @@ struct metrics {
 	_Atomic uint64_t accept_paused;
 	_Atomic uint64_t resets;
 	_Atomic uint64_t mode_sessions[4]; /* by enum fwd_mode */
-	_Atomic uint64_t bytes_up;         /* client to backend, user space */
+	_Atomic uint64_t bytes_up;	   /* client to backend, user space */
 	_Atomic uint64_t bytes_down;
-	_Atomic uint64_t bytes_kernel[2];  /* of those, redirected by the BPF
+	_Atomic uint64_t bytes_kernel[2]; /* of those, redirected by the BPF
 					    * verdict: up, down */
-	_Atomic uint64_t episodes[2];      /* sockmap congestion episodes
+	_Atomic uint64_t episodes[2];	  /* sockmap congestion episodes
 					    * copied, ended */
 	_Atomic uint64_t repeat_bytes; /* retransmitted, kept from going twice */
 	_Atomic uint64_t promotions[2]; /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */
 };
 
-#define metric_add(field, n)                                                   \
+#define metric_add(field, n) \
 	atomic_fetch_add_explicit(&(field), (n), memory_order_relaxed)
 #define metric_get(field) atomic_load_explicit(&(field), memory_order_relaxed)
 

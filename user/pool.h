@@ -12,10 +12,10 @@
  * the mappings stay until pool_fini.
  */
 struct pool {
-	size_t size;   /* object size, a multiple of 8 */
-	void *free;    /* freed objects, linked through their first word */
-	void *chunks;  /* the mappings, linked through their first word */
-	char *next;    /* the current mapping's unused part */
+	size_t size;  /* object size, a multiple of 8 */
+	void *free;   /* freed objects, linked through their first word */
+	void *chunks; /* the mappings, linked through their first word */
+	char *next;   /* the current mapping's unused part */
 	char *end;
 };
 

@@ -42,7 +42,7 @@ static const struct fwd_ops *const paths[] = {
 
 enum promote {
 	PROMOTE_LATER = 1, /* mode auto: once it has lasted --promote-after */
-	PROMOTE_SOON,      /* mode sockmap: once no skb is half read */
+	PROMOTE_SOON,	   /* mode sockmap: once no skb is half read */
 };
 
 /* a session found busy at its promotion time is looked at again after
@@ -69,8 +69,8 @@ static const struct fwd_ops *fallback(const struct fwd_ops *ops)
 void relay_choose(struct gateway *gw, sockmap_event_fn on_event)
 {
 	char why[256] = "";
-	uint32_t socks = gw->conf.max_conns ? 2 * (uint32_t)gw->conf.max_conns
-					    : 2 * 131072;
+	uint32_t socks = gw->conf.max_conns ? 2 * (uint32_t)gw->conf.max_conns :
+					      2 * 131072;
 
 	if (gw->conf.mode == MODE_SOCKMAP || gw->conf.mode == MODE_AUTO)
 		gw->sm = sockmap_load(gw->conf.bpf_pin_dir, socks, on_event,
@@ -89,21 +89,23 @@ void relay_choose(struct gateway *gw, sockmap_event_fn on_event)
 		if (gw->sm && gw->conf.promote_ns) {
 			gw->fwd = &fwd_copy_ops;
 			gw->promote = 1;
-			log_info("mode auto: sockmap (the BPF verdict program "
-				 "loaded and attached) for sessions that last "
-				 "%llu ms, streams too once a read has taken all "
-				 "their socket held; copy before that",
-				 (unsigned long long)(gw->conf.promote_ns /
-						      1000000));
+			log_info(
+				"mode auto: sockmap (the BPF verdict program "
+				"loaded and attached) for sessions that last "
+				"%llu ms, streams too once a read has taken all "
+				"their socket held; copy before that",
+				(unsigned long long)(gw->conf.promote_ns /
+						     1000000));
 		} else if (gw->sm) {
 			gw->fwd = &fwd_sockmap_ops;
 			log_info("mode auto: sockmap (the BPF verdict program "
 				 "loaded and attached)");
 		} else {
 			gw->fwd = &fwd_splice_ops;
-			log_warn("mode auto: splice, because the sockmap path is "
-				 "unavailable: %s",
-				 why);
+			log_warn(
+				"mode auto: splice, because the sockmap path is "
+				"unavailable: %s",
+				why);
 		}
 		break;
 	}
@@ -137,7 +139,8 @@ void relay_end(struct session *s, const char *reason, int rst)
 		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
 		sg_caddr_fmt(&s->be_addr, b, sizeof(b));
 		log_info("session %s -> %s %s%s up=%llu down=%llu ms=%llu: %s",
-			 c, b, s->state >= SESS_FORWARD && ops ? ops->name : "-",
+			 c, b,
+			 s->state >= SESS_FORWARD && ops ? ops->name : "-",
 			 s->promoted ? " (after copy)" : "",
 			 (unsigned long long)s->bytes_up,
 			 (unsigned long long)s->bytes_down, session_age_ms(s),
@@ -183,8 +186,8 @@ static int unread(int fd)
 /* Arms the promotion check of a session that starts on copy. */
 static void promote_arm(struct session *s)
 {
-	uint64_t after = s->promote == PROMOTE_SOON ? PROMOTE_RETRY_NS
-						    : s->w->gw->conf.promote_ns;
+	uint64_t after = s->promote == PROMOTE_SOON ? PROMOTE_RETRY_NS :
+						      s->w->gw->conf.promote_ns;
 
 	if (ev_timer_start(s->w->loop, &s->timer, after) < 0)
 		s->promote = 0;
@@ -211,8 +214,10 @@ void relay_start(struct session *s)
 			break;
 		if (!fallback(ops)) {
 			s->mode = MODE_AUTO; /* none */
-			relay_end(s, "cannot start forwarding (out of memory "
-				     "or fds)", 1);
+			relay_end(s,
+				  "cannot start forwarding (out of memory "
+				  "or fds)",
+				  1);
 			return;
 		}
 		log_info("%s cannot take a session (%s): %s instead", ops->name,
@@ -246,14 +251,15 @@ static void promote(struct session *s, const struct fwd_ops *to)
 	if (to->start(s) == 0) {
 		s->promoted = 1;
 		metric_add(gw->m.promotions[to == &fwd_splice_ops], 1);
-		log_debug("session moved from %s to %s after %llu ms", from->name,
-			  to->name, session_age_ms(s));
+		log_debug("session moved from %s to %s after %llu ms",
+			  from->name, to->name, session_age_ms(s));
 	} else {
 		err = errno;
 		s->mode = (uint8_t)from->mode;
 		if (from->start(s) < 0) {
 			s->mode = MODE_AUTO; /* none */
-			relay_end(s, "cannot restart forwarding (out of memory)",
+			relay_end(s,
+				  "cannot restart forwarding (out of memory)",
 				  1);
 			return;
 		}
@@ -279,8 +285,7 @@ static void promote_check(struct session *s)
 		s->promote = 0; /* it ends here */
 		return;
 	}
-	if ((s->promote == PROMOTE_SOON || p->checks > 0) &&
-	    cs == COPY_QUIET) {
+	if ((s->promote == PROMOTE_SOON || p->checks > 0) && cs == COPY_QUIET) {
 		promote(s, &fwd_sockmap_ops);
 		return;
 	}
@@ -295,8 +300,8 @@ static void promote_check(struct session *s)
 		ev_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS);
 		return;
 	}
-	shift = p->checks < PROMOTE_RETRY_MAX_SHIFT ? p->checks
-						    : PROMOTE_RETRY_MAX_SHIFT;
+	shift = p->checks < PROMOTE_RETRY_MAX_SHIFT ? p->checks :
+						      PROMOTE_RETRY_MAX_SHIFT;
 	p->checks++;
 	ev_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS << shift);
 }

@@ -33,7 +33,7 @@ struct resolve_req {
 	void *arg;
 	uint16_t port;
 	uint8_t in_call; /* inside ares_getaddrinfo() */
-	uint8_t done;    /* answered during it: delivered by t */
+	uint8_t done;	 /* answered during it: delivered by t */
 	int status, n;
 	struct ev_timer t;
 	struct sockaddr_storage addrs[8];
@@ -57,10 +57,10 @@ static void watch_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 	int fd = w->fd;
 
 	(void)loop;
-	ares_process_fd(r->ch,
-			events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd
-								 : ARES_SOCKET_BAD,
-			events & EPOLLOUT ? fd : ARES_SOCKET_BAD);
+	ares_process_fd(
+		r->ch,
+		events & (EPOLLIN | EPOLLERR | EPOLLHUP) ? fd : ARES_SOCKET_BAD,
+		events & EPOLLOUT ? fd : ARES_SOCKET_BAD);
 	resolver_rearm(r);
 }
 

@@ -10,7 +10,7 @@ struct secrets {
 	struct secret {
 		char *s;
 		size_t len;
-	} *v;
+	} * v;
 };
 
 /* Appends one secret (copied). Returns 0 or -1 (ENOMEM, or empty). */

@@ -20,9 +20,9 @@ static const char *const state_name[] = {
 	[SESS_LINGER] = "linger",
 };
 
-struct session *session_new(struct worker *w, int fd,
-			    const union sg_addr *peer, ev_io_cb cli_cb,
-			    ev_io_cb be_cb, ev_timer_cb timer_cb)
+struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
+			    ev_io_cb cli_cb, ev_io_cb be_cb,
+			    ev_timer_cb timer_cb)
 {
 	struct session *s = pool_get(&w->spool);
 	int one = 1;

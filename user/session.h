@@ -40,12 +40,12 @@ typedef void (*backend_done_fn)(struct session *s, int code, const char *why);
 /* Handshake and connect state, freed once the session forwards. */
 struct sess_setup {
 	char buf[2 * TOKEN_LINE_MAX];
-	uint32_t len;      /* bytes in buf */
+	uint32_t len;	   /* bytes in buf */
 	uint32_t left_off; /* leftover: buf[left_off..len), after the newline */
 	uint32_t reply_off;
 	uint8_t reply[3];
 	uint16_t port;
-	int attempt;    /* connect attempts started */
+	int attempt;	/* connect attempts started */
 	int naddr, cur; /* resolved addresses, the one being tried */
 	int last_err;
 	backend_done_fn done;
@@ -65,14 +65,14 @@ struct session {
 	struct ev_io cli;      /* client socket */
 	struct ev_io be;       /* backend socket, fd -1 until connecting */
 	struct ev_timer timer; /* see enum sess_state */
-	uint8_t state;         /* enum sess_state: session_set_state() */
-	uint8_t mode;     /* enum fwd_mode of the forwarder; MODE_AUTO: none */
-	uint8_t promote;  /* relay.c, enum promote: may move from copy on */
-	uint8_t promoted; /* did */
-	uint8_t hs_whole; /* the handshake's last read took all there was */
+	uint8_t state;	       /* enum sess_state: session_set_state() */
+	uint8_t mode;	   /* enum fwd_mode of the forwarder; MODE_AUTO: none */
+	uint8_t promote;   /* relay.c, enum promote: may move from copy on */
+	uint8_t promoted;  /* did */
+	uint8_t hs_whole;  /* the handshake's last read took all there was */
 	uint16_t line_len; /* the token line with its newline, bytes */
 	struct sess_setup *setup;
-	void *fwd; /* forwarder state */
+	void *fwd;			   /* forwarder state */
 	struct sg_caddr cli_addr, be_addr; /* for the log */
 	uint64_t start_ns;
 	uint64_t bytes_up, bytes_down;
@@ -82,9 +82,9 @@ struct session {
 
 /* A session for an accepted client socket, in the handshake state with
  * the given callbacks; NULL when out of memory (the fd is closed). */
-struct session *session_new(struct worker *w, int fd,
-			    const union sg_addr *peer, ev_io_cb cli_cb,
-			    ev_io_cb be_cb, ev_timer_cb timer_cb);
+struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
+			    ev_io_cb cli_cb, ev_io_cb be_cb,
+			    ev_timer_cb timer_cb);
 /* Moves s to a new stage; logs old -> new at debug level. */
 void session_set_state(struct session *s, enum sess_state to);
 /* Closes one of its sockets, with RST when rst (unsent data dropped). */

@@ -190,7 +190,8 @@ static ssize_t psock_in(struct stream_dir *d)
 			room = (size_t)(passed - cp->rpos);
 		skips = __atomic_load_n(&f->skips, __ATOMIC_ACQUIRE);
 		if (skips != f->skips_done) {
-			if (!have_c && sockmap_read(sm, cp->st->ck[cp->i], &c) < 0)
+			if (!have_c &&
+			    sockmap_read(sm, cp->st->ck[cp->i], &c) < 0)
 				return -1;
 			if (skip_repeats(cp, &c, skips, &queued, &room) < 0)
 				return -1;

@@ -36,15 +36,15 @@ struct sm_copy {
 	struct sm_sess *st;
 	struct sg_flow *f; /* the source socket's flow; NULL: raw, src never
 			    * had the verdict, plain reads are safe */
-	int i;         /* its source socket */
-	int eof_early; /* read 0 while bytes passed to us are on their way */
-	uint32_t ep;   /* the episode it copies; 0: waiting for the
+	int i;		   /* its source socket */
+	int eof_early;	/* read 0 while bytes passed to us are on their way */
+	uint32_t ep;	/* the episode it copies; 0: waiting for the
 			* redirected bytes to reach the peer */
-	uint8_t stale; /* a newer episode began: wait again when empty */
-	uint8_t over;  /* the verdict ended the episode */
-	uint8_t big;   /* its buffer counts in the worker's sm_bufs */
+	uint8_t stale;	/* a newer episode began: wait again when empty */
+	uint8_t over;	/* the verdict ended the episode */
+	uint8_t big;	/* its buffer counts in the worker's sm_bufs */
 	int64_t wait_b; /* waiting: the backlog at the last look */
-	uint64_t rpos; /* passed bytes read, repeats included (sg_flow) */
+	uint64_t rpos;	/* passed bytes read, repeats included (sg_flow) */
 };
 
 /* Kept small: one per idle session, in the session's own allocation
@@ -52,14 +52,14 @@ struct sm_copy {
  * timer (FIN drain, resume) is the session's, free once the handshake
  * is over. */
 struct sm_sess {
-	uint64_t ck[2];      /* cookies: 0 client, 1 backend */
+	uint64_t ck[2];	     /* cookies: 0 client, 1 backend */
 	uint64_t tx_base[2]; /* bytes in each socket's TCP at hand-off */
 	uint32_t rx_pre[2];  /* bytes user space read from each socket */
-	uint8_t fin[2];      /* FIN received on socket i */
+	uint8_t fin[2];	     /* FIN received on socket i */
 	uint8_t shut[2];     /* our write side of socket i is shut */
-	uint8_t episodes[2];  /* copied from socket i (mod 256): the test
+	uint8_t episodes[2]; /* copied from socket i (mod 256): the test
 				* hook acts in the first */
-	uint8_t backend_raw;   /* the backend never joined the verdict map */
+	uint8_t backend_raw; /* the backend never joined the verdict map */
 	uint8_t polls;
 	struct sm_copy *copy[2]; /* i -> 1-i in an episode, or raw */
 };

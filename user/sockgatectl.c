@@ -128,10 +128,9 @@ static int list_pid(const char *dir, const char *pid, int *count)
 		if (bpf_map_lookup_elem(fd, &c.peer, &b) < 0)
 			memset(&b, 0, sizeof(b));
 		printf("%-8s %-12llu %-12llu %14llu %10llu %14llu %10llu %6llu\n",
-		       pid, (unsigned long long)key,
-		       (unsigned long long)c.peer, (unsigned long long)c.bytes,
-		       (unsigned long long)c.segs, (unsigned long long)b.bytes,
-		       (unsigned long long)b.segs,
+		       pid, (unsigned long long)key, (unsigned long long)c.peer,
+		       (unsigned long long)c.bytes, (unsigned long long)c.segs,
+		       (unsigned long long)b.bytes, (unsigned long long)b.segs,
 		       (unsigned long long)(c.drops + b.drops));
 		(*count)++;
 	}
@@ -146,8 +145,9 @@ static int cmd_sessions(const char *dir)
 	int count = 0, ret = 0;
 
 	if (!d) {
-		fprintf(stderr, "sockgatectl: %s: %s (no gateway in sockmap "
-				"mode here?)\n",
+		fprintf(stderr,
+			"sockgatectl: %s: %s (no gateway in sockmap "
+			"mode here?)\n",
 			dir, strerror(errno));
 		return 1;
 	}
@@ -181,7 +181,8 @@ static int relay(int fd)
 			if (n <= 0) {
 				shutdown(fd, SHUT_WR);
 				p[0].fd = -1;
-			} else if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) != n) {
+			} else if (send(fd, buf, (size_t)n, MSG_NOSIGNAL) !=
+				   n) {
 				perror("sockgatectl: send");
 				return 1;
 			}

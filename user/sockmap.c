@@ -54,8 +54,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt,
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
-	log_msg(LOG_LVL_DEBUG,
-		"libbpf: %s", line);
+	log_msg(LOG_LVL_DEBUG, "libbpf: %s", line);
 	return 0;
 }
 
@@ -151,7 +150,8 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 	if (err) {
 		snprintf(why, whylen, "cannot load the BPF program: %s%s",
 			 strerror(-err),
-			 err == -EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN)" : "");
+			 err == -EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN)" :
+					 "");
 		goto fail;
 	}
 	sm->prog = bpf_program__fd(sm->skel->progs.sg_verdict);
@@ -282,7 +282,8 @@ int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
 	for (i = 0; i < 2; i++) {
 		uint64_t fd = (uint64_t)fds[i];
 
-		if (bpf_map_update_elem(sm->peers, &ck[i], &fd, BPF_NOEXIST) < 0)
+		if (bpf_map_update_elem(sm->peers, &ck[i], &fd, BPF_NOEXIST) <
+		    0)
 			goto undo;
 	}
 	stage = 2;
@@ -319,7 +320,9 @@ undo:
 	err = errno;
 	/* nothing is under the verdict yet: no byte has moved */
 	for (int s = stage; s >= 0; s--) {
-		int map = s == 2 ? sm->active : s == 1 ? sm->peers : sm->sessions;
+		int map = s == 2 ? sm->active :
+			  s == 1 ? sm->peers :
+				   sm->sessions;
 
 		for (int j = 0; j < 2; j++)
 			bpf_map_delete_elem(map, &ck[j]);

@@ -203,7 +203,8 @@ int token_open(const struct secrets *sec, const char *b64, size_t len,
 
 			/* a wrong key passes the padding check 1 time in 256 */
 			if (n > 0 && n <= TOKEN_ADDR_MAX &&
-			    token_parse_addr((char *)plain, (size_t)n, out) == 0)
+			    token_parse_addr((char *)plain, (size_t)n, out) ==
+				    0)
 				ret = 0;
 		}
 	}

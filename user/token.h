@@ -42,7 +42,8 @@ int token_open(const struct secrets *sec, const char *b64, size_t len,
  * or -1 (bad base64, no Salted__ header, wrong secret or digest).
  */
 int token_decrypt(const char *secret, size_t slen, enum token_md md,
-		  const char *b64, size_t len, uint8_t *plain, size_t plain_max);
+		  const char *b64, size_t len, uint8_t *plain,
+		  size_t plain_max);
 
 /*
  * openssl enc -aes-256-cbc -a -A -salt: writes a NUL-terminated one-line

@@ -54,7 +54,8 @@ static void accept_pause(struct worker *w, int err)
 				 w->gw->conf.max_conns);
 		else
 			log_warn("accept: %s: pausing accepts until fds free "
-				 "up", strerror(err));
+				 "up",
+				 strerror(err));
 	}
 	w->accept_err = err;
 	ev_timer_start(w->loop, &w->accept_timer, ACCEPT_RETRY_NS);
@@ -170,7 +171,8 @@ static void take_events(struct worker *w)
 		pthread_mutex_lock(&w->q_lock);
 		n = w->q_len < 64 ? w->q_len : 64;
 		if (n) {
-			memcpy(batch, w->q + (w->q_len - n), n * sizeof(*batch));
+			memcpy(batch, w->q + (w->q_len - n),
+			       n * sizeof(*batch));
 			w->q_len -= n;
 		}
 		pthread_mutex_unlock(&w->q_lock);
@@ -238,7 +240,8 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->wake.fd < 0 || ev_io_set(w->loop, &w->wake, EPOLLIN) < 0)
 		return -1;
-	w->res = resolver_new(w->loop, gw->conf.dns_servers, gw->conf.timeout_ns);
+	w->res = resolver_new(w->loop, gw->conf.dns_servers,
+			      gw->conf.timeout_ns);
 	if (!w->res)
 		return -1;
 	return listener_enable(w, 1);

@@ -18,7 +18,7 @@ ip addr add 127.0.0.1/8 dev lo 2>/dev/null
 echo "VMTEST-KERNEL: $(uname -r)"
 
 # which path --mode auto takes on this kernel, and why
-cd /tmp
+cd /tmp || exit 1
 /sg/sockgate --addr 127.0.0.1:0 --secret probe --workers 1 2>/tmp/auto.log &
 pid=$!
 for _ in 1 2 3 4 5 6 7 8 9 10; do
@@ -31,7 +31,9 @@ sed -n 's/.*\(mode auto: .*\)/VMTEST-AUTO: \1/p' /tmp/auto.log
 setpriv --bounding-set=-all --inh-caps=-all -- /bin/true ||
 	echo "VMTEST-DIAG: setpriv does not work here"
 
-cd /sg
+cd /sg || exit 1
+# test-args holds Criterion flags, one word each
+# shellcheck disable=SC2046
 SG_BUILD=/sg SG_TEST_LIGHT=1 SG_KEEP=1 ./test-gateway -j2 --color=never $(cat /sg/test-args 2>/dev/null)
 rc=$?
 # what the gateways warned about, for the host's log

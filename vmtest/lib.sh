@@ -7,16 +7,16 @@
 vm_kernel() {
 	local pkg=$1 cache=$2 deb kdir
 	mkdir -p "$cache"
-	deb=$(ls "$cache/${pkg}"_*.deb 2>/dev/null | head -1 || true)
+	deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*.deb" | head -1)
 	if [ -z "$deb" ]; then
 		(cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null) ||
 			(apt-get update -qq </dev/null &&
 			 cd "$cache" && apt-get download -q -o APT::Sandbox::User=root "$pkg" >/dev/null)
-		deb=$(ls "$cache/${pkg}"_*.deb | head -1)
+		deb=$(find "$cache" -maxdepth 1 -name "${pkg}_*.deb" | head -1)
 	fi
 	kdir=$cache/${pkg}.root
 	[ -d "$kdir" ] || dpkg -x "$deb" "$kdir"
-	ls "$kdir"/boot/vmlinuz-* | head -1
+	find "$kdir/boot" -maxdepth 1 -name 'vmlinuz-*' | sort | head -1
 }
 
 # vm_packages [kernel ...]: the kernel packages (vmtest/kernels.sh), with
@@ -52,10 +52,11 @@ vm_initramfs() {
 	done
 	# bpftool on Debian is a wrapper script for the kernel-versioned binary
 	if head -c2 /usr/sbin/bpftool | grep -q '#!'; then
-		real=$(ls /usr/lib/linux-tools-*/bpftool 2>/dev/null | sort -V | tail -1 || true)
+		real=$(find /usr/lib -maxdepth 2 -path '/usr/lib/linux-tools-*/bpftool' | sort -V | tail -1)
 		[ -n "$real" ] && vm_copy_with_libs "$root" "$real" "$root/usr/bin/bpftool"
 	fi
-	mkdir -p "$root/usr/lib/ssl" && cp -r /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/" 2>/dev/null || true
+	mkdir -p "$root/usr/lib/ssl"
+	cp /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/" 2>/dev/null || true
 	printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >"$root/etc/hosts"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"
