@@ -69,7 +69,8 @@ $(BUILD)/sockgatectl: $(CTL_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/sg-echo: $(BUILD)/tests/echo_main.o $(BUILD)/tests/peers.o
+$(BUILD)/sg-echo: $(addprefix $(BUILD)/tests/,echo_main.o servers.o sock.o gwproc.o \
+		  tokens.o)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "peers.h"
+#include "servers.h"
 
 int main(int argc, char **argv)
 {

@@ -44,15 +44,15 @@ static long long json_num(const char *p, const char *name)
 
 /*
  * Reads, with the real bpftool, the counters of the one live session's
- * socket of `role` (1 client, 2 backend) from g's pinned maps. 0 or -1.
+ * socket of `role` (1 client, 2 backend) from f's pinned maps. 0 or -1.
  */
-static int dir_counts_get(const struct gw *g, int role, struct dir_counts *c)
+static int dir_counts_get(const struct fx *f, int role, struct dir_counts *c)
 {
-	char dir[128], cmd[512], want[32], *out, *p;
+	const char *dir = f->pin;
+	char cmd[512], want[32], *out, *p;
 	long long slot = -1;
 	int st;
 
-	gw_pin_dir(g, dir, sizeof(dir));
 	snprintf(cmd, sizeof(cmd), "bpftool -j map dump pinned %s/sessions",
 		 dir);
 	out = run_cmd(cmd, &st);
@@ -208,19 +208,17 @@ static void *xfer_reader(void *arg)
 	return NULL;
 }
 
-/* A session through g to a fresh listener: *cfd the client, *bfd the
- * backend's accepted socket. */
-static void session_pair(const struct gw *g, int *cfd, int *bfd)
+/* A gateway in mode and a session through it to a fresh listener: *cfd
+ * the client, *bfd the backend's accepted socket. */
+static void session_pair(struct fx *f, const char *mode, int *cfd, int *bfd)
 {
-	char addr[64];
 	uint16_t port;
 	int lfd = tcp_listen(0, &port, 4);
 
 	cr_assert_geq(lfd, 0);
-	snprintf(addr, sizeof(addr), "127.0.0.1:%u", port);
-	cr_assert_eq(gw_dial_token(g->port, ossl_token(TEST_SECRET, addr, NULL),
-				   cfd),
-		     200);
+	fx_gw(f, mode, NULL);
+	*cfd = fx_dial(f, port);
+	f->fd = -1; /* the test closes it */
 	*bfd = accept(lfd, NULL, NULL);
 	cr_assert_geq(*bfd, 0);
 	close(lfd);
@@ -239,17 +237,15 @@ static uint64_t xfer_total(void)
  */
 static void stalled_reader(const char *mode, int up)
 {
-	const char *args[] = { "--mode", mode, NULL };
 	struct xfer x = { .total = xfer_total(), .stalls = 20 };
 	struct dir_counts before, after;
 	pthread_t tw, tr;
-	struct gw g;
+	struct fx f;
 	int cfd, bfd, sm = !strcmp(mode, "sockmap");
 	char tail[4096], back[4096];
 	const char *dir = up ? "up" : "down";
 
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	session_pair(&g, &cfd, &bfd);
+	session_pair(&f, mode, &cfd, &bfd);
 	x.wfd = up ? cfd : bfd;
 	x.rfd = up ? bfd : cfd;
 	pthread_create(&tw, NULL, xfer_writer, &x);
@@ -266,7 +262,7 @@ static void stalled_reader(const char *mode, int up)
 	if (sm) {
 		int role = up ? 1 : 2;
 
-		cr_assert_eq(dir_counts_get(&g, role, &before), 0);
+		cr_assert_eq(dir_counts_get(&f, role, &before), 0);
 		cr_log_info("%s %s: kernel %lld, user %lld bytes, %lld "
 			    "episodes, %lld ended",
 			    mode, dir, before.kernel, before.written,
@@ -282,7 +278,7 @@ static void stalled_reader(const char *mode, int up)
 		cr_assert_eq(read_full(x.rfd, back, sizeof(back), 10000),
 			     (ssize_t)sizeof(back));
 		cr_assert_arr_eq(back, tail, sizeof(tail));
-		cr_assert_eq(dir_counts_get(&g, role, &after), 0);
+		cr_assert_eq(dir_counts_get(&f, role, &after), 0);
 		cr_assert_eq(after.congested, 0, "back on the kernel path");
 		cr_assert_eq(after.resumed, after.episodes,
 			     "every episode ended");
@@ -296,32 +292,19 @@ static void stalled_reader(const char *mode, int up)
 	close(bfd);
 	cr_assert_eq(read_to_eof(cfd, 10000), 0, "EOF at the client");
 	close(cfd);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 10000), 1, "%s %s: log %s",
-		      mode, dir, g.log);
-	cr_assert_eq(gw_stop(&g), 0);
+	fx_wait_done(&f, 1);
+	fx_end(&f);
 }
 
 /* every mode, both ways: up (the backend stalls) and down (the client) */
-struct stall_case {
-	char mode[8];
-	int up;
-};
-
-ParameterizedTestParameters(episodes, stalled)
+MODE_TEST(episodes, stalled_backend, M_ALL | M_AUTO, .timeout = 180)
 {
-	static struct stall_case cases[] = {
-		{ "sockmap", 1 }, { "sockmap", 0 }, { "auto", 1 },
-		{ "auto", 0 },	  { "splice", 1 },  { "splice", 0 },
-		{ "copy", 1 },	  { "copy", 0 },
-	};
-
-	return cr_make_param_array(struct stall_case, cases,
-				   sizeof(cases) / sizeof(cases[0]));
+	stalled_reader(mode, 1);
 }
 
-ParameterizedTest(struct stall_case *c, episodes, stalled, .timeout = 180)
+MODE_TEST(episodes, stalled_client, M_ALL | M_AUTO, .timeout = 180)
 {
-	stalled_reader(c->mode, c->up);
+	stalled_reader(mode, 0);
 }
 
 /* ------------------------------------------ endings during an episode -- */
@@ -340,12 +323,12 @@ static uint64_t fill_until_stuck(struct xfer *x, pthread_t *tw)
 	return atomic_load(&x->sent);
 }
 
-static void wait_episode(const struct gw *g)
+static void wait_episode(const struct fx *f)
 {
 	struct dir_counts c = { 0 };
 
 	for (int i = 0; i < 200; i++) {
-		if (dir_counts_get(g, 1, &c) == 0 && c.congested)
+		if (dir_counts_get(f, 1, &c) == 0 && c.congested)
 			return;
 		usleep(50000);
 	}
@@ -356,25 +339,18 @@ static void wait_episode(const struct gw *g)
 /* An RST from one side in an episode resets the other; nothing leaks. */
 static void reset_in_episode(int client_resets)
 {
-	char pprof[64];
-	const char *args[] = { "--mode", "sockmap", "--pprof", pprof, NULL };
-	uint16_t mport = free_port();
-	long long resets = 0;
 	struct xfer x = { .total = 4ull << 30 };
 	struct linger l = { .l_onoff = 1, .l_linger = 0 };
-	char dir[128], path[160];
 	static uint8_t buf[1 << 16];
 	pthread_t tw;
-	struct gw g;
+	struct fx f;
 	int cfd, bfd;
 	ssize_t n;
 
-	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	session_pair(&g, &cfd, &bfd);
+	session_pair(&f, "sockmap", &cfd, &bfd);
 	x.wfd = cfd;
 	fill_until_stuck(&x, &tw);
-	wait_episode(&g);
+	wait_episode(&f);
 	if (client_resets) {
 		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 		shutdown(cfd, SHUT_RDWR); /* the writer's send fails */
@@ -394,16 +370,11 @@ static void reset_in_episode(int client_resets)
 		close(cfd);
 	}
 	/* the session ended with a reset: counted, and its entries went */
-	for (int i = 0; i < 100 && resets < 1; i++) {
-		resets = gw_metric(mport, "sockgate_resets_total ");
-		if (resets < 1)
-			usleep(100000);
-	}
-	cr_assert_eq(resets, 1, "log %s", g.log);
-	gw_pin_dir(&g, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/sessions", dir);
-	cr_assert_eq(bpftool_count(path), 0, "the session's entries went");
-	cr_assert_eq(gw_stop(&g), 0);
+	cr_assert_eq(fx_metric_wait(&f, "sockgate_resets_total ", 1, 10000), 1,
+		     "log %s", f.g.log);
+	cr_assert_eq(fx_map_count(&f, "sessions"), 0,
+		     "the session's entries went");
+	fx_end(&f);
 }
 
 Test(episodes, client_reset_in_episode, .timeout = 120)
@@ -423,19 +394,17 @@ Test(episodes, backend_reset_in_episode, .timeout = 120)
  */
 Test(episodes, fin_in_episode, .timeout = 120)
 {
-	const char *args[] = { "--mode", "sockmap", NULL };
 	struct xfer x = { .total = 160ull << 20 };
 	pthread_t tw, tr;
-	struct gw g;
+	struct fx f;
 	int cfd, bfd;
 	char reply[8] = "";
 
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	session_pair(&g, &cfd, &bfd);
+	session_pair(&f, "sockmap", &cfd, &bfd);
 	x.wfd = cfd;
 	x.rfd = bfd;
 	fill_until_stuck(&x, &tw);
-	wait_episode(&g);
+	wait_episode(&f);
 	pthread_create(&tr, NULL, xfer_reader, &x);
 	pthread_join(tw, NULL);
 	shutdown(cfd, SHUT_WR);
@@ -450,8 +419,11 @@ Test(episodes, fin_in_episode, .timeout = 120)
 	cr_assert_eq(read_to_eof(cfd, 10000), 0);
 	close(cfd);
 	close(bfd);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 10000), 1, "log %s", g.log);
-	cr_assert_eq(gw_stop(&g), 0);
+	fx_wait_done(&f, 1);
+	cr_assert_geq(fx_metric(&f, "sockgate_sockmap_episodes_total{event="
+				    "\"start\"} "),
+		      1);
+	fx_end(&f);
 }
 
 /*
@@ -495,7 +467,6 @@ static void *pat_write(void *arg)
 
 Test(episodes, repeat_in_episode, .timeout = 120)
 {
-	const char *args[] = { "--mode", "sockmap", NULL };
 	enum { N = 4096 };
 	struct pat_writer p = { .total = 192ull << 20 };
 	static uint8_t buf[1 << 16];
@@ -503,15 +474,13 @@ Test(episodes, repeat_in_episode, .timeout = 120)
 	long last_move, t0;
 	uint64_t last = 0;
 	pthread_t tw;
-	struct gw g;
+	struct fx f;
 	int bfd, bad = 0;
 	ssize_t n;
-	char line[96];
 
 	setenv("SOCKGATE_TEST_REPEAT_EPISODE", "4096", 1);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
+	session_pair(&f, "sockmap", &p.fd, &bfd);
 	unsetenv("SOCKGATE_TEST_REPEAT_EPISODE");
-	session_pair(&g, &p.fd, &bfd);
 	pthread_create(&tw, NULL, pat_write, &p);
 	/* stall until the client is stuck: an episode */
 	t0 = last_move = mono_ms();
@@ -551,9 +520,8 @@ Test(episodes, repeat_in_episode, .timeout = 120)
 	cr_assert_eq(read_to_eof(p.fd, 10000), 0);
 	close(p.fd);
 	close(bfd);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 10000), 1, "log %s", g.log);
-	snprintf(line, sizeof(line),
-		 "sockmap: %d bytes from the client came a second time", N);
-	cr_assert_eq(gw_log_count(&g, line), 1, "log %s", g.log);
-	cr_assert_eq(gw_stop(&g), 0);
+	fx_wait_done(&f, 1);
+	cr_assert_eq(fx_metric(&f, "sockgate_sockmap_repeat_bytes_total "), N,
+		     "the repeat, counted (log %s)", f.g.log);
+	fx_end(&f);
 }

@@ -27,14 +27,6 @@ static void down(void)
 
 TestSuite(handshake, .init = up, .fini = down, .timeout = 60);
 
-static char *addr_of(uint16_t port)
-{
-	static char a[64];
-
-	snprintf(a, sizeof(a), "127.0.0.1:%u", port);
-	return a;
-}
-
 /* 200, then bytes round-trip through the echo backend. */
 static void expect_echo(const char *token, const char *what)
 {
@@ -52,13 +44,13 @@ static void expect_echo(const char *token, const char *what)
 
 Test(handshake, openssl_md5_token)
 {
-	expect_echo(ossl_token(TEST_SECRET, addr_of(echo.port), "md5"), "md5");
+	expect_echo(ossl_token(TEST_SECRET, loop_addr(echo.port), "md5"),
+		    "md5");
 }
 
 Test(handshake, openssl_default_digest_token)
 {
-	expect_echo(ossl_token(TEST_SECRET, addr_of(echo.port), NULL),
-		    "default digest");
+	expect_echo(loop_token(echo.port), "default digest");
 }
 
 Test(handshake, crlf_line_end)
@@ -66,8 +58,7 @@ Test(handshake, crlf_line_end)
 	char line[4200];
 	int fd = -1;
 
-	snprintf(line, sizeof(line), "%s\r\n",
-		 ossl_token(TEST_SECRET, addr_of(echo.port), NULL));
+	snprintf(line, sizeof(line), "%s\r\n", loop_token(echo.port));
 	cr_assert_eq(gw_dial(g.port, line, strlen(line), &fd), 200);
 	close(fd);
 }
@@ -132,32 +123,31 @@ Test(handshake, max_length_line_is_read_401)
 
 Test(handshake, handshake_timeout_400)
 {
-	struct gw g2;
+	struct fx f;
 	const char *args[] = { "--handshake-timeout", "0.3", NULL };
 	char code[4] = "";
-	int fd;
 
-	cr_assert_eq(gw_start(&g2, 0, args), 0);
-	fd = tcp_connect("127.0.0.1", g2.port);
-	cr_assert_geq(fd, 0);
-	write_all(fd, "U2Fsd", 5); /* a slow client: part of a line */
-	cr_assert_eq(read_full(fd, code, 3, 10000), 3);
+	fx_gw(&f, NULL, args);
+	f.fd = tcp_connect("127.0.0.1", f.g.port);
+	cr_assert_geq(f.fd, 0);
+	write_all(f.fd, "U2Fsd", 5); /* a slow client: part of a line */
+	cr_assert_eq(read_full(f.fd, code, 3, 10000), 3);
 	cr_assert_str_eq(code, "400");
-	cr_assert_eq(gw_log_count(&g2, "handshake timeout"), 1);
-	close(fd);
-	cr_assert_eq(gw_stop(&g2), 0);
+	cr_assert_eq(gw_log_count(&f.g, "handshake timeout"), 1);
+	cr_assert_eq(fx_metric(&f, "sockgate_replies_total{code=\"400\"} "), 1);
+	fx_end(&f);
 }
 
 Test(handshake, wrong_secret_401)
 {
 	cr_assert_eq(gw_dial_token(g.port,
 				   ossl_token("other secret",
-					      addr_of(echo.port), NULL),
+					      loop_addr(echo.port), NULL),
 				   NULL),
 		     401);
 	cr_assert_eq(gw_dial_token(g.port,
 				   ossl_token("other secret",
-					      addr_of(echo.port), "md5"),
+					      loop_addr(echo.port), "md5"),
 				   NULL),
 		     401);
 }
@@ -171,7 +161,7 @@ Test(handshake, no_salted_header_401)
 	snprintf(cmd, sizeof(cmd),
 		 "printf %%s %s | openssl enc -aes-256-cbc -a -A -nosalt "
 		 "-pass env:SG_PASS 2>/dev/null",
-		 addr_of(echo.port));
+		 loop_addr(echo.port));
 	tok = run_cmd(cmd, NULL);
 	cr_assert(strlen(tok) > 20 && strncmp(tok, "U2FsdGVkX1", 10) != 0);
 	cr_assert_eq(gw_dial_token(g.port, tok, NULL), 401);
@@ -212,30 +202,29 @@ Test(handshake, closed_port_502)
 	int fd = tcp_listen(0, &port, 1);
 
 	close(fd); /* nothing listens there now */
-	cr_assert_eq(gw_dial_token(g.port,
-				   ossl_token(TEST_SECRET, addr_of(port), NULL),
-				   NULL),
-		     502);
+	cr_assert_eq(gw_dial_token(g.port, loop_token(port), NULL), 502);
 }
 
 Test(handshake, unresolvable_name_502)
 {
 	struct nxdns dns;
-	struct gw g2;
+	struct fx f;
 	char server[64];
 	const char *args[] = { "--dns-server", server, NULL };
 
 	cr_assert_eq(nxdns_start(&dns), 0);
 	snprintf(server, sizeof(server), "127.0.0.1:%u", dns.port);
-	cr_assert_eq(gw_start(&g2, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g2.port,
+	fx_gw(&f, NULL, args);
+	cr_assert_eq(gw_dial_token(f.g.port,
 				   ossl_token(TEST_SECRET,
 					      "no-such-host.sockgate.test:80",
 					      NULL),
 				   NULL),
 		     502);
 	cr_assert_gt(atomic_load(&dns.queries), 0, "the resolver was asked");
-	cr_assert_eq(gw_stop(&g2), 0);
+	cr_assert_eq(fx_metric(&f, "sockgate_connect_attempts_total "), 0,
+		     "no address, no attempt");
+	fx_end(&f);
 	nxdns_stop(&dns);
 }
 
@@ -243,7 +232,7 @@ Test(handshake, unresolvable_name_502)
  * out, and the gateway makes exactly `retry` of them. */
 Test(handshake, timeouts_504_after_retry_attempts)
 {
-	struct gw g2;
+	struct fx f;
 	const char *args[] = { "--retry", "3", "--timeout", "0.3", NULL };
 	uint16_t port;
 	int lfd = tcp_listen(0, &port, 0), fill[8], nfill = 0;
@@ -262,17 +251,15 @@ Test(handshake, timeouts_504_after_retry_attempts)
 		fill[nfill++] = fd;
 	}
 	usleep(100000);
-	cr_assert_eq(gw_start(&g2, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g2.port,
-				   ossl_token(TEST_SECRET, addr_of(port), NULL),
-				   NULL),
-		     504);
+	fx_gw(&f, NULL, args);
+	cr_assert_eq(gw_dial_token(f.g.port, loop_token(port), NULL), 504);
+	cr_assert_eq(fx_metric(&f, "sockgate_connect_attempts_total "), 3,
+		     "three attempts (log %s)", f.g.log);
+	cr_assert_eq(fx_metric(&f, "sockgate_connect_timeouts_total "), 3,
+		     "each timed out");
 	snprintf(want, sizeof(want), "/3 to 127.0.0.1:%u timed out", port);
-	cr_assert_eq(gw_log_count(&g2, want), 3,
-		     "three attempts, each timed out (log %s)", g2.log);
-	cr_assert_eq(gw_log_count(&g2, "connect attempt 3/3"), 1);
-	cr_assert_eq(gw_log_count(&g2, "connect attempt 4/"), 0);
-	cr_assert_eq(gw_stop(&g2), 0);
+	cr_assert_eq(gw_log_count(&f.g, want), 3, "and logged");
+	fx_end(&f);
 	for (int i = 0; i < nfill; i++)
 		close(fill[i]);
 	close(lfd);
@@ -280,18 +267,17 @@ Test(handshake, timeouts_504_after_retry_attempts)
 
 Test(handshake, retry_does_not_repeat_refusals)
 {
-	struct gw g2;
+	struct fx f;
 	const char *args[] = { "--retry", "5", "--timeout", "1", NULL };
 	uint16_t port;
 	int fd = tcp_listen(0, &port, 1);
 
 	close(fd);
-	cr_assert_eq(gw_start(&g2, 0, args), 0);
-	cr_assert_eq(gw_dial_token(g2.port,
-				   ossl_token(TEST_SECRET, addr_of(port), NULL),
-				   NULL),
-		     502);
-	cr_assert_eq(gw_log_count(&g2, "connect attempt"), 0);
-	cr_assert_eq(gw_log_count(&g2, "reply 502: connect"), 1);
-	cr_assert_eq(gw_stop(&g2), 0);
+	fx_gw(&f, NULL, args);
+	cr_assert_eq(gw_dial_token(f.g.port, loop_token(port), NULL), 502);
+	cr_assert_eq(fx_metric(&f, "sockgate_connect_attempts_total "), 1,
+		     "one attempt, not retried");
+	cr_assert_eq(fx_metric(&f, "sockgate_connect_timeouts_total "), 0);
+	cr_assert_eq(gw_log_count(&f.g, "reply 502: connect"), 1);
+	fx_end(&f);
 }

@@ -13,58 +13,35 @@
 
 #include "peers.h"
 
-static char *addr_of(uint16_t port)
-{
-	static char a[64];
-
-	snprintf(a, sizeof(a), "127.0.0.1:%u", port);
-	return a;
-}
-
-static void round_trip(int fd, const char *msg)
-{
-	char buf[256] = "";
-	size_t len = strlen(msg);
-
-	cr_assert_eq(write_all(fd, msg, len), (ssize_t)len);
-	cr_assert_eq(read_full(fd, buf, len, 10000), (ssize_t)len);
-	cr_assert_str_eq(buf, msg);
-}
-
-#define metric gw_metric
+#define round_trip fx_round_trip
 
 Test(ops, one_dash_flags_and_cmdline_secret, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
+	struct fx f;
 	const char *args[] = { "-secret", "argv-secret", "-retry",
 			       "2",	  "-timeout",	 "1",
 			       "-buffer", "32768",	 NULL };
+	const char *a;
 	char path[64], *cmdline;
 
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
+	fx_echo(&f, NULL, args);
+	a = loop_addr(f.e.port);
 	/* both the file's secret and the command line's are accepted */
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token("argv-secret", addr_of(e.port), NULL),
-			      NULL),
-		200);
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token(TEST_SECRET, addr_of(e.port), "md5"),
-			      NULL),
-		200);
-	cr_assert_eq(gw_log_count(&g, "command line"), 1, "warned");
-	cr_assert_eq(gw_log_count(&g, "argv-secret"), 0, "never logged");
+	cr_assert_eq(gw_dial_token(f.g.port, ossl_token("argv-secret", a, NULL),
+				   NULL),
+		     200);
+	cr_assert_eq(gw_dial_token(f.g.port, ossl_token(TEST_SECRET, a, "md5"),
+				   NULL),
+		     200);
+	cr_assert_eq(gw_log_count(&f.g, "command line"), 1, "warned");
+	cr_assert_eq(gw_log_count(&f.g, "argv-secret"), 0, "never logged");
 	snprintf(path, sizeof(path), "cat /proc/%d/cmdline | tr '\\0' ' '",
-		 g.pid);
+		 f.g.pid);
 	cmdline = run_cmd(path, NULL);
 	cr_assert(strstr(cmdline, "argv-secret") == NULL,
 		  "scrubbed from /proc/PID/cmdline: %s", cmdline);
 	free(cmdline);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
+	fx_end(&f);
 }
 
 /* A flag value that does not parse stops the gateway at once, naming
@@ -114,7 +91,7 @@ Test(ops, secret_rotation_file_and_env, .timeout = 60)
 		"tok=$(SOCKGATE_SECRET=env-secret %s/sockgatectl encrypt %s); "
 		"echo via-env | %s/sockgatectl connect 127.0.0.1:$port $tok; "
 		"kill $pid; wait $pid; test ! -e gateway.pid; cd /; rm -rf $d",
-		sg_build(), sg_build(), addr_of(e.port), sg_build());
+		sg_build(), sg_build(), loop_addr(e.port), sg_build());
 	cr_assert_lt(n, (int)sizeof(cmd), "command fits");
 	out = run_cmd(cmd, &st);
 	cr_assert_eq(st, 0, "exit %d, output: %s", st, out);
@@ -125,102 +102,92 @@ Test(ops, secret_rotation_file_and_env, .timeout = 60)
 
 Test(ops, rotation_file_accepts_every_secret, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
+	static const struct {
+		const char *secret, *md;
+		int code;
+	} cases[] = {
+		{ "new-secret", NULL, 200 },
+		{ "old-secret", "md5", 200 },
+		{ "retired", NULL, 401 },
+	};
+	struct fx f;
 	char file[128];
 	const char *args[] = { "--secret-file", file, NULL };
-	FILE *f;
+	FILE *fp;
 
-	cr_assert_eq(echo_start(&e, 0), 0);
 	snprintf(file, sizeof(file), "/tmp/sgrot.%d", getpid());
-	f = fopen(file, "w");
-	fprintf(f, "new-secret\n\nold-secret\r\n");
-	fclose(f);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token("new-secret", addr_of(e.port), NULL),
-			      NULL),
-		200);
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token("old-secret", addr_of(e.port), "md5"),
-			      NULL),
-		200);
-	cr_assert_eq(gw_dial_token(g.port,
-				   ossl_token("retired", addr_of(e.port), NULL),
-				   NULL),
-		     401);
-	cr_assert_eq(gw_stop(&g), 0);
+	fp = fopen(file, "w");
+	fprintf(fp, "new-secret\n\nold-secret\r\n");
+	fclose(fp);
+	fx_echo(&f, NULL, args);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_assert_eq(gw_dial_token(f.g.port,
+					   ossl_token(cases[i].secret,
+						      loop_addr(f.e.port),
+						      cases[i].md),
+					   NULL),
+			     cases[i].code, "a token of %s", cases[i].secret);
+	fx_end(&f);
 	unlink(file);
-	echo_stop(&e);
 }
 
 Test(ops, two_processes_share_a_port, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g1, g2, g3;
+	struct fx f1, f2;
+	struct gw g3;
 	char port[64];
 	const char *a1[] = { "-reuse", "1", NULL };
 	const char *a2[] = { "-addr", port, "-reuse", "1", NULL };
 	const char *a3[] = { "-addr", port, NULL };
-	int n1, n2;
+	long long n1 = 0, n2 = 0;
 
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g1, 0, a1), 0);
-	snprintf(port, sizeof(port), "127.0.0.1:%u", g1.port);
-	cr_assert_eq(gw_start(&g2, 0, a2), 0);
-	cr_assert_eq(g2.port, g1.port);
+	fx_echo(&f1, NULL, a1);
+	snprintf(port, sizeof(port), "127.0.0.1:%u", f1.g.port);
+	fx_gw(&f2, NULL, a2);
+	cr_assert_eq(f2.g.port, f1.g.port);
 	/* without -reuse the port is not shared */
 	cr_assert_neq(gw_start(&g3, 0, a3), 0);
 	cr_assert_eq(gw_log_count(&g3, "Address already in use"), 1);
 
 	for (int i = 0; i < 40; i++) {
-		int fd;
-
-		cr_assert_eq(gw_dial_token(g1.port,
-					   ossl_token(TEST_SECRET,
-						      addr_of(e.port), NULL),
-					   &fd),
-			     200);
-		round_trip(fd, "x");
-		close(fd);
+		round_trip(fx_dial_echo(&f1), "x");
+		close(f1.fd);
 	}
-	for (int i = 0; i < 500; i++) {
-		n1 = gw_log_count(&g1, ": done");
-		n2 = gw_log_count(&g2, ": done");
-		if (n1 + n2 >= 40)
-			break;
+	f1.fd = -1;
+	for (int i = 0; i < 500 && n1 + n2 < 40; i++) {
 		usleep(10000);
+		n1 = fx_metric(&f1, "sockgate_bytes_total{dir=\"up\"} ");
+		n2 = fx_metric(&f2, "sockgate_bytes_total{dir=\"up\"} ");
 	}
-	cr_assert_eq(n1 + n2, 40, "every session logged once: %d + %d", n1, n2);
+	/* one byte a session, counted when it ends: each ended once */
+	cr_assert_eq(n1 + n2, 40, "every session ended once: %lld + %lld", n1,
+		     n2);
 	cr_assert_gt(n1, 0, "first process served");
 	cr_assert_gt(n2, 0, "second process served");
-	cr_assert_eq(gw_stop(&g1), 0);
-	cr_assert_eq(gw_stop(&g2), 0);
-	echo_stop(&e);
+	fx_end(&f2);
+	fx_end(&f1);
+}
+
+/* A gateway (and an echo backend) with one live session; its fd. */
+static int live_session(struct fx *f, const char *const *args)
+{
+	fx_echo(f, NULL, args);
+	cr_assert_eq(access(f->g.pidfile, F_OK), 0, "pid file written");
+	return fx_dial_echo(f);
 }
 
 Test(ops, sigterm_drains_live_session, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
-	int fd, refused = 0;
+	struct fx f;
+	struct gw *g = &f.g;
+	int fd = live_session(&f, NULL), refused = 0;
 
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, NULL), 0);
-	cr_assert_eq(access(g.pidfile, F_OK), 0, "pid file written");
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
-			      &fd),
-		200);
 	round_trip(fd, "before");
-	kill(g.pid, SIGTERM);
-	cr_assert_geq(gw_log_wait(&g, "draining", 1, 5000), 1);
+	kill(g->pid, SIGTERM);
+	cr_assert_geq(gw_log_wait(g, "draining", 1, 5000), 1);
 	/* new clients are refused while the live session goes on */
 	for (int i = 0; i < 100 && !refused; i++) {
-		int c = tcp_connect("127.0.0.1", g.port);
+		int c = tcp_connect("127.0.0.1", g->port);
 
 		refused = c < 0;
 		if (c >= 0)
@@ -231,57 +198,40 @@ Test(ops, sigterm_drains_live_session, .timeout = 60)
 	}
 	cr_assert(refused, "listener closed on SIGTERM");
 	round_trip(fd, "during-drain");
-	cr_assert_eq(access(g.pidfile, F_OK), 0, "pid file kept while live");
-	cr_assert_eq(gw_wait(&g, 300), -2, "still running with a session");
+	cr_assert_eq(access(g->pidfile, F_OK), 0, "pid file kept while live");
+	cr_assert_eq(gw_wait(g, 300), -2, "still running with a session");
 	close(fd);
-	cr_assert_eq(gw_wait(&g, 10000), 0, "exit 0 once the session ended");
-	cr_assert_neq(access(g.pidfile, F_OK), 0, "pid file removed");
-	echo_stop(&e);
+	f.fd = -1;
+	cr_assert_eq(gw_wait(g, 10000), 0, "exit 0 once the session ended");
+	cr_assert_neq(access(g->pidfile, F_OK), 0, "pid file removed");
+	fx_end(&f);
 }
 
 Test(ops, drain_timeout_bounds_the_wait, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
 	const char *args[] = { "--drain-timeout", "0.5", NULL };
-	int fd;
+	struct fx f;
+	int fd = live_session(&f, args);
 
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
-			      &fd),
-		200);
-	kill(g.pid, SIGTERM);
-	cr_assert_eq(gw_wait(&g, 10000), 0, "exit 0 after the drain timeout");
-	cr_assert_eq(gw_log_count(&g, "drain timeout"), 2, "logged");
+	kill(f.g.pid, SIGTERM);
+	cr_assert_eq(gw_wait(&f.g, 10000), 0, "exit 0 after the drain timeout");
+	cr_assert_eq(gw_log_count(&f.g, "drain timeout"), 2, "logged");
 	cr_assert_eq(read_to_eof(fd, 5000), -1, "the session was reset");
-	cr_assert_neq(access(g.pidfile, F_OK), 0, "pid file removed");
-	close(fd);
-	echo_stop(&e);
+	cr_assert_neq(access(f.g.pidfile, F_OK), 0, "pid file removed");
+	fx_end(&f);
 }
 
 Test(ops, second_signal_exits_at_once, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
-	int fd;
+	struct fx f;
 
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, NULL), 0);
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
-			      &fd),
-		200);
-	kill(g.pid, SIGTERM);
-	cr_assert_geq(gw_log_wait(&g, "draining", 1, 5000), 1);
-	kill(g.pid, SIGINT);
-	cr_assert_eq(gw_wait(&g, 5000), 1, "exits at once, status 1");
-	cr_assert_neq(access(g.pidfile, F_OK), 0, "pid file removed");
-	close(fd);
-	echo_stop(&e);
+	live_session(&f, NULL);
+	kill(f.g.pid, SIGTERM);
+	cr_assert_geq(gw_log_wait(&f.g, "draining", 1, 5000), 1);
+	kill(f.g.pid, SIGINT);
+	cr_assert_eq(gw_wait(&f.g, 5000), 1, "exits at once, status 1");
+	cr_assert_neq(access(f.g.pidfile, F_OK), 0, "pid file removed");
+	fx_end(&f);
 }
 
 /*
@@ -302,7 +252,7 @@ Test(ops, fd_exhaustion_and_recovery, .timeout = 120)
 
 	cr_assert_eq(echo_start(&e, 0), 0);
 	cr_assert_eq(gw_start(&g, 32, args), 0);
-	tok = ossl_token(TEST_SECRET, addr_of(e.port), NULL);
+	tok = loop_token(e.port);
 	tlen = strlen(tok);
 	tok[tlen] = '\n';
 	for (int i = 0; i < N; i++) {
@@ -357,67 +307,54 @@ Test(ops, fd_exhaustion_and_recovery, .timeout = 120)
 
 Test(ops, max_conns_pauses_then_resumes, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
-	char pprof[64];
-	const char *args[] = { "--max-conns", "2", "--pprof", pprof, NULL };
+	struct fx f;
+	const char *args[] = { "--max-conns", "2", NULL };
 	struct pollfd p;
-	uint16_t mport = free_port();
 	int a, b, c;
 	char *tok, line[4200];
 
-	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	tok = ossl_token(TEST_SECRET, addr_of(e.port), NULL);
-	cr_assert_eq(gw_dial_token(g.port, tok, &a), 200);
-	cr_assert_eq(gw_dial_token(g.port, tok, &b), 200);
-	cr_assert_eq(metric(mport, "sockgate_sessions_active "), 2);
-	c = tcp_connect("127.0.0.1", g.port);
+	fx_echo(&f, NULL, args);
+	tok = loop_token(f.e.port);
+	a = fx_dial_echo(&f);
+	b = fx_dial_echo(&f);
+	f.fd = -1;
+	cr_assert_eq(fx_metric(&f, "sockgate_sessions_active "), 2);
+	c = tcp_connect("127.0.0.1", f.g.port);
 	snprintf(line, sizeof(line), "%s\n", tok);
 	write_all(c, line, strlen(line));
 	p = (struct pollfd){ .fd = c, .events = POLLIN };
 	cr_assert_eq(poll(&p, 1, 300), 0, "third waits in the backlog");
-	cr_assert_geq(gw_log_wait(&g, "max-conns 2 reached", 1, 5000), 1);
+	cr_assert_geq(gw_log_wait(&f.g, "max-conns 2 reached", 1, 5000), 1);
+	cr_assert_geq(fx_metric(&f, "sockgate_accept_pauses_total "), 1);
 	close(a);
 	cr_assert_eq(read_full(c, line, 3, 10000), 3);
 	cr_assert(strncmp(line, "200", 3) == 0, "third served after a close");
 	round_trip(c, "third");
 	close(b);
 	close(c);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
+	fx_end(&f);
 }
 
 Test(ops, metrics_endpoint_counts, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
-	char pprof[64];
-	const char *args[] = { "-pprof", pprof, "--mode", "splice", NULL };
-	uint16_t mport = free_port();
-	int fd;
+	struct fx f;
 
-	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
-			      &fd),
-		200);
-	round_trip(fd, "12345");
-	close(fd);
-	cr_assert_eq(gw_dial_token(g.port, "garbage", NULL), 401);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
-	cr_assert_eq(metric(mport, "sockgate_replies_total{code=\"200\"} "), 1);
-	cr_assert_eq(metric(mport, "sockgate_replies_total{code=\"401\"} "), 1);
-	cr_assert_eq(metric(mport, "sockgate_bytes_total{dir=\"up\"} "), 5);
-	cr_assert_eq(metric(mport, "sockgate_bytes_total{dir=\"down\"} "), 5);
-	cr_assert_eq(metric(mport, "sockgate_sessions_total{mode=\"splice\"} "),
+	fx_echo(&f, "splice", NULL);
+	round_trip(fx_dial_echo(&f), "12345");
+	close(f.fd);
+	f.fd = -1;
+	cr_assert_eq(gw_dial_token(f.g.port, "garbage", NULL), 401);
+	/* a session's bytes are counted when it ends */
+	cr_assert_eq(fx_metric_wait(&f, "sockgate_bytes_total{dir=\"down\"} ",
+				    5, 5000),
+		     5);
+	cr_assert_eq(fx_metric(&f, "sockgate_bytes_total{dir=\"up\"} "), 5);
+	cr_assert_eq(fx_metric(&f, "sockgate_replies_total{code=\"200\"} "), 1);
+	cr_assert_eq(fx_metric(&f, "sockgate_replies_total{code=\"401\"} "), 1);
+	cr_assert_eq(fx_metric(&f, "sockgate_sessions_total{mode=\"splice\"} "),
 		     1);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
+	cr_assert_eq(fx_metric(&f, "sockgate_accepted_total "), 2);
+	fx_end(&f);
 }
 
 /* sockgatectl and openssl read each other's tokens, in both digests. */

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The kernel data path: hand-off, counters, memory, teardown, fallback. */
 #include <errno.h>
-#include <criterion/criterion.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -14,30 +13,10 @@
 
 #include "peers.h"
 
-static char *addr_of(uint16_t port)
-{
-	static char a[64];
-
-	snprintf(a, sizeof(a), "127.0.0.1:%u", port);
-	return a;
-}
-
-/* One session through the gateway: "abc" to the echo server and back. */
-static void echo_abc(uint16_t gw_port, uint16_t echo_port)
-{
-	char buf[8] = "";
-	int fd;
-
-	cr_assert_eq(
-		gw_dial_token(gw_port,
-			      ossl_token(TEST_SECRET, addr_of(echo_port), NULL),
-			      &fd),
-		200);
-	cr_assert_eq(write_all(fd, "abc", 3), 3);
-	cr_assert_eq(read_full(fd, buf, 3, 10000), 3);
-	cr_assert_str_eq(buf, "abc");
-	close(fd);
-}
+#define PROMOTED_SOCKMAP "sockgate_promotions_total{to=\"sockmap\"} "
+#define PROMOTED_SPLICE "sockgate_promotions_total{to=\"splice\"} "
+#define KERNEL_UP "sockgate_path_bytes_total{dir=\"up\",path=\"kernel\"} "
+#define KERNEL_DOWN "sockgate_path_bytes_total{dir=\"down\",path=\"kernel\"} "
 
 static int pin_exists(const struct gw *g, const char *map)
 {
@@ -47,6 +26,23 @@ static int pin_exists(const struct gw *g, const char *map)
 	gw_pin_dir(g, dir, sizeof(dir));
 	snprintf(path, sizeof(path), "%s/%s", dir, map);
 	return stat(path, &st) == 0;
+}
+
+/* Pinned sessions entries whose "bytes" counter is n (bpftool's BTF
+ * dump, field by field). */
+static int entries_with_bytes(const struct fx *f, size_t n)
+{
+	char cmd[320], *out;
+	int st, count;
+
+	snprintf(cmd, sizeof(cmd),
+		 "bpftool map dump pinned %s/sessions | grep -c "
+		 "'\"bytes\": %zu,'",
+		 f->pin, n);
+	out = run_cmd(cmd, &st);
+	count = atoi(out);
+	free(out);
+	return count;
 }
 
 Test(sockmap, auto_mode_picks_sockmap_and_pins_maps, .timeout = 60)
@@ -68,77 +64,41 @@ Test(sockmap, auto_mode_picks_sockmap_and_pins_maps, .timeout = 60)
 /* Live counters, read with the real bpftool and with sockgatectl. */
 Test(sockmap, counters_in_pinned_maps, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
-	const char *args[] = { "--mode", "sockmap", NULL };
+	struct fx f;
 	static char buf[300000], back[300000];
-	char dir[128], cmd[320], *out, want[128];
+	char cmd[320], *out, want[128];
 	int fd, st;
 
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	gw_pin_dir(&g, dir, sizeof(dir));
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
-			      &fd),
-		200);
+	fx_echo(&f, "sockmap", NULL);
+	fd = fx_dial_echo(&f);
 	memset(buf, 'z', sizeof(buf));
 	cr_assert_eq(write_all(fd, buf, sizeof(buf)), sizeof(buf));
 	cr_assert_eq(read_full(fd, back, sizeof(back), 10000), sizeof(back));
 
-	/* bpftool prints the struct field by field (BTF) */
-	snprintf(cmd, sizeof(cmd),
-		 "bpftool map dump pinned %s/sessions | grep -c "
-		 "'\"bytes\": %zu'",
-		 dir, sizeof(buf));
-	out = run_cmd(cmd, &st);
-	cr_assert_str_eq(out, "2",
-			 "client and backend entries: %zu bytes "
-			 "each way",
-			 sizeof(buf));
-	free(out);
-	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "peers");
-	cr_assert_eq(bpftool_count(cmd), 2);
-	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "active");
-	cr_assert_eq(bpftool_count(cmd), 2);
+	cr_assert_eq(entries_with_bytes(&f, sizeof(buf)), 2,
+		     "client and backend entries: %zu bytes each way",
+		     sizeof(buf));
+	cr_assert_eq(fx_map_count(&f, "peers"), 2);
+	cr_assert_eq(fx_map_count(&f, "active"), 2);
 
 	snprintf(cmd, sizeof(cmd), "%s/sockgatectl sessions 2>/dev/null",
 		 sg_build());
 	out = run_cmd(cmd, &st);
 	cr_assert_eq(st, 0);
-	snprintf(want, sizeof(want), "%d ", g.pid);
+	snprintf(want, sizeof(want), "%d ", f.g.pid);
 	cr_assert(strstr(out, want) != NULL, "our gateway listed:\n%s", out);
 	snprintf(want, sizeof(want), " %zu ", sizeof(buf));
 	cr_assert(strstr(out, want) != NULL, "its byte counts:\n%s", out);
 	free(out);
 
 	close(fd);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
-	snprintf(want, sizeof(want), "sockmap up=%zu down=%zu", sizeof(buf),
-		 sizeof(buf));
-	cr_assert_eq(gw_log_count(&g, want), 1, "close log uses the counters");
-	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "sessions");
-	cr_assert_eq(bpftool_count(cmd), 0, "no stale entries");
-	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "peers");
-	cr_assert_eq(bpftool_count(cmd), 0);
-	snprintf(cmd, sizeof(cmd), "%s/%s", dir, "active");
-	cr_assert_eq(bpftool_count(cmd), 0);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
-}
-
-/* Waits up to timeout_ms for a metric to reach want; returns its value. */
-static long long metric_wait(uint16_t mport, const char *name, long long want,
-			     int timeout_ms)
-{
-	long long v = gw_metric(mport, name);
-
-	for (int t = 0; v < want && t < timeout_ms; t += 10) {
-		usleep(10000);
-		v = gw_metric(mport, name);
-	}
-	return v;
+	f.fd = -1;
+	fx_wait_done(&f, 1);
+	/* the session's counts come from the kernel's counters */
+	cr_assert_eq(fx_metric(&f, KERNEL_UP), (long long)sizeof(buf));
+	cr_assert_eq(fx_metric(&f, KERNEL_DOWN), (long long)sizeof(buf));
+	fx_maps_empty(&f);
+	fx_end(&f);
 }
 
 /*
@@ -149,36 +109,24 @@ static long long metric_wait(uint16_t mport, const char *name, long long want,
  */
 Test(sockmap, auto_promotes_a_lasting_session, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
-	char pprof[64], dir[128], cmd[320], want[128], *out;
-	const char *args[] = { "--pprof", pprof, NULL };
+	struct fx f;
 	static char buf[200000], back[200000];
-	uint16_t mport = free_port();
-	int fd, st;
+	char want[128];
+	int fd;
 
-	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(gw_log_count(&g, "for sessions that last 50 ms, streams "
-				      "too once a read has taken all their "
-				      "socket held; copy before "
-				      "that"),
-		     1, "log %s", g.log);
-	gw_pin_dir(&g, dir, sizeof(dir));
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
-			      &fd),
-		200);
+	fx_echo(&f, "auto", NULL);
+	cr_assert_eq(gw_log_count(&f.g, "for sessions that last 50 ms, streams "
+					"too once a read has taken all their "
+					"socket held; copy before "
+					"that"),
+		     1, "log %s", f.g.log);
+	fd = fx_dial_echo(&f);
 	memset(buf, 'a', 1000);
 	cr_assert_eq(write_all(fd, buf, 1000), 1000);
 	cr_assert_eq(read_full(fd, back, 1000, 10000), 1000);
 	cr_assert_eq(memcmp(buf, back, 1000), 0);
-	cr_assert_eq(metric_wait(mport,
-				 "sockgate_promotions_total{to=\"sockmap\"} ",
-				 1, 5000),
-		     1, "the session moved to sockmap");
+	cr_assert_eq(fx_metric_wait(&f, PROMOTED_SOCKMAP, 1, 5000), 1,
+		     "the session moved to sockmap");
 
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (char)('a' + i % 23);
@@ -186,59 +134,42 @@ Test(sockmap, auto_promotes_a_lasting_session, .timeout = 60)
 	cr_assert_eq(read_full(fd, back, sizeof(back), 10000), sizeof(back));
 	cr_assert_eq(memcmp(buf, back, sizeof(buf)), 0);
 	/* the kernel moved the second part, and only that, each way */
-	snprintf(cmd, sizeof(cmd),
-		 "bpftool map dump pinned %s/sessions | grep -c "
-		 "'\"bytes\": %zu,'",
-		 dir, sizeof(buf));
-	out = run_cmd(cmd, &st);
-	cr_assert_str_eq(out, "2", "both entries count %zu bytes", sizeof(buf));
-	free(out);
+	cr_assert_eq(entries_with_bytes(&f, sizeof(buf)), 2,
+		     "both entries count %zu bytes", sizeof(buf));
 
 	/* our FIN reaches the echo server, whose close reaches us */
 	cr_assert_eq(shutdown(fd, SHUT_WR), 0);
 	cr_assert_eq(read_to_eof(fd, 10000), 0);
-	close(fd);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
+	fx_wait_done(&f, 1);
 	snprintf(want, sizeof(want), "sockmap (after copy) up=%zu down=%zu",
 		 sizeof(buf) + 1000, sizeof(buf) + 1000);
-	cr_assert_eq(gw_log_count(&g, want), 1, "log %s", g.log);
-	cr_assert_eq(
-		gw_metric(mport, "sockgate_sessions_total{mode=\"copy\"} "), 1);
-	cr_assert_eq(gw_metric(mport, "sockgate_bytes_total{dir=\"up\"} "),
+	cr_assert_eq(gw_log_count(&f.g, want), 1, "log %s", f.g.log);
+	cr_assert_eq(fx_metric(&f, "sockgate_sessions_total{mode=\"copy\"} "),
+		     1);
+	cr_assert_eq(fx_metric(&f, "sockgate_bytes_total{dir=\"up\"} "),
 		     (long long)sizeof(buf) + 1000);
-	snprintf(cmd, sizeof(cmd), "%s/sessions", dir);
-	cr_assert_eq(bpftool_count(cmd), 0, "no stale entries");
-	snprintf(cmd, sizeof(cmd), "%s/peers", dir);
-	cr_assert_eq(bpftool_count(cmd), 0);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
+	cr_assert_eq(fx_metric(&f, KERNEL_UP), (long long)sizeof(buf));
+	fx_maps_empty(&f);
+	fx_end(&f);
 }
 
 /* Mode auto: a short session ends on copy, without touching the maps. */
 Test(sockmap, auto_short_session_stays_on_copy, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
-	char pprof[64];
-	const char *args[] = { "--pprof", pprof, "--promote-after", "10",
-			       NULL };
-	uint16_t mport = free_port();
+	const char *args[] = { "--promote-after", "10", NULL };
+	struct fx f;
 
-	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	echo_abc(g.port, e.port);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
-	cr_assert_eq(gw_log_count(&g, " copy up=3 down=3 "), 1, "log %s",
-		     g.log);
-	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total{to="
-				      "\"sockmap\"} "),
-		     0);
-	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total{to="
-				      "\"splice\"} "),
-		     0);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
+	fx_echo(&f, "auto", args);
+	fx_round_trip(fx_dial_echo(&f), "abc");
+	close(f.fd);
+	f.fd = -1;
+	fx_wait_done(&f, 1);
+	cr_assert_eq(gw_log_count(&f.g, " copy up=3 down=3 "), 1, "log %s",
+		     f.g.log);
+	cr_assert_eq(fx_metric(&f, PROMOTED_SOCKMAP), 0);
+	cr_assert_eq(fx_metric(&f, PROMOTED_SPLICE), 0);
+	cr_assert_eq(fx_metric(&f, KERNEL_UP), 0);
+	fx_end(&f);
 }
 
 /* Mode auto: a session still moving bytes at two checks goes to sockmap
@@ -247,27 +178,24 @@ Test(sockmap, auto_short_session_stays_on_copy, .timeout = 60)
 Test(sockmap, auto_busy_session_moves_to_sockmap, .timeout = 120)
 {
 	struct sink_srv k = { .delay_ms = 0 };
-	struct gw g;
-	char pprof[64], err[256], want[96];
-	const char *args[] = { "--pprof", pprof, NULL };
-	uint16_t mport = free_port();
+	struct fx f;
+	char err[256];
 	size_t len = sg_light() ? (128u << 20) : (1024u << 20);
+	long long kup;
 
-	snprintf(pprof, sizeof(pprof), "127.0.0.1:%u", mport);
 	cr_assert_eq(sink_start(&k), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	cr_assert_eq(sink_upload(g.port, k.port, len, err, sizeof(err)), 0,
+	fx_gw(&f, "auto", NULL);
+	cr_assert_eq(sink_upload(f.g.port, k.port, len, err, sizeof(err)), 0,
 		     "%s", err);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
-	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total{to="
-				      "\"sockmap\"} "),
-		     1, "log %s", g.log);
-	cr_assert_eq(gw_metric(mport, "sockgate_promotions_total{to="
-				      "\"splice\"} "),
-		     0, "log %s", g.log);
-	snprintf(want, sizeof(want), "sockmap (after copy) up=%zu ", len);
-	cr_assert_eq(gw_log_count(&g, want), 1, "log %s", g.log);
-	cr_assert_eq(gw_stop(&g), 0);
+	fx_wait_done(&f, 1);
+	cr_assert_eq(fx_metric(&f, PROMOTED_SOCKMAP), 1, "log %s", f.g.log);
+	cr_assert_eq(fx_metric(&f, PROMOTED_SPLICE), 0, "log %s", f.g.log);
+	kup = fx_metric(&f, KERNEL_UP);
+	cr_assert(kup > 0 && kup < (long long)len,
+		  "in the middle: %lld of %zu bytes by the kernel", kup, len);
+	cr_assert_eq(fx_metric(&f, "sockgate_bytes_total{dir=\"up\"} "),
+		     (long long)len);
+	fx_end(&f);
 	sink_stop(&k);
 }
 
@@ -282,36 +210,30 @@ Test(sockmap, auto_busy_session_moves_to_sockmap, .timeout = 120)
  * its token line and then `more`. */
 struct slow_case {
 	struct nxdns dns;
-	struct echo_srv e;
-	struct gw g;
-	int fd;
+	struct fx f;
 };
 
 static void slow_case_start(struct slow_case *c, const char *more)
 {
 	char server[64], a[64], line[4200];
-	const char *args[] = { "--mode", "sockmap", "--dns-server", server,
-			       NULL };
+	const char *args[] = { "--dns-server", server, NULL };
 	int n;
 
 	cr_assert_eq(fakedns_start(&c->dns, 1, 300), 0);
-	cr_assert_eq(echo_start(&c->e, 0), 0);
 	snprintf(server, sizeof(server), "127.0.0.1:%u", c->dns.port);
-	cr_assert_eq(gw_start(&c->g, 0, args), 0);
-	snprintf(a, sizeof(a), "backend.sockgate.test:%u", c->e.port);
+	fx_echo(&c->f, "sockmap", args);
+	snprintf(a, sizeof(a), "backend.sockgate.test:%u", c->f.e.port);
 	n = snprintf(line, sizeof(line), "%s\n%s",
 		     ossl_token(TEST_SECRET, a, NULL), more);
-	c->fd = tcp_connect("127.0.0.1", c->g.port);
-	cr_assert_geq(c->fd, 0);
-	cr_assert_eq(write_all(c->fd, line, (size_t)n), n);
+	c->f.fd = tcp_connect("127.0.0.1", c->f.g.port);
+	cr_assert_geq(c->f.fd, 0);
+	cr_assert_eq(write_all(c->f.fd, line, (size_t)n), n);
 }
 
 static void slow_case_stop(struct slow_case *c)
 {
 	cr_assert_gt(atomic_load(&c->dns.queries), 0, "resolved by name");
-	close(c->fd);
-	cr_assert_eq(gw_stop(&c->g), 0);
-	echo_stop(&c->e);
+	fx_end(&c->f);
 	nxdns_stop(&c->dns);
 }
 
@@ -322,42 +244,34 @@ Test(sockmap, handoff_request_queued_before_insert, .timeout = 60)
 
 	slow_case_start(&c, "");
 	usleep(100000); /* the gateway is waiting for DNS now */
-	cr_assert_eq(write_all(c.fd, "REQ", 3), 3);
-	cr_assert_eq(read_full(c.fd, buf, 6, 10000), 6, "status and answer");
+	cr_assert_eq(write_all(c.f.fd, "REQ", 3), 3);
+	cr_assert_eq(read_full(c.f.fd, buf, 6, 10000), 6, "status and answer");
 	cr_assert_str_eq(buf, "200REQ");
-	shutdown(c.fd, SHUT_WR);
-	cr_assert_geq(gw_log_wait(&c.g, "sockmap up=3 down=3", 1, 5000), 1,
-		      "forwarded by the kernel (log %s)", c.g.log);
+	shutdown(c.f.fd, SHUT_WR);
+	/* forwarded by the kernel */
+	cr_assert_eq(fx_metric_wait(&c.f, KERNEL_UP, 3, 5000), 3, "log %s",
+		     c.f.g.log);
+	cr_assert_eq(fx_metric_wait(&c.f, KERNEL_DOWN, 3, 5000), 3);
 	slow_case_stop(&c);
 }
 
 /* The request sent the moment the 200 arrives, many times over. */
 Test(sockmap, handoff_request_right_after_200, .timeout = 120)
 {
-	struct echo_srv e;
-	struct gw g;
-	const char *args[] = { "--mode", "sockmap", NULL };
+	struct fx f;
 	int n = sg_light() ? 50 : 200;
-	char *tok;
 
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	tok = ossl_token(TEST_SECRET, addr_of(e.port), NULL);
-
+	fx_echo(&f, "sockmap", NULL);
 	for (int i = 0; i < n; i++) {
-		char buf[8] = "";
-		int fd;
-
-		cr_assert_eq(gw_dial_token(g.port, tok, &fd), 200);
-		cr_assert_eq(write_all(fd, "req", 3), 3);
-		cr_assert_eq(read_full(fd, buf, 3, 10000), 3, "answer %d", i);
-		cr_assert_str_eq(buf, "req");
-		close(fd);
+		fx_round_trip(fx_dial_echo(&f), "req");
+		close(f.fd);
 	}
-	cr_assert_geq(gw_log_wait(&g, ": done", n, 10000), n);
-	cr_assert_eq(gw_log_count(&g, "sockmap cannot take"), 0);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
+	f.fd = -1;
+	fx_wait_done(&f, n);
+	/* none fell back */
+	cr_assert_eq(
+		fx_metric(&f, "sockgate_sessions_total{mode=\"sockmap\"} "), n);
+	fx_end(&f);
 }
 
 /* A client that does not wait for the status: its token line and 4 MiB
@@ -378,20 +292,17 @@ static void *pipelined_writer(void *arg)
 	return NULL;
 }
 
-static void pipelined_case(const char *mode)
+MODE_TEST(sockmap, pipelined_upload, M_SOCKMAP | M_AUTO, .timeout = 60)
 {
-	struct echo_srv e;
-	struct gw g;
-	const char *args[] = { "--mode", mode, NULL };
+	struct fx f;
 	const size_t n = 4u << 20;
 	struct pipelined p;
 	pthread_t th;
 	char *line, *back = malloc(n);
 	size_t ll;
 
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
-	line = ossl_token(TEST_SECRET, addr_of(e.port), NULL);
+	fx_echo(&f, mode, NULL);
+	line = loop_token(f.e.port);
 	ll = strlen(line);
 	p.len = ll + 1 + n;
 	p.buf = malloc(p.len);
@@ -399,7 +310,7 @@ static void pipelined_case(const char *mode)
 	p.buf[ll] = '\n';
 	for (size_t i = 0; i < n; i++)
 		p.buf[ll + 1 + i] = (char)(i % 251);
-	p.fd = tcp_connect("127.0.0.1", g.port);
+	p.fd = f.fd = tcp_connect("127.0.0.1", f.g.port);
 	cr_assert_geq(p.fd, 0);
 	pthread_create(&th, NULL, pipelined_writer, &p);
 	cr_assert_eq(read_full(p.fd, back, 3, 10000), 3);
@@ -411,22 +322,10 @@ static void pipelined_case(const char *mode)
 		     "the upload came back as sent");
 	cr_assert_eq(shutdown(p.fd, SHUT_WR), 0);
 	cr_assert_eq(read_to_eof(p.fd, 10000), 0, "nothing more, then EOF");
-	close(p.fd);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1, "log %s", g.log);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
+	fx_wait_done(&f, 1);
+	fx_end(&f);
 	free(p.buf);
 	free(back);
-}
-
-Test(sockmap, pipelined_upload_sockmap, .timeout = 60)
-{
-	pipelined_case("sockmap");
-}
-
-Test(sockmap, pipelined_upload_auto, .timeout = 60)
-{
-	pipelined_case("auto");
 }
 
 /* A client that sent its FIN before the hand-off (its socket is no longer
@@ -437,12 +336,16 @@ Test(sockmap, half_closed_before_insert_uses_splice, .timeout = 60)
 	char buf[16] = "";
 
 	slow_case_start(&c, "last-words");
-	shutdown(c.fd, SHUT_WR);
-	cr_assert_eq(read_full(c.fd, buf, 13, 10000), 13);
+	shutdown(c.f.fd, SHUT_WR);
+	cr_assert_eq(read_full(c.f.fd, buf, 13, 10000), 13);
 	cr_assert_str_eq(buf, "200last-words");
-	cr_assert_eq(read_to_eof(c.fd, 10000), 0);
-	cr_assert_eq(
-		gw_log_wait(&c.g, "sockmap cannot take a session", 1, 5000), 1);
+	cr_assert_eq(read_to_eof(c.f.fd, 10000), 0);
+	cr_assert_eq(gw_log_wait(&c.f.g, "sockmap cannot take a session", 1,
+				 5000),
+		     1);
+	cr_assert_eq(fx_metric(&c.f,
+			       "sockgate_sessions_total{mode=\"splice\"} "),
+		     1);
 	slow_case_stop(&c);
 }
 
@@ -530,7 +433,7 @@ static void *bp_client(void *arg)
 	return NULL;
 }
 
-static void backpressure(const char *mode)
+MODE_TEST(sockmap, backpressure_1gib, M_SOCKMAP | M_SPLICE, .timeout = 300)
 {
 	struct gw g;
 	const char *args[] = { "--mode", mode, NULL };
@@ -543,10 +446,7 @@ static void backpressure(const char *mode)
 	b.lfd = tcp_listen(0, &port, 4);
 	cr_assert_eq(gw_start(&g, 0, args), 0);
 	pthread_create(&tb, NULL, bp_backend, &b);
-	cr_assert_eq(gw_dial_token(g.port,
-				   ossl_token(TEST_SECRET, addr_of(port), NULL),
-				   &b.cfd),
-		     200);
+	cr_assert_eq(gw_dial_token(g.port, loop_token(port), &b.cfd), 200);
 	rss0 = proc_rss_kb(g.pid);
 	mem0 = sockstat_tcp_mem_pages();
 	skb0 = slab_active_objs("skbuff_head_cache");
@@ -582,16 +482,6 @@ static void backpressure(const char *mode)
 	cr_assert_eq(gw_stop(&g), 0);
 }
 
-Test(sockmap, backpressure_1gib, .timeout = 300)
-{
-	backpressure("sockmap");
-}
-
-Test(sockmap, backpressure_1gib_splice, .timeout = 300)
-{
-	backpressure("splice");
-}
-
 /* Without CAP_BPF and CAP_NET_ADMIN: auto falls back to splice and says
  * why; --mode sockmap refuses to start. */
 Test(sockmap, fallback_without_capabilities, .timeout = 60)
@@ -609,7 +499,14 @@ Test(sockmap, fallback_without_capabilities, .timeout = 60)
 		     1, "log %s", g.log);
 	cr_assert_eq(gw_log_count(&g, "needs CAP_BPF"), 1);
 	cr_assert(!pin_exists(&g, "sessions"));
-	echo_abc(g.port, e.port);
+	{
+		int fd;
+
+		cr_assert_eq(gw_dial_token(g.port, loop_token(e.port), &fd),
+			     200);
+		fx_round_trip(fd, "abc");
+		close(fd);
+	}
 	cr_assert_geq(gw_log_wait(&g, "splice up=3 down=3", 1, 5000), 1);
 	cr_assert_eq(gw_stop(&g), 0);
 
@@ -650,20 +547,24 @@ Test(sockmap, processes_pin_apart, .timeout = 60)
 Test(sockmap, congestion_then_fin, .timeout = 120)
 {
 	struct sink_srv k = { .delay_ms = 700 };
-	struct gw g;
-	const char *args[] = { "--mode", "sockmap", NULL };
+	struct fx f;
 	char err[160] = "";
 
 	cr_assert_eq(sink_start(&k), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
+	fx_gw(&f, "sockmap", NULL);
 	/* past the high mark: twice the backend socket's 16 MiB sndbuf */
-	cr_assert_eq(sink_upload(g.port, k.port, 96 << 20, err, sizeof(err)), 0,
-		     "%s", err);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1);
-	cr_assert_geq(gw_log_count(&g, "client's peer is behind"), 1, "log %s",
-		      g.log);
-	cr_assert_geq(gw_log_count(&g, "copying the client's bytes"), 1);
-	cr_assert_eq(gw_stop(&g), 0);
+	cr_assert_eq(sink_upload(f.g.port, k.port, 96 << 20, err, sizeof(err)),
+		     0, "%s", err);
+	fx_wait_done(&f, 1);
+	cr_assert_geq(gw_log_count(&f.g, "client's peer is behind"), 1,
+		      "log %s", f.g.log);
+	cr_assert_geq(fx_metric(&f, "sockgate_sockmap_episodes_total{event="
+				    "\"start\"} "),
+		      1, "an episode was copied (log %s)", f.g.log);
+	cr_assert_gt(fx_metric(&f, "sockgate_path_bytes_total{dir=\"up\","
+				   "path=\"user\"} "),
+		     0, "through user space");
+	fx_end(&f);
 	sink_stop(&k);
 }
 
@@ -677,23 +578,16 @@ Test(sockmap, congestion_then_fin, .timeout = 120)
  */
 static void repeat_case(unsigned repeat, const char *want)
 {
-	struct echo_srv e;
-	struct gw g;
-	const char *args[] = { "--mode", "sockmap", NULL };
+	struct fx f;
 	char env[16], back[32] = "", line[96];
 	size_t n = strlen(want);
 	int fd;
 
 	snprintf(env, sizeof(env), "%u", repeat);
 	setenv("SOCKGATE_TEST_REPEAT", env, 1);
-	cr_assert_eq(echo_start(&e, 0), 0);
-	cr_assert_eq(gw_start(&g, 0, args), 0);
+	fx_echo(&f, "sockmap", NULL);
 	unsetenv("SOCKGATE_TEST_REPEAT");
-	cr_assert_eq(
-		gw_dial_token(g.port,
-			      ossl_token(TEST_SECRET, addr_of(e.port), NULL),
-			      &fd),
-		200);
+	fd = fx_dial_echo(&f);
 	cr_assert_eq(write_all(fd, "0123456789", 10), 10);
 	usleep(100000);
 	cr_assert_eq(write_all(fd, "ABCDEFGHIJ", 10), 10);
@@ -702,14 +596,14 @@ static void repeat_case(unsigned repeat, const char *want)
 	cr_assert_str_eq(back, want);
 	shutdown(fd, SHUT_WR);
 	cr_assert_eq(read_to_eof(fd, 10000), 0, "nothing more, then EOF");
-	close(fd);
-	cr_assert_geq(gw_log_wait(&g, ": done", 1, 5000), 1, "log %s", g.log);
+	fx_wait_done(&f, 1);
+	cr_assert_eq(fx_metric(&f, "sockgate_sockmap_repeat_bytes_total "),
+		     repeat, "log %s", f.g.log);
 	snprintf(line, sizeof(line),
 		 "sockmap: %u bytes from the client came a second time",
 		 repeat);
-	cr_assert_eq(gw_log_count(&g, line), 1, "log %s", g.log);
-	cr_assert_eq(gw_stop(&g), 0);
-	echo_stop(&e);
+	cr_assert_eq(gw_log_count(&f.g, line), 1, "log %s", f.g.log);
+	fx_end(&f);
 }
 
 Test(sockmap, repeated_head_skipped, .timeout = 60)

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_TEST_SOCK_H
+#define SG_TEST_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+int tcp_connect(const char *host, uint16_t port);
+/* Connects, sends line (no "\n" added), reads the 3-byte status: 200...
+ * Returns the code (fd kept in *fd, or closed if fd is NULL), 0 if the
+ * gateway closed without a status, -1 on a socket error. */
+int gw_dial(uint16_t port, const char *line, size_t len, int *fd);
+int gw_dial_token(uint16_t port, const char *token, int *fd);
+ssize_t write_all(int fd, const void *buf, size_t len);
+/* Reads exactly len bytes unless EOF first; returns bytes read. */
+ssize_t read_full(int fd, void *buf, size_t len, int timeout_ms);
+/* Reads until EOF; returns bytes (or -1 on error/timeout). */
+ssize_t read_to_eof(int fd, int timeout_ms);
+/* A listener on 127.0.0.1 (or ::1 with v6), ephemeral port. */
+int tcp_listen(int v6, uint16_t *port, int backlog);
+/* A port that was free a moment ago. */
+uint16_t free_port(void);
+
+#endif

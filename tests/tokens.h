@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_TEST_TOKENS_H
+#define SG_TEST_TOKENS_H
+
+#include <stdint.h>
+
+/* md "md5", "sha256" or NULL (openssl's default). Returns a static buffer. */
+char *ossl_token(const char *secret, const char *plain, const char *md);
+/* Runs openssl enc -d; returns malloc'd plaintext or NULL. */
+char *ossl_decrypt(const char *secret, const char *token, const char *md);
+/* "127.0.0.1:port", in a static buffer. */
+const char *loop_addr(uint16_t port);
+/* A token of the test secret for 127.0.0.1:port (ossl_token's buffer). */
+char *loop_token(uint16_t port);
+
+#endif
