@@ -182,6 +182,9 @@ MODE_TEST(session, fin_after_upload, M_ALL, .timeout = 60)
 	cr_assert_eq(sink_upload(f.g.port, k.port, 8 << 20, err, sizeof(err)),
 		     0, "%s", err);
 	fx_wait_done(&f, 1);
+	/* every stage change is logged at debug level, once */
+	cr_assert_eq(gw_log_count(&f.g, ": connect -> flush"), 1, "log %s",
+		     f.g.log);
 	fx_end(&f);
 	sink_stop(&k);
 }

@@ -22,6 +22,7 @@
 #include "relay.h"
 #include "resolve.h"
 #include "sockmap.h"
+#include "worker.h"
 
 static struct gateway gw;
 static struct ev_io sig_io, done_io, bpf_io;

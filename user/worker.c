@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "gateway.h"
+#include "worker.h"
 #include "handshake.h"
 #include "log.h"
 #include "relay.h"
