@@ -26,8 +26,8 @@
  *   kernel  no copy state: the verdict redirects;
  *   wait    copy state with ep 0: the bytes redirected before the
  *           episode are still on their way to the peer's TCP; polled;
- *   copy    ep = the episode: passed bytes are read and written to the
- *           peer, and done/written published in the shared flow.
+ *   copy    ep = the episode (sm_copy.c): passed bytes are read and
+ *           written to the peer, done/written published in the flow.
  * Only the verdict ends an episode (when done == passed), and only with
  * an skb it then redirects; it reports that too, and the copy state is
  * freed. If a new episode started meanwhile (episodes != ep), its bytes
@@ -37,7 +37,7 @@
  *
  * Repeats. A retransmission that overlaps what TCP already has reaches
  * the verdict whole; the verdict drops or passes it (bpf/sockgate.bpf.c,
- * repeated()) and the copy channel skips the noted repeated bytes.
+ * repeated()) and the copy channel (sm_copy.c) skips the noted repeats.
  */
 #include <errno.h>
 #include <linux/sockios.h>
