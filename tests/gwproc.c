@@ -70,34 +70,30 @@ int gw_log_wait(const struct gw *g, const char *s, int n, int timeout_ms)
 	return c;
 }
 
-static int find_port(const struct gw *g, uint16_t *port)
+/* The port of the first log line with "<what> HOST:PORT" (IPv4, [v6],
+ * or http://HOST:PORT/...). 0 when there is none yet. */
+static uint16_t log_port(const struct gw *g, const char *what)
 {
 	FILE *f = fopen(g->log, "r");
 	char line[2048];
-	int found = 0;
+	uint16_t port = 0;
 
 	if (!f)
 		return 0;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *p = strstr(line, "listening on ");
-		char *c;
+	while (!port && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, what), *c;
 
 		if (!p)
 			continue;
-		c = strchr(p, ' ');
-		c = c ? strchr(c + 1, ' ') : NULL; /* after "on " */
-		if (!c)
-			continue;
-		c = strchr(c + 1, ' ');
-		if (!c)
-			continue;
+		p += strlen(what);
+		c = p + strcspn(p, " /\n");
 		while (c > p && *c != ':')
 			c--;
-		*port = (uint16_t)atoi(c + 1);
-		found = *port != 0;
+		if (*c == ':')
+			port = (uint16_t)atoi(c + 1);
 	}
 	fclose(f);
-	return found;
+	return port;
 }
 
 void gw_pin_dir(const struct gw *g, char *out, size_t len)
@@ -176,7 +172,9 @@ int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 	while (ms_now() < end) {
 		int st;
 
-		if (find_port(g, &g->port) && access(g->pidfile, F_OK) == 0)
+		g->port = log_port(g, "listening on ");
+		g->mport = log_port(g, "metrics on http://");
+		if (g->port && access(g->pidfile, F_OK) == 0)
 			return 0;
 		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
 			g->pid = 0;

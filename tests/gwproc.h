@@ -12,7 +12,8 @@
 struct gw {
 	pid_t pid;
 	uint16_t port;
-	char dir[64]; /* its working directory: log, pid file */
+	uint16_t mport; /* its --pprof port, when it serves one */
+	char dir[64];	/* its working directory: log, pid file */
 	char log[96];
 	char pidfile[96];
 };

@@ -174,13 +174,3 @@ int tcp_listen(int v6, uint16_t *port, int backlog)
 			   ((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }
-
-uint16_t free_port(void)
-{
-	uint16_t port = 0;
-	int fd = tcp_listen(0, &port, 1);
-
-	if (fd >= 0)
-		close(fd);
-	return port;
-}

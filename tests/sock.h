@@ -19,7 +19,5 @@ ssize_t read_full(int fd, void *buf, size_t len, int timeout_ms);
 ssize_t read_to_eof(int fd, int timeout_ms);
 /* A listener on 127.0.0.1 (or ::1 with v6), ephemeral port. */
 int tcp_listen(int v6, uint16_t *port, int backlog);
-/* A port that was free a moment ago. */
-uint16_t free_port(void);
 
 #endif

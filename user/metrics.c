@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "gateway.h"
 #include "log.h"
 #include "metrics.h"
@@ -220,7 +221,14 @@ int metrics_http_start(struct gateway *gw, struct ev_loop *loop)
 		close(fd);
 		return -1;
 	}
-	log_info("metrics on http://%s/metrics", gw->conf.pprof);
+	/* port 0: the kernel's choice, which the log tells */
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		char a[SG_ADDR_TEXT];
+
+		sg_sockaddr_fmt((struct sockaddr *)&ss, a, sizeof(a));
+		log_info("metrics on http://%s/metrics", a);
+	}
 	return 0;
 }
 
