@@ -26,7 +26,8 @@ endif
 DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c \
 	       trim.c pool.c backend.c session.c handshake.c relay.c worker.c \
 	       metrics.c bpffs.c fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c \
-	       fwd_sockmap.c sm_copy.c
+	       fwd_sockmap.c sm_copy.c reuseport.c pidfile.c listen.c idle.c \
+	       hslog.c
 CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)
@@ -52,6 +53,7 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)bpftool gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
 $(BUILD)/user/sockmap.o: $(BUILD)/sockgate.skel.h
+$(BUILD)/user/reuseport.o: $(BUILD)/reuseport.skel.h
 
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)

@@ -174,7 +174,9 @@ int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 
 		g->port = log_port(g, "listening on ");
 		g->mport = log_port(g, "metrics on http://");
-		if (g->port && access(g->pidfile, F_OK) == 0)
+		/* "ready" once the workers run and the pid file is
+		 * written, or waits for a live process's to go */
+		if (g->port && gw_log_count(g, "] ready: pid ") > 0)
 			return 0;
 		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
 			g->pid = 0;

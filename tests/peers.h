@@ -7,6 +7,7 @@
 #include "figures.h" /* /proc, the metrics endpoint, pinned maps */
 #include "fixture.h" /* gateway + backend + client in one call; modes */
 #include "gwproc.h"  /* the daemon as a process */
+#include "netns.h"   /* namespaces for peers that vanish */
 #include "servers.h" /* echo and sink backends */
 #include "sock.h"    /* loopback sockets, the client handshake */
 #include "tokens.h"  /* tokens by the openssl CLI */

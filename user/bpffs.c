@@ -12,6 +12,10 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <stdarg.h>
+
+#include <bpf/libbpf.h>
+
 #include "bpffs.h"
 #include "log.h"
 
@@ -97,4 +101,26 @@ void bpffs_clean_stale(const char *base)
 		bpffs_remove_dir(path);
 	}
 	closedir(d);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	/* libbpf is chatty at load: its warnings explain a failed probe */
+	if (level == LIBBPF_DEBUG && log_min_level > LOG_LVL_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_msg(LOG_LVL_DEBUG, "libbpf: %s", line);
+	return 0;
+}
+
+void bpffs_log_to_ours(void)
+{
+	libbpf_set_print(libbpf_log);
 }

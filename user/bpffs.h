@@ -19,5 +19,7 @@ int bpffs_prepare(const char *base);
 void bpffs_remove_dir(const char *dir);
 /* Removes <base>/<pid> dirs whose process is gone (a crash, SIGKILL). */
 void bpffs_clean_stale(const char *base);
+/* libbpf's messages go to our log (its debug level). */
+void bpffs_log_to_ours(void);
 
 #endif

@@ -34,6 +34,11 @@ static const char usage_text[] =
 	"  --max-conns N           sessions at once (default: fd limit)\n"
 	"  --handshake-timeout SEC (default 10)\n"
 	"  --drain-timeout SEC     how long SIGTERM waits for sessions (default 30)\n"
+	"  --keepalive I[,N,C]     TCP keepalive on both sockets: first probe\n"
+	"                          after I s idle, then every N s, dead after C\n"
+	"                          unanswered (default 60,10,6; 0: off)\n"
+	"  --idle-timeout SEC      close a session that moved no byte for SEC\n"
+	"                          (default 0: never)\n"
 	"  --dns-server LIST       ip[:port],... instead of /etc/resolv.conf\n"
 	"  --bpf-pin-dir DIR       (default " SG_PIN_DIR ")\n"
 	"  --log-level L           debug|info|warn|error (default info)\n"
@@ -148,6 +153,8 @@ enum {
 	OPT_PIN_DIR,
 	OPT_LOG_LEVEL,
 	OPT_PROMOTE,
+	OPT_KEEPALIVE,
+	OPT_IDLE,
 	OPT_HELP,
 };
 
@@ -171,13 +178,71 @@ static const struct option options[] = {
 	{ "bpf-pin-dir", required_argument, NULL, OPT_PIN_DIR },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "promote-after", required_argument, NULL, OPT_PROMOTE },
+	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
+int conf_parse_keepalive(const char *s, struct keepalive *k)
+{
+	long v[3] = { 0, 10, 6 };
+	int n = 0;
+	const char *p = s;
+
+	for (;;) {
+		char *end;
+
+		errno = 0;
+		v[n] = strtol(p, &end, 10);
+		if (end == p || errno || v[n] < 0 || v[n] > 86400 * 7)
+			return -1;
+		n++;
+		if (*end == '\0')
+			break;
+		if (*end != ',' || n == 3)
+			return -1;
+		p = end + 1;
+	}
+	if (v[0] > 0 && (n == 2 || v[1] == 0 || v[2] == 0 || v[2] > 127))
+		return -1; /* all three, each at least 1 (the kernel's limits) */
+	k->idle = (int)v[0];
+	k->interval = (int)v[1];
+	k->count = (int)v[2];
+	return 0;
+}
+
+int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
+		      size_t whylen)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < c->fixed.n; i++)
+		if (secrets_add(out, c->fixed.v[i].s, c->fixed.v[i].len) < 0)
+			goto fail;
+	if (!c->secret_file)
+		return 0;
+	if (secrets_load_file(out, c->secret_file) < 0) {
+		snprintf(why, whylen, "cannot read --secret-file %s: %s",
+			 c->secret_file, strerror(errno));
+		secrets_free(out);
+		return -1;
+	}
+	if (out->n == c->fixed.n) {
+		snprintf(why, whylen, "--secret-file %s holds no secret",
+			 c->secret_file);
+		secrets_free(out);
+		return -1;
+	}
+	return 0;
+fail:
+	snprintf(why, whylen, "%s", strerror(errno));
+	secrets_free(out);
+	return -1;
+}
+
 void conf_parse(struct conf *c, int argc, char **argv)
 {
-	const char *secret_file = NULL;
+	char why[320];
 	const char *test_repeat = getenv("SOCKGATE_TEST_REPEAT");
 	const char *test_repeat_ep = getenv("SOCKGATE_TEST_REPEAT_EPISODE");
 	int secret_on_cmdline = 0, opt;
@@ -190,6 +255,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	c->handshake_timeout_ns = 10000000000ull;
 	c->drain_timeout_ns = 30000000000ull;
 	c->linger_ns = 2000000000ull;
+	c->keepalive = (struct keepalive){ 60, 10, 6 };
 	c->buffer = 16384;
 	c->promote_ns = 50000000ull;
 	c->pidfile = "gateway.pid";
@@ -202,14 +268,13 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	while ((opt = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
 		switch (opt) {
 		case OPT_SECRET:
-			if (secrets_add(&c->secrets, optarg, strlen(optarg)) <
-			    0)
+			if (secrets_add(&c->fixed, optarg, strlen(optarg)) < 0)
 				bad("secret", "(empty)");
 			scrub(optarg);
 			secret_on_cmdline = 1;
 			break;
 		case OPT_SECRET_FILE:
-			secret_file = optarg;
+			c->secret_file = optarg;
 			break;
 		case OPT_ADDR:
 			c->addr = optarg;
@@ -270,6 +335,14 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			if (conf_parse_duration(optarg, &c->promote_ns) < 0)
 				bad("promote-after", optarg);
 			break;
+		case OPT_KEEPALIVE:
+			if (conf_parse_keepalive(optarg, &c->keepalive) < 0)
+				bad("keepalive", optarg);
+			break;
+		case OPT_IDLE:
+			if (conf_parse_duration(optarg, &c->idle_ns) < 0)
+				bad("idle-timeout", optarg);
+			break;
 		case OPT_DNS:
 			c->dns_servers = optarg;
 			break;
@@ -293,17 +366,14 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		usage_exit(2);
 	}
 	log_min_level = c->log_level;
-	if (secret_file && secrets_load_file(&c->secrets, secret_file) < 0)
-		fatal("cannot read --secret-file %s: %s", secret_file,
-		      strerror(errno));
-	if (secret_file && c->secrets.n == 0)
-		fatal("--secret-file %s holds no secret", secret_file);
-	if (c->secrets.n == 0) {
+	if (c->fixed.n == 0 && !c->secret_file) {
 		const char *env = getenv("SOCKGATE_SECRET");
 
 		if (env && *env)
-			secrets_add(&c->secrets, env, strlen(env));
+			secrets_add(&c->fixed, env, strlen(env));
 	}
+	if (conf_load_secrets(c, &c->secrets, why, sizeof(why)) < 0)
+		fatal("%s", why);
 	if (c->secrets.n == 0) {
 		fprintf(stderr, "sockgate: a secret is required: --secret-file "
 				"PATH, env SOCKGATE_SECRET, or --secret\n");
@@ -337,4 +407,5 @@ void conf_parse(struct conf *c, int argc, char **argv)
 void conf_free(struct conf *c)
 {
 	secrets_free(&c->secrets);
+	secrets_free(&c->fixed);
 }

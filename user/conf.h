@@ -2,6 +2,7 @@
 #ifndef SG_CONF_H
 #define SG_CONF_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -10,8 +11,17 @@
 
 enum fwd_mode { MODE_AUTO, MODE_SOCKMAP, MODE_SPLICE, MODE_COPY };
 
+/* TCP keepalive on every session socket (--keepalive); idle 0: off. */
+struct keepalive {
+	int idle, interval, count; /* seconds, seconds, probes */
+};
+
 struct conf {
+	/* the secrets at start-up: the command line's and the file's (or
+	 * the environment's); gateway.h: the live set, which SIGHUP renews */
 	struct secrets secrets;
+	struct secrets fixed; /* --secret and SOCKGATE_SECRET: kept on reload */
+	const char *secret_file;
 	struct sockaddr_storage listen;
 	socklen_t listen_len;
 	const char *addr;
@@ -21,6 +31,8 @@ struct conf {
 	uint64_t handshake_timeout_ns;
 	uint64_t drain_timeout_ns;
 	uint64_t linger_ns; /* how long an error reply waits for the client */
+	uint64_t idle_ns;   /* --idle-timeout; 0: off */
+	struct keepalive keepalive;
 	int buffer;
 	const char *pprof;
 	const char *pidfile;
@@ -45,6 +57,16 @@ struct conf {
 /* Parses flags and the environment; prints usage and exits on error. */
 void conf_parse(struct conf *c, int argc, char **argv);
 void conf_free(struct conf *c);
+/*
+ * The secrets a (re)load gives: the fixed ones (command line or
+ * environment) and, when the configuration names a file, the file's.
+ * 0, or -1 with a reason in why: the file cannot be read or holds none
+ * (out is left empty).
+ */
+int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
+		      size_t whylen);
+/* "IDLE[,INTERVAL,COUNT]" in seconds; "0": off. 0 or -1. */
+int conf_parse_keepalive(const char *s, struct keepalive *k);
 const char *conf_mode_name(enum fwd_mode m);
 /* "host:port" (host may be empty or [v6]) to a socket address. 0 or -1. */
 int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,

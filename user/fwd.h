@@ -62,6 +62,8 @@ struct fwd_ops {
 	/* The kernel reported something of socket cookie (sockmap's ring
 	 * buffer); NULL if it has no kernel side. */
 	struct fwd_res (*event)(struct session *s, uint64_t cookie);
+	/* Does it hold bytes that closing now would lose? NULL: never. */
+	int (*buffered)(const struct session *s);
 	/* Releases its state and adds what the kernel moved to s's byte
 	 * counts; the relay closes the sockets. */
 	void (*stop)(struct session *s);

@@ -123,6 +123,11 @@ static struct fwd_res copy_io(struct session *s, struct ev_io *w,
 	return stream_io(s, &((struct copy *)s->fwd)->st, w, events);
 }
 
+static int copy_buffered(const struct session *s)
+{
+	return stream_buffered(&((const struct copy *)s->fwd)->st) > 0;
+}
+
 static void copy_stop(struct session *s)
 {
 	struct copy *cp = s->fwd;
@@ -142,5 +147,6 @@ const struct fwd_ops fwd_copy_ops = {
 	.mode = MODE_COPY,
 	.start = copy_start,
 	.io = copy_io,
+	.buffered = copy_buffered,
 	.stop = copy_stop,
 };

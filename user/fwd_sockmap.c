@@ -415,6 +415,23 @@ static struct fwd_res sm_io(struct session *s, struct ev_io *w, uint32_t events)
 	return sm_poll(st);
 }
 
+/* Bytes in a copy state, or redirected and not yet in the peer's TCP. */
+static int sm_buffered(const struct session *s)
+{
+	struct sm_sess *st = s->fwd;
+
+	for (int i = 0; i < 2; i++) {
+		struct sg_sock c;
+		int64_t b;
+
+		if (st->copy[i] && st->copy[i]->d.fill)
+			return 1;
+		if (backlog(st, i, &c, &b) < 0 || b > 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void sm_stop(struct session *s)
 {
 	static const char *const side[2] = { "client", "backend" };
@@ -463,5 +480,6 @@ const struct fwd_ops fwd_sockmap_ops = {
 	.io = sm_io,
 	.timer = sm_timer,
 	.event = sm_event,
+	.buffered = sm_buffered,
 	.stop = sm_stop,
 };

@@ -76,6 +76,11 @@ static struct fwd_res splice_io(struct session *s, struct ev_io *w,
 	return stream_io(s, s->fwd, w, events);
 }
 
+static int splice_buffered(const struct session *s)
+{
+	return stream_buffered(s->fwd) > 0;
+}
+
 static void splice_stop(struct session *s)
 {
 	struct stream *st = s->fwd;
@@ -92,5 +97,6 @@ const struct fwd_ops fwd_splice_ops = {
 	.mode = MODE_SPLICE,
 	.start = splice_start,
 	.io = splice_io,
+	.buffered = splice_buffered,
 	.stop = splice_stop,
 };

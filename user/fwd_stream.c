@@ -119,6 +119,11 @@ struct fwd_res stream_dir_failed(int i, int r, int err)
 	return fwd_reset(r == -1 ? i : 1 - i, r == -1 ? "read" : "write", err);
 }
 
+size_t stream_buffered(const struct stream *st)
+{
+	return st->d[0].fill + st->d[1].fill;
+}
+
 struct fwd_res stream_io(struct session *s, struct stream *st, struct ev_io *w,
 			 uint32_t events)
 {

@@ -68,6 +68,8 @@ int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d);
 struct fwd_res stream_dir_failed(int i, int r, int err);
 void stream_setup(struct stream *st, const struct stream_chan *chan,
 		  struct session *s, size_t cap);
+/* Bytes in either direction's channel. */
+size_t stream_buffered(const struct stream *st);
 /* An event on w (NULL: none) of s: moves what can be moved now. */
 struct fwd_res stream_io(struct session *s, struct stream *st, struct ev_io *w,
 			 uint32_t events);

@@ -7,11 +7,13 @@
 
 #include "conf.h"
 #include "ev.h"
+#include "hslog.h"
 #include "metrics.h"
 #include "pool.h"
 #include "trim.h"
 
 struct fwd_ops;
+struct reuseport;
 struct resolver;
 struct session;
 struct sockmap;
@@ -29,8 +31,12 @@ struct worker {
 	int accepting;	   /* lsn is in the epoll set */
 	int accept_err;	   /* errno of the failure that paused accepts */
 	struct ev_timer accept_timer;
-	struct trim trim;  /* returns freed heap pages */
-	struct ev_io wake; /* eventfd: the main thread asks us to stop */
+	struct ev_timer burst_timer; /* a burst of pauses ends: worker.c */
+	unsigned burst_pauses;	     /* pauses in the current burst */
+	struct ev_timer idle_timer;  /* --idle-timeout's sweep: idle.c */
+	struct trim trim;	     /* returns freed heap pages */
+	struct hslog hslog; /* handshake failures, summed up under load */
+	struct ev_io wake;  /* eventfd: the main thread asks us to stop */
 	struct resolver *res;
 	pthread_mutex_t q_lock; /* congestion events from the main thread */
 	uint64_t *q;
@@ -59,6 +65,10 @@ struct gateway {
 	enum fwd_mode mode;	   /* its mode */
 	int done_fd;		   /* eventfd: a worker has finished */
 	struct sockmap *sm;	   /* BPF maps, when the mode is sockmap */
+	struct reuseport *rp;	   /* --reuse: the listener migration program */
+	/* the live secrets are conf.secrets: handshakes read them under
+	 * this lock, SIGHUP swaps them under it */
+	pthread_rwlock_t keys_lock;
 };
 
 #endif

@@ -43,15 +43,22 @@ static void linger_read(struct session *s)
 	}
 }
 
-/* Answers an error code, then lingers briefly so the client reads it. */
-static void hs_fail(struct session *s, int code, const char *reason)
+/*
+ * Answers an error code, then lingers briefly so the client reads it.
+ * kind: reason when it is a constant, NULL when it names a host (the
+ * summary under load counts by it: hslog.h).
+ */
+static void hs_fail_kind(struct session *s, int code, const char *reason,
+			 const char *kind)
 {
 	struct worker *w = s->w;
 	struct sess_setup *u = s->setup;
 	const char *text = sg_code_text((enum sg_code)code);
 
 	metric_add(w->gw->m.replies[code], 1);
-	log_info("reply %s: %s", text, reason);
+	s->quiet = (uint8_t)!hslog_admit(&w->hslog, code, kind);
+	if (!s->quiet)
+		log_info("reply %s: %s", text, reason);
 	if (s->state == SESS_CONNECT)
 		backend_abort(s);
 	session_close_fd(s, &s->be, 0);
@@ -70,6 +77,11 @@ static void hs_fail(struct session *s, int code, const char *reason)
 		return;
 	}
 	linger_read(s);
+}
+
+static void hs_fail(struct session *s, int code, const char *reason)
+{
+	hs_fail_kind(s, code, reason, reason);
 }
 
 /*
@@ -125,14 +137,12 @@ static void flush(struct session *s)
 /* backend.c's report: connected (CODE_200), or the code to answer. */
 static void connected(struct session *s, int code, const char *why)
 {
-	int one = 1;
-
 	if (code != CODE_200) {
-		hs_fail(s, code, why);
+		hs_fail_kind(s, code, why, NULL);
 		return;
 	}
 	ev_timer_stop(s->w->loop, &s->timer);
-	setsockopt(s->be.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	session_tune_socket(s, s->be.fd);
 	metric_add(s->w->gw->m.replies[CODE_200], 1);
 	memcpy(s->setup->reply, sg_code_text(CODE_200), SG_STATUS_LEN);
 	s->setup->reply_off = 0;
@@ -144,8 +154,13 @@ static void hs_token(struct session *s, size_t line_len)
 {
 	struct gateway *gw = s->w->gw;
 	struct token_addr addr;
+	int r;
 
-	if (token_open(&gw->conf.secrets, s->setup->buf, line_len, &addr) < 0) {
+	/* SIGHUP swaps the secrets under the write side */
+	pthread_rwlock_rdlock(&gw->keys_lock);
+	r = token_open(&gw->conf.secrets, s->setup->buf, line_len, &addr);
+	pthread_rwlock_unlock(&gw->keys_lock);
+	if (r < 0) {
 		hs_fail(s, CODE_401, "token did not decrypt to an address");
 		return;
 	}

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * sockgate: start-up, listeners, workers, signals, pid file. The main
- * thread owns the signals and the metrics endpoint; workers own sessions.
+ * sockgate: start-up, workers, signals (SIGTERM/SIGINT drain, a second
+ * one exits at once, SIGHUP reloads), the pid file. The main thread owns
+ * the signals and the metrics endpoint; workers own sessions.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
 #include <fcntl.h>
@@ -15,71 +17,22 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "fwd.h"
 #include "gateway.h"
+#include "listen.h"
 #include "log.h"
+#include "pidfile.h"
 #include "relay.h"
 #include "resolve.h"
+#include "reuseport.h"
 #include "sockmap.h"
 #include "worker.h"
 
 static struct gateway gw;
 static struct ev_io sig_io, done_io, bpf_io;
-static struct ev_timer drain_timer;
+static struct ev_timer drain_timer, pidfile_timer;
+
+#define PIDFILE_RETRY_NS 200000000ull
 static int workers_done;
-
-static int listen_socket(const struct sockaddr *sa, socklen_t len,
-			 int reuseport)
-{
-	int fd = socket(sa->sa_family,
-			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	int one = 1;
-
-	if (fd < 0)
-		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    (reuseport &&
-	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
-	    bind(fd, sa, len) < 0 || listen(fd, SOMAXCONN) < 0) {
-		int err = errno;
-
-		close(fd);
-		errno = err;
-		return -1;
-	}
-	return fd;
-}
-
-/* Listeners for every worker; with reuse each gets its own socket. */
-static void open_listeners(int *fds)
-{
-	struct conf *c = &gw.conf;
-	struct sockaddr_storage bound;
-	socklen_t blen = sizeof(bound);
-	char addr[SG_ADDR_TEXT];
-
-	fds[0] = listen_socket((struct sockaddr *)&c->listen, c->listen_len,
-			       c->reuse);
-	if (fds[0] < 0)
-		fatal("cannot listen on %s: %s", c->addr, strerror(errno));
-	/* port 0: the others must join the port the first one got */
-	if (getsockname(fds[0], (struct sockaddr *)&bound, &blen) < 0)
-		fatal("getsockname: %s", strerror(errno));
-	for (int i = 1; i < gw.nworkers; i++) {
-		if (!c->reuse) {
-			fds[i] = fds[0];
-			continue;
-		}
-		fds[i] = listen_socket((struct sockaddr *)&bound, blen, 1);
-		if (fds[i] < 0)
-			fatal("cannot listen on %s (worker %d): %s", c->addr, i,
-			      strerror(errno));
-	}
-	sg_sockaddr_fmt((struct sockaddr *)&bound, addr, sizeof(addr));
-	log_info("listening on %s (%d workers, mode %s%s)", addr, gw.nworkers,
-		 gw.fwd->name, c->reuse ? ", SO_REUSEPORT" : "");
-}
 
 /* The verdict's ring buffer: hand each event to the session's worker. */
 static void congestion_event(void *ctx, uint64_t cookie, uint32_t worker)
@@ -97,17 +50,78 @@ static void bpf_events_cb(struct ev_loop *loop, struct ev_io *w, uint32_t ev)
 	sockmap_events_consume(gw.sm);
 }
 
-static void write_pidfile(void)
+/* The pid file: ours at start, or once the live process holding it
+ * (the old one of a restart in the same directory) is gone. */
+static void pidfile_try(struct ev_loop *loop, struct ev_timer *t)
 {
-	char buf[32];
-	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	int fd = open(gw.conf.pidfile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		      0644);
+	pid_t holder = 0;
+	int r = pidfile_claim(gw.conf.pidfile, &holder);
 
-	if (fd < 0 || write(fd, buf, (size_t)n) != n)
+	if (r < 0)
 		fatal("cannot write pid file %s: %s", gw.conf.pidfile,
 		      strerror(errno));
-	close(fd);
+	if (r == 0) {
+		if (t)
+			log_info("pid file %s written", gw.conf.pidfile);
+		return;
+	}
+	if (!t)
+		log_warn("pid file %s belongs to running process %ld: written "
+			 "once that exits",
+			 gw.conf.pidfile, (long)holder);
+	ev_timer_start(loop, &pidfile_timer, PIDFILE_RETRY_NS);
+}
+
+/* SIGHUP: the files the configuration names, read again. Live sessions
+ * go on; a handshake after this uses the new secrets. */
+static void reload(void)
+{
+	struct secrets fresh, old;
+	char why[320];
+	size_t n;
+
+	if (conf_load_secrets(&gw.conf, &fresh, why, sizeof(why)) < 0) {
+		metric_add(gw.m.reloads[1], 1);
+		log_error("reload: %s; the %zu secrets loaded before stay", why,
+			  gw.conf.secrets.n);
+		return;
+	}
+	n = fresh.n;
+	pthread_rwlock_wrlock(&gw.keys_lock);
+	old = gw.conf.secrets;
+	gw.conf.secrets = fresh;
+	pthread_rwlock_unlock(&gw.keys_lock);
+	secrets_free(&old);
+	metric_add(gw.m.reloads[0], 1);
+	log_info("reload: %zu secret%s loaded%s", n, n == 1 ? "" : "s",
+		 gw.conf.secret_file ? "" : " (no --secret-file to read)");
+}
+
+/*
+ * The second signal: exit at once. Every TCP socket gets SO_LINGER 0
+ * first, so that the exit resets the sessions: a cut stream must not
+ * look complete to either peer, as a FIN would make it.
+ */
+static void exit_now(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		int fd = atoi(e->d_name), type;
+		socklen_t len = sizeof(type);
+
+		if (fd > 2 && fd != dirfd(d) &&
+		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
+		    type == SOCK_STREAM)
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	if (d)
+		closedir(d);
+	sockmap_unload(gw.sm);
+	pidfile_release(gw.conf.pidfile);
+	_exit(1);
 }
 
 static void wake_all(void)
@@ -131,11 +145,15 @@ static void signal_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 
 	(void)events;
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP) {
+			reload();
+			continue;
+		}
 		if (atomic_load(&gw.stop) != GW_RUNNING) {
-			log_warn("signal %u again: exiting now", si.ssi_signo);
-			sockmap_unload(gw.sm);
-			unlink(gw.conf.pidfile);
-			_exit(1);
+			log_warn("signal %u again: exiting now, resetting the "
+				 "sessions left",
+				 si.ssi_signo);
+			exit_now();
 		}
 		log_info("signal %u: draining (at most %.1f s)", si.ssi_signo,
 			 (double)gw.conf.drain_timeout_ns / 1e9);
@@ -182,10 +200,12 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);
 
 	if (resolver_global_init() < 0)
 		fatal("c-ares initialisation failed");
+	pthread_rwlock_init(&gw.keys_lock, NULL);
 	relay_choose(&gw, congestion_event);
 	gw.nworkers = gw.conf.workers;
 	gw.workers = calloc((size_t)gw.nworkers, sizeof(*gw.workers));
@@ -194,7 +214,7 @@ int main(int argc, char **argv)
 	gw.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (!gw.workers || !fds || !loop || gw.done_fd < 0)
 		fatal("start-up: %s", strerror(errno));
-	open_listeners(fds);
+	listen_open(&gw, fds);
 	for (int i = 0; i < gw.nworkers; i++)
 		if (worker_init(&gw.workers[i], &gw, i, fds[i],
 				!gw.conf.reuse) < 0)
@@ -204,6 +224,7 @@ int main(int argc, char **argv)
 		   signal_cb);
 	ev_io_init(&done_io, gw.done_fd, done_cb);
 	ev_timer_init(&drain_timer, drain_expired);
+	ev_timer_init(&pidfile_timer, pidfile_try);
 	if (sig_io.fd < 0 || ev_io_set(loop, &sig_io, EPOLLIN) < 0 ||
 	    ev_io_set(loop, &done_io, EPOLLIN) < 0)
 		fatal("signalfd: %s", strerror(errno));
@@ -218,7 +239,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < gw.nworkers; i++)
 		if (worker_start(&gw.workers[i]) < 0)
 			fatal("worker %d: %s", i, strerror(errno));
-	write_pidfile();
+	pidfile_try(loop, NULL);
+	log_info("ready: pid %ld", (long)getpid());
 
 	if (ev_run(loop) < 0)
 		log_error("epoll_wait: %s", strerror(errno));
@@ -233,13 +255,15 @@ int main(int argc, char **argv)
 	if (gw.sm)
 		ev_io_set(loop, &bpf_io, 0);
 	sockmap_unload(gw.sm);
-	unlink(gw.conf.pidfile);
+	reuseport_unload(gw.rp);
+	pidfile_release(gw.conf.pidfile);
 	log_info("stopped");
 	free(gw.workers);
 	free(fds);
 	close(sig_io.fd);
 	close(gw.done_fd);
 	ev_loop_free(loop);
+	pthread_rwlock_destroy(&gw.keys_lock);
 	conf_free(&gw.conf);
 	return 0;
 }

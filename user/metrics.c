@@ -16,6 +16,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "metrics.h"
+#include "reuseport.h"
 
 struct http_conn {
 	struct ev_io io;
@@ -111,6 +112,17 @@ static size_t render(char *out, size_t max)
 	     "sockgate_promotions_total{to=\"splice\"} %llu\n",
 	     (unsigned long long)metric_get(m->promotions[0]),
 	     (unsigned long long)metric_get(m->promotions[1]));
+	EMIT("# TYPE sockgate_idle_closed_total counter\n"
+	     "sockgate_idle_closed_total %llu\n"
+	     "# TYPE sockgate_reloads_total counter\n"
+	     "sockgate_reloads_total{result=\"ok\"} %llu\n"
+	     "sockgate_reloads_total{result=\"failed\"} %llu\n"
+	     "# TYPE sockgate_listener_migrations_total counter\n"
+	     "sockgate_listener_migrations_total %llu\n",
+	     (unsigned long long)metric_get(m->idle_closed),
+	     (unsigned long long)metric_get(m->reloads[0]),
+	     (unsigned long long)metric_get(m->reloads[1]),
+	     (unsigned long long)reuseport_migrated(m_gw->rp));
 #undef EMIT
 	return n;
 }

@@ -133,7 +133,7 @@ void relay_end(struct session *s, const char *reason, int rst)
 	/* the forwarder first: sockmap's adds the kernel's byte counts */
 	if (s->state == SESS_FORWARD && ops)
 		ops->stop(s);
-	if (log_min_level <= LOG_LVL_INFO) {
+	if (log_min_level <= LOG_LVL_INFO && !s->quiet) {
 		char c[SG_ADDR_TEXT], b[SG_ADDR_TEXT];
 
 		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
@@ -304,6 +304,14 @@ static void promote_check(struct session *s)
 						      PROMOTE_RETRY_MAX_SHIFT;
 	p->checks++;
 	ev_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS << shift);
+}
+
+int relay_buffered(const struct session *s)
+{
+	const struct fwd_ops *ops = ops_of(s);
+
+	return s->state == SESS_FLUSH || (s->state == SESS_FORWARD && ops &&
+					  ops->buffered && ops->buffered(s));
 }
 
 void relay_io(struct session *s, struct ev_io *w, uint32_t events)

@@ -31,6 +31,9 @@ void relay_io(struct session *s, struct ev_io *w, uint32_t events);
 void relay_timer(struct session *s);
 /* A kernel report for socket cookie, on its session's worker. */
 void relay_event(struct worker *w, uint64_t cookie);
+/* Bytes a forwarding session holds in user space or on their way inside
+ * the kernel, that closing it now would lose: 1, or 0. */
+int relay_buffered(const struct session *s);
 /* Ends s in any state: its forwarder stopped, one log line with the
  * path, bytes, age and reason; both sockets closed, with RST when rst. */
 void relay_end(struct session *s, const char *reason, int rst);

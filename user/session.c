@@ -25,7 +25,6 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 			    ev_timer_cb timer_cb)
 {
 	struct session *s = pool_get(&w->spool);
-	int one = 1;
 
 	if (s)
 		s->setup = malloc(sizeof(*s->setup));
@@ -46,7 +45,7 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 	ev_io_init(&s->cli, fd, cli_cb);
 	ev_io_init(&s->be, -1, be_cb);
 	ev_timer_init(&s->timer, timer_cb);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	session_tune_socket(s, fd);
 
 	s->next = w->sessions;
 	if (w->sessions)
@@ -55,6 +54,29 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 	w->nsessions++;
 	metric_add(w->gw->m.active, 1);
 	return s;
+}
+
+void session_tune_socket(struct session *s, int fd)
+{
+	const struct keepalive *k = &s->w->gw->conf.keepalive;
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (k->idle > 0) {
+		/* a peer that answers no probe, or acknowledges no data,
+		 * within the same time is gone: ETIMEDOUT on the socket */
+		unsigned ms =
+			(unsigned)(k->idle + k->interval * k->count) * 1000u;
+
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &k->idle,
+			   sizeof(k->idle));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &k->interval,
+			   sizeof(k->interval));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &k->count,
+			   sizeof(k->count));
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
+	}
 }
 
 void session_set_state(struct session *s, enum sess_state to)

@@ -70,6 +70,7 @@ struct session {
 	uint8_t promote;   /* relay.c, enum promote: may move from copy on */
 	uint8_t promoted;  /* did */
 	uint8_t hs_whole;  /* the handshake's last read took all there was */
+	uint8_t quiet;	   /* a failure counted, not logged: hslog.h */
 	uint16_t line_len; /* the token line with its newline, bytes */
 	struct sess_setup *setup;
 	void *fwd;			   /* forwarder state */
@@ -85,6 +86,9 @@ struct session {
 struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 			    ev_io_cb cli_cb, ev_io_cb be_cb,
 			    ev_timer_cb timer_cb);
+/* TCP_NODELAY, and --keepalive with TCP_USER_TIMEOUT, on a session
+ * socket (the client's at accept, the backend's once connected). */
+void session_tune_socket(struct session *s, int fd);
 /* Moves s to a new stage; logs old -> new at debug level. */
 void session_set_state(struct session *s, enum sess_state to);
 /* Closes one of its sockets, with RST when rst (unsent data dropped). */

@@ -41,23 +41,6 @@ struct sockmap {
 	uint32_t nfree, fresh, nslots;
 };
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt,
-		      va_list ap)
-{
-	char line[512];
-	size_t n;
-
-	/* libbpf is chatty at load: its warnings explain a failed probe */
-	if (level == LIBBPF_DEBUG && log_min_level > LOG_LVL_DEBUG)
-		return 0;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	n = strlen(line);
-	while (n > 0 && line[n - 1] == '\n')
-		line[--n] = '\0';
-	log_msg(LOG_LVL_DEBUG, "libbpf: %s", line);
-	return 0;
-}
-
 static void pin_maps(struct sockmap *sm, const char *base)
 {
 	struct {
@@ -128,7 +111,7 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	libbpf_set_print(libbpf_log);
+	bpffs_log_to_ours();
 	sm->skel = sockgate_bpf__open();
 	if (!sm->skel) {
 		snprintf(why, whylen, "cannot open the BPF object: %s",

@@ -16,6 +16,7 @@
 #include "gateway.h"
 #include "worker.h"
 #include "handshake.h"
+#include "idle.h"
 #include "log.h"
 #include "relay.h"
 #include "resolve.h"
@@ -24,6 +25,7 @@
 #define ACCEPT_BATCH 64
 #define ACCEPT_RETRY_NS 100000000ull /* 100 ms */
 #define PAUSE_MAXCONNS (-1)
+#define ACCEPT_BURST_NS 1000000000ull /* a second without a pause */
 
 static void stop_listening(struct worker *w);
 
@@ -45,11 +47,17 @@ static int listener_enable(struct worker *w, int on)
 }
 
 /* Stops accepting for a while; logs once per burst. err: errno or -1. */
+/*
+ * Stops accepting for a while. A burst of pauses (at --max-conns one per
+ * freed slot) logs one line when it starts and one when a second has
+ * passed without a pause (burst_end). err: errno or PAUSE_MAXCONNS.
+ */
 static void accept_pause(struct worker *w, int err)
 {
 	listener_enable(w, 0);
-	if (!w->accept_err) {
+	if (!w->accept_err)
 		metric_add(w->gw->m.accept_paused, 1);
+	if (!w->burst_pauses) {
 		if (err == PAUSE_MAXCONNS)
 			log_warn("max-conns %ld reached: pausing accepts",
 				 w->gw->conf.max_conns);
@@ -58,8 +66,24 @@ static void accept_pause(struct worker *w, int err)
 				 "up",
 				 strerror(err));
 	}
+	w->burst_pauses++;
 	w->accept_err = err;
 	ev_timer_start(w->loop, &w->accept_timer, ACCEPT_RETRY_NS);
+	ev_timer_start(w->loop, &w->burst_timer, ACCEPT_BURST_NS);
+}
+
+static void burst_end(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct worker *w = container_of(t, struct worker, burst_timer);
+
+	if (!w->accepting) {
+		/* still paused: the burst goes on */
+		ev_timer_start(loop, t, ACCEPT_BURST_NS);
+		return;
+	}
+	log_warn("accepting again (%u pause%s in this burst)", w->burst_pauses,
+		 w->burst_pauses == 1 ? "" : "s");
+	w->burst_pauses = 0;
 }
 
 static void accept_resume(struct ev_loop *loop, struct ev_timer *t)
@@ -117,10 +141,7 @@ static void accept_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 				return;
 			}
 		}
-		if (w->accept_err) {
-			log_warn("accepting again");
-			w->accept_err = 0;
-		}
+		w->accept_err = 0; /* burst_end logs when it is over */
 		metric_add(gw->m.accepted, 1);
 		handshake_accept(w, fd, &peer);
 	}
@@ -136,8 +157,11 @@ static void stop_listening(struct worker *w)
 {
 	listener_enable(w, 0);
 	ev_timer_stop(w->loop, &w->accept_timer);
+	ev_timer_stop(w->loop, &w->burst_timer);
+	/* queued clients move to the group's other listeners (listen.c),
+	 * or get RST, not a hang */
 	if (!w->lsn_shared && w->lsn.fd >= 0)
-		close(w->lsn.fd); /* queued clients get RST, not a hang */
+		close(w->lsn.fd);
 	w->lsn.fd = -1;
 }
 
@@ -232,12 +256,15 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	ev_io_init(&w->lsn, lsn_fd, accept_cb);
 	ev_io_init(&w->wake, -1, wake_cb);
 	ev_timer_init(&w->accept_timer, accept_resume);
+	ev_timer_init(&w->burst_timer, burst_end);
 	trim_init(&w->trim);
 	w->session_gone = session_gone;
 	pool_init(&w->spool, relay_session_size(gw));
 	w->loop = ev_loop_new();
 	if (!w->loop)
 		return -1;
+	idle_start(w);
+	hslog_init(&w->hslog, w->loop);
 	w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->wake.fd < 0 || ev_io_set(w->loop, &w->wake, EPOLLIN) < 0)
 		return -1;
@@ -258,6 +285,8 @@ static void *worker_main(void *arg)
 		log_error("epoll_wait: %s", strerror(errno));
 	stop_listening(w);
 	close_all(w, "gateway stopped");
+	idle_stop(w);
+	hslog_stop(&w->hslog);
 	if (write(w->gw->done_fd, &one, sizeof(one)) < 0)
 		log_error("eventfd write: %s", strerror(errno));
 	return NULL;

@@ -13,6 +13,10 @@ mount -t tmpfs tmp /tmp
 mount -t tmpfs shm /dev/shm
 mount -t tmpfs run /run
 mount -t bpf bpf /sys/fs/bpf
+mkdir -p /run/netns
+for m in /lib/modules/"$(uname -r)"/*.ko; do
+	[ -e "$m" ] && insmod "$m"
+done
 ip link set lo up
 ip addr add 127.0.0.1/8 dev lo 2>/dev/null
 echo "VMTEST-KERNEL: $(uname -r)"

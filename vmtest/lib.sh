@@ -33,7 +33,9 @@ vm_packages() {
 }
 
 # vm_initramfs ROOT OUT INIT FILE...: busybox, FILEs in /sg (with their
-# libraries), bpftool, openssl, setpriv; INIT as /init; cpio.gz in OUT
+# libraries), bpftool, openssl, setpriv, ip; INIT as /init; cpio.gz in OUT.
+# With VM_MODULES set, that directory's <kernel version>/*.ko go to
+# /lib/modules (the guest loads them: veth for the netns tests).
 vm_initramfs() {
 	local root=$1 out=$2 init=$3 f tool real app
 	shift 3
@@ -46,7 +48,8 @@ vm_initramfs() {
 	for f in "$@"; do
 		vm_copy_with_libs "$root" "$f" "$root/sg/$(basename "$f")"
 	done
-	for tool in /usr/sbin/bpftool /usr/bin/openssl /usr/bin/setpriv; do
+	for tool in /usr/sbin/bpftool /usr/bin/openssl /usr/bin/setpriv \
+		/usr/bin/ip; do
 		rm -f "$root/bin/$(basename "$tool")" # not busybox's applet
 		vm_copy_with_libs "$root" "$tool" "$root/usr/bin/$(basename "$tool")"
 	done
@@ -54,6 +57,10 @@ vm_initramfs() {
 	if head -c2 /usr/sbin/bpftool | grep -q '#!'; then
 		real=$(find /usr/lib -maxdepth 2 -path '/usr/lib/linux-tools-*/bpftool' | sort -V | tail -1)
 		[ -n "$real" ] && vm_copy_with_libs "$root" "$real" "$root/usr/bin/bpftool"
+	fi
+	if [ -n "${VM_MODULES:-}" ] && [ -d "$VM_MODULES" ]; then
+		mkdir -p "$root/lib/modules"
+		cp -r "$VM_MODULES"/. "$root/lib/modules/"
 	fi
 	mkdir -p "$root/usr/lib/ssl"
 	cp /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/" 2>/dev/null || true
@@ -87,4 +94,23 @@ vm_boot() {
 		-display none -monitor none -serial "file:$3" -no-reboot \
 		</dev/null || true
 	tr -d '\r' <"$3" >"$3.txt"
+}
+
+# vm_modules KROOT OUT MODULE...: copies the named modules of an unpacked
+# kernel package (decompressed) to OUT/<kernel version>/.
+vm_modules() {
+	local kroot=$1 out=$2 m f ver
+	shift 2
+	for m in "$@"; do
+		f=$(find "$kroot/lib/modules" -name "$m.ko*" | head -1)
+		[ -n "$f" ] || continue
+		ver=${f#"$kroot"/lib/modules/}
+		ver=${ver%%/*}
+		mkdir -p "$out/$ver"
+		case $f in
+		*.xz) xz -dc "$f" >"$out/$ver/$m.ko" ;;
+		*.zst) zstd -qdc "$f" >"$out/$ver/$m.ko" ;;
+		*) cp "$f" "$out/$ver/$m.ko" ;;
+		esac
+	done
 }

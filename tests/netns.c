@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+/* Network namespaces for the tests that need a peer to vanish. */
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "gwproc.h"
+#include "netns.h"
+
+static int sh(const char *cmd)
+{
+	int st;
+	char *out = run_cmd(cmd, &st);
+
+	free(out);
+	return st == 0 ? 0 : -1;
+}
+
+int netpair_create(struct netpair *p)
+{
+	static int seq;
+	char cmd[1024];
+	int id = (int)getpid() * 16 + seq++ % 16;
+
+	snprintf(p->gw, sizeof(p->gw), "sgg%d", id);
+	snprintf(p->cl, sizeof(p->cl), "sgc%d", id);
+	snprintf(p->gw_if, sizeof(p->gw_if), "sgvg%d", id % 100000);
+	snprintf(p->cl_if, sizeof(p->cl_if), "sgvc%d", id % 100000);
+	snprintf(
+		cmd, sizeof(cmd),
+		"set -e; exec 2>&1; "
+		"ip netns add %1$s; ip netns add %2$s; "
+		"ip link add %3$s netns %1$s type veth peer name %4$s netns %2$s; "
+		"ip -n %1$s addr add " NETPAIR_GW_IP "/30 dev %3$s; "
+		"ip -n %2$s addr add 10.213.0.2/30 dev %4$s; "
+		"ip -n %1$s link set %3$s up; ip -n %2$s link set %4$s up; "
+		"ip -n %1$s link set lo up; ip -n %2$s link set lo up",
+		p->gw, p->cl, p->gw_if, p->cl_if);
+	if (sh(cmd) < 0) {
+		netpair_destroy(p);
+		return -1;
+	}
+	return 0;
+}
+
+void netpair_destroy(struct netpair *p)
+{
+	char cmd[256];
+
+	/* the veth pair goes with its ends' namespaces */
+	snprintf(cmd, sizeof(cmd),
+		 "ip netns del %s 2>/dev/null; "
+		 "ip netns del %s 2>/dev/null; true",
+		 p->gw, p->cl);
+	sh(cmd);
+}
+
+int netpair_cut(struct netpair *p)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "ip -n %s link set %s down 2>&1", p->cl,
+		 p->cl_if);
+	return sh(cmd);
+}
+
+int in_netns(const char *ns, int (*fn)(void *), void *arg)
+{
+	char path[96];
+	int here = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int there, r = -1;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	there = open(path, O_RDONLY | O_CLOEXEC);
+	if (here >= 0 && there >= 0 && setns(there, CLONE_NEWNET) == 0) {
+		r = fn(arg);
+		if (setns(here, CLONE_NEWNET) < 0)
+			abort(); /* the rest of the test would run there */
+	}
+	if (here >= 0)
+		close(here);
+	if (there >= 0)
+		close(there);
+	return r;
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/* Idle sessions closed: see idle.h. */
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "gateway.h"
+#include "idle.h"
+#include "relay.h"
+#include "session.h"
+
+/* A sweep every quarter timeout, within these bounds. */
+#define SWEEP_MIN_NS 100000000ull  /* 100 ms */
+#define SWEEP_MAX_NS 5000000000ull /* 5 s */
+
+/* Milliseconds since fd last received or sent data; 0 on an error. */
+static uint64_t quiet_ms(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return 0;
+	return ti.tcpi_last_data_recv < ti.tcpi_last_data_sent ?
+		       ti.tcpi_last_data_recv :
+		       ti.tcpi_last_data_sent;
+}
+
+static uint64_t sweep_ns(const struct worker *w)
+{
+	uint64_t t = w->gw->conf.idle_ns / 4;
+
+	return t < SWEEP_MIN_NS ? SWEEP_MIN_NS :
+	       t > SWEEP_MAX_NS ? SWEEP_MAX_NS :
+				  t;
+}
+
+static void sweep(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct worker *w = container_of(t, struct worker, idle_timer);
+	uint64_t limit_ms = w->gw->conf.idle_ns / 1000000;
+	struct session *s = w->sessions, *next;
+
+	for (; s; s = next) {
+		char why[64];
+
+		next = s->next; /* relay_end frees s */
+		/* the other stages have deadlines of their own */
+		if (s->state != SESS_FORWARD && s->state != SESS_FLUSH)
+			continue;
+		if (session_age_ms(s) < limit_ms ||
+		    quiet_ms(s->cli.fd) < limit_ms ||
+		    quiet_ms(s->be.fd) < limit_ms)
+			continue;
+		metric_add(w->gw->m.idle_closed, 1);
+		snprintf(why, sizeof(why), "idle for %.1f s",
+			 (double)w->gw->conf.idle_ns / 1e9);
+		relay_end(s, why, relay_buffered(s));
+	}
+	ev_timer_start(loop, t, sweep_ns(w));
+}
+
+void idle_start(struct worker *w)
+{
+	ev_timer_init(&w->idle_timer, sweep);
+	if (w->gw->conf.idle_ns)
+		ev_timer_start(w->loop, &w->idle_timer, sweep_ns(w));
+}
+
+void idle_stop(struct worker *w)
+{
+	ev_timer_stop(w->loop, &w->idle_timer);
+}

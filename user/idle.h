@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_IDLE_H
+#define SG_IDLE_H
+
+struct worker;
+
+/*
+ * --idle-timeout: a timer per worker, not per session, looks at the
+ * worker's sessions a few times per timeout. A session is idle when
+ * neither of its sockets has received or sent a byte for the timeout:
+ * the kernel's own clocks (TCP_INFO), the same in every mode, sockmap
+ * included, and nothing added to the session. It is closed (reset if
+ * bytes it holds would be lost), logged, counted.
+ */
+void idle_start(struct worker *w);
+void idle_stop(struct worker *w);
+
+#endif

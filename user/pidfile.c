@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The pid file: never taken from a live process, removed only by its
+ * owner. Two gateways sharing a port (--reuse) in one directory, as in a
+ * restart, each keep to their own.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pidfile.h"
+
+/* The pid in path; 0 when there is none or it does not parse. */
+static pid_t read_pid(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	long v;
+	char *end;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	v = strtol(buf, &end, 10);
+	return v > 0 && v < 1L << 22 && (*end == '\n' || *end == '\0') ?
+		       (pid_t)v :
+		       0;
+}
+
+static int alive(pid_t pid)
+{
+	return kill(pid, 0) == 0 || errno == EPERM;
+}
+
+int pidfile_claim(const char *path, pid_t *holder)
+{
+	char tmp[4096], buf[32];
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	int fd, err;
+	pid_t old;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >=
+	    (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0) {
+		err = errno;
+		close(fd);
+		unlink(tmp);
+		errno = err ? err : EIO;
+		return -1;
+	}
+	close(fd);
+	/* link fails if the name exists: a complete file or none */
+	if (link(tmp, path) == 0) {
+		unlink(tmp);
+		return 0;
+	}
+	err = errno;
+	if (err != EEXIST) {
+		unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	old = read_pid(path);
+	if (old > 0 && old != getpid() && alive(old)) {
+		unlink(tmp);
+		*holder = old;
+		return 1;
+	}
+	/* stale (a crash, SIGKILL) or unreadable: ours now */
+	if (rename(tmp, path) < 0) {
+		err = errno;
+		unlink(tmp);
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+void pidfile_release(const char *path)
+{
+	if (read_pid(path) == getpid())
+		unlink(path);
+}
