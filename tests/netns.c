@@ -9,11 +9,15 @@
 #include "gwproc.h"
 #include "netns.h"
 
+/* /usr/bin/ip by its path: the guest's busybox sh would run its own
+ * applet for a bare `ip`, which knows no namespaces */
 static int sh(const char *cmd)
 {
 	int st;
 	char *out = run_cmd(cmd, &st);
 
+	if (st != 0)
+		fprintf(stderr, "netns: %s: exit %d: %s\n", cmd, st, out);
 	free(out);
 	return st == 0 ? 0 : -1;
 }
@@ -31,12 +35,12 @@ int netpair_create(struct netpair *p)
 	snprintf(
 		cmd, sizeof(cmd),
 		"set -e; exec 2>&1; "
-		"ip netns add %1$s; ip netns add %2$s; "
-		"ip link add %3$s netns %1$s type veth peer name %4$s netns %2$s; "
-		"ip -n %1$s addr add " NETPAIR_GW_IP "/30 dev %3$s; "
-		"ip -n %2$s addr add 10.213.0.2/30 dev %4$s; "
-		"ip -n %1$s link set %3$s up; ip -n %2$s link set %4$s up; "
-		"ip -n %1$s link set lo up; ip -n %2$s link set lo up",
+		"/usr/bin/ip netns add %1$s; /usr/bin/ip netns add %2$s; "
+		"/usr/bin/ip link add %3$s netns %1$s type veth peer name %4$s netns %2$s; "
+		"/usr/bin/ip -n %1$s addr add " NETPAIR_GW_IP "/30 dev %3$s; "
+		"/usr/bin/ip -n %2$s addr add 10.213.0.2/30 dev %4$s; "
+		"/usr/bin/ip -n %1$s link set %3$s up; /usr/bin/ip -n %2$s link set %4$s up; "
+		"/usr/bin/ip -n %1$s link set lo up; /usr/bin/ip -n %2$s link set lo up",
 		p->gw, p->cl, p->gw_if, p->cl_if);
 	if (sh(cmd) < 0) {
 		netpair_destroy(p);
@@ -51,8 +55,8 @@ void netpair_destroy(struct netpair *p)
 
 	/* the veth pair goes with its ends' namespaces */
 	snprintf(cmd, sizeof(cmd),
-		 "ip netns del %s 2>/dev/null; "
-		 "ip netns del %s 2>/dev/null; true",
+		 "/usr/bin/ip netns del %s 2>/dev/null; "
+		 "/usr/bin/ip netns del %s 2>/dev/null; true",
 		 p->gw, p->cl);
 	sh(cmd);
 }
@@ -61,8 +65,8 @@ int netpair_cut(struct netpair *p)
 {
 	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "ip -n %s link set %s down 2>&1", p->cl,
-		 p->cl_if);
+	snprintf(cmd, sizeof(cmd), "/usr/bin/ip -n %s link set %s down 2>&1",
+		 p->cl, p->cl_if);
 	return sh(cmd);
 }
 

@@ -71,8 +71,8 @@ static void *ka_backend(void *arg)
  */
 MODE_TEST(life, keepalive_finds_vanished_client, M_ALL, .timeout = 90)
 {
-	static const char *const wrap_fmt[] = { "ip", "netns", "exec", NULL,
-						NULL };
+	static const char *const wrap_fmt[] = { "/usr/bin/ip", "netns", "exec",
+						NULL, NULL };
 	const char *wrap[5];
 	const char *args[] = { "--addr", NETPAIR_GW_IP ":0", "--mode",
 			       mode,	 "--keepalive",	     "1,1,2",

@@ -8,6 +8,7 @@
 
 #include "gateway.h"
 #include "idle.h"
+#include "log.h"
 #include "relay.h"
 #include "session.h"
 
@@ -43,6 +44,8 @@ static void sweep(struct ev_loop *loop, struct ev_timer *t)
 	struct worker *w = container_of(t, struct worker, idle_timer);
 	uint64_t limit_ms = w->gw->conf.idle_ns / 1000000;
 	struct session *s = w->sessions, *next;
+	uint64_t t0 = ev_clock_ns();
+	unsigned looked = 0, closed = 0;
 
 	for (; s; s = next) {
 		char why[64];
@@ -51,6 +54,7 @@ static void sweep(struct ev_loop *loop, struct ev_timer *t)
 		/* the other stages have deadlines of their own */
 		if (s->state != SESS_FORWARD && s->state != SESS_FLUSH)
 			continue;
+		looked++;
 		if (session_age_ms(s) < limit_ms ||
 		    quiet_ms(s->cli.fd) < limit_ms ||
 		    quiet_ms(s->be.fd) < limit_ms)
@@ -59,7 +63,11 @@ static void sweep(struct ev_loop *loop, struct ev_timer *t)
 		snprintf(why, sizeof(why), "idle for %.1f s",
 			 (double)w->gw->conf.idle_ns / 1e9);
 		relay_end(s, why, relay_buffered(s));
+		closed++;
 	}
+	log_debug("idle sweep: %u sessions looked at, %u closed, %llu us",
+		  looked, closed,
+		  (unsigned long long)((ev_clock_ns() - t0) / 1000));
 	ev_timer_start(loop, t, sweep_ns(w));
 }
 
