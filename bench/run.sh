@@ -55,7 +55,7 @@ PIDS+=($!)
 PIDS+=($!)
 "$BUILD/sg-bench-backend" 19004 stall >>"$WORK/stall.out" &
 PIDS+=($!)
-openssl rand -base64 32 >"$WORK/secret"
+(umask 077 && openssl rand -base64 32 >"$WORK/secret")
 TOK_ECHO=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19001)
 TOK_SRC=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19002)
 TOK_SINK=$("$BUILD/sockgatectl" --secret-file "$WORK/secret" encrypt 127.0.0.1:19003)

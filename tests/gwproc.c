@@ -130,6 +130,7 @@ int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 		return -1;
 	fprintf(f, "%s\n", TEST_SECRET);
 	fclose(f);
+	chmod(secret_file, 0600); /* the gateway refuses a readable one */
 
 	for (int i = 0; wrapper && wrapper[i] && n < 16; i++)
 		argv[n++] = wrapper[i];

@@ -181,7 +181,7 @@ Test(handshake, garbage_401)
 Test(handshake, not_an_address_401)
 {
 	static const char *const bad[] = {
-		"hello world",	   "127.0.0.1",	     "127.0.0.1:0",
+		"hello world",	   "127.0.0.1",	     "127.0.0.1:-1",
 		"127.0.0.1:65536", "127.0.0.1:80x",  ":80",
 		"::1:80",	   "[::1]",	     "[nope]:80",
 		"1.2.3.999:80",	   "a..b:80",	     "-bad.example:80",

@@ -219,6 +219,7 @@ static void write_file(const char *path, const char *text)
 	cr_assert_not_null(f);
 	fputs(text, f);
 	fclose(f);
+	chmod(path, 0600);
 }
 
 static int dial_secret(const struct fx *f, const char *secret)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "peers.h"
@@ -119,6 +120,7 @@ Test(ops, rotation_file_accepts_every_secret, .timeout = 60)
 	fp = fopen(file, "w");
 	fprintf(fp, "new-secret\n\nold-secret\r\n");
 	fclose(fp);
+	chmod(file, 0600);
 	fx_echo(&f, NULL, args);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		cr_assert_eq(gw_dial_token(f.g.port,
@@ -398,7 +400,7 @@ Test(ops, sockgatectl_and_openssl_interoperate, .timeout = 60)
 	}
 	/* the default digest of both tools is the same (sha256) */
 	snprintf(cmd, sizeof(cmd),
-		 "%s/sockgatectl --secret k encrypt 10.0.0.5:7000 | "
+		 "%s/sockgatectl --secret k encrypt --legacy 10.0.0.5:7000 | "
 		 "openssl enc -d -aes-256-cbc -a -A -pass pass:k 2>/dev/null",
 		 sg_build());
 	plain = run_cmd(cmd, &st);

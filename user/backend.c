@@ -20,6 +20,37 @@
 
 static void attempt_start(struct session *s);
 
+/*
+ * Every address the destination resolved to must be allowed: the
+ * gateway's own listeners never, and with --allow rules only what they
+ * take. A refusal answers 401, the same as a bad token, so that it tells
+ * a client nothing about the network. 0, or -1 when answered.
+ */
+static int destination_check(struct session *s)
+{
+	struct sess_setup *u = s->setup;
+	struct gateway *gw = s->w->gw;
+	int why = -1;
+
+	pthread_rwlock_rdlock(&gw->keys_lock);
+	for (int i = 0; i < u->naddr && why < 0; i++) {
+		const struct sockaddr *sa = (struct sockaddr *)&u->addr[i];
+
+		if (selfaddr_match(&gw->self, sa))
+			why = 1;
+		else if (gw->conf.allow.n && !allow_match(&gw->conf.allow, sa))
+			why = 0;
+	}
+	pthread_rwlock_unlock(&gw->keys_lock);
+	if (why < 0)
+		return 0;
+	metric_add(gw->m.refused[why], 1);
+	u->done(s, CODE_401,
+		why ? "destination is the gateway itself" :
+		      "destination not allowed");
+	return -1;
+}
+
 static void fail_errno(struct session *s, const char *what, int err)
 {
 	char msg[320];
@@ -144,7 +175,8 @@ static void dns_done(void *arg, int status, const char *err,
 	}
 	memcpy(u->addr, addrs, (size_t)n * sizeof(*addrs));
 	u->naddr = n;
-	attempt_start(s);
+	if (destination_check(s) == 0)
+		attempt_start(s);
 }
 
 void backend_timeout(struct session *s)
@@ -200,7 +232,8 @@ void backend_start(struct session *s, const struct token_addr *a,
 		sin6->sin6_addr = a->ip.v6;
 	}
 	u->naddr = 1;
-	attempt_start(s);
+	if (destination_check(s) == 0)
+		attempt_start(s);
 }
 
 void backend_abort(struct session *s)

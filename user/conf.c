@@ -37,6 +37,14 @@ static const char usage_text[] =
 	"  --keepalive I[,N,C]     TCP keepalive on both sockets: first probe\n"
 	"                          after I s idle, then every N s, dead after C\n"
 	"                          unanswered (default 60,10,6; 0: off)\n"
+	"  --user NAME             run as NAME once the listeners and the BPF\n"
+	"                          side are set up (keeps CAP_BPF and\n"
+	"                          CAP_NET_ADMIN for sockmap, nothing else)\n"
+	"  --proxy-protocol off|v1|v2  the client's address to the backend\n"
+	"  --legacy-tokens on|off  accept openssl enc tokens too (default on)\n"
+	"  --allow RULE            a destination tokens may name: CIDR[:PORT[-PORT]]\n"
+	"                          ([v6]/N:PORT); repeatable; none: any\n"
+	"  --allow-file PATH       more rules, one a line (read again on SIGHUP)\n"
 	"  --idle-timeout SEC      close a session that moved no byte for SEC\n"
 	"                          (default 0: never)\n"
 	"  --dns-server LIST       ip[:port],... instead of /etc/resolv.conf\n"
@@ -155,6 +163,11 @@ enum {
 	OPT_PROMOTE,
 	OPT_KEEPALIVE,
 	OPT_IDLE,
+	OPT_ALLOW,
+	OPT_ALLOW_FILE,
+	OPT_LEGACY,
+	OPT_PROXY,
+	OPT_USER,
 	OPT_HELP,
 };
 
@@ -180,6 +193,11 @@ static const struct option options[] = {
 	{ "promote-after", required_argument, NULL, OPT_PROMOTE },
 	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
+	{ "allow", required_argument, NULL, OPT_ALLOW },
+	{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
+	{ "legacy-tokens", required_argument, NULL, OPT_LEGACY },
+	{ "proxy-protocol", required_argument, NULL, OPT_PROXY },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -222,8 +240,16 @@ int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
 	if (!c->secret_file)
 		return 0;
 	if (secrets_load_file(out, c->secret_file) < 0) {
-		snprintf(why, whylen, "cannot read --secret-file %s: %s",
-			 c->secret_file, strerror(errno));
+		if (errno == EPERM)
+			snprintf(
+				why, whylen,
+				"--secret-file %s is readable by group or others: "
+				"chmod 600 it",
+				c->secret_file);
+		else
+			snprintf(why, whylen,
+				 "cannot read --secret-file %s: %s",
+				 c->secret_file, strerror(errno));
 		secrets_free(out);
 		return -1;
 	}
@@ -238,6 +264,24 @@ fail:
 	snprintf(why, whylen, "%s", strerror(errno));
 	secrets_free(out);
 	return -1;
+}
+
+int conf_load_allow(const struct conf *c, struct allow *out, char *why,
+		    size_t whylen)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < c->allow_fixed.n; i++)
+		if (allow_add(out, &c->allow_fixed.v[i]) < 0) {
+			snprintf(why, whylen, "out of memory");
+			allow_free(out);
+			return -1;
+		}
+	if (c->allow_file &&
+	    allow_load_file(out, c->allow_file, why, whylen) < 0) {
+		allow_free(out);
+		return -1;
+	}
+	return 0;
 }
 
 void conf_parse(struct conf *c, int argc, char **argv)
@@ -256,6 +300,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	c->drain_timeout_ns = 30000000000ull;
 	c->linger_ns = 2000000000ull;
 	c->keepalive = (struct keepalive){ 60, 10, 6 };
+	c->legacy_tokens = 1;
 	c->buffer = 16384;
 	c->promote_ns = 50000000ull;
 	c->pidfile = "gateway.pid";
@@ -339,6 +384,38 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			if (conf_parse_keepalive(optarg, &c->keepalive) < 0)
 				bad("keepalive", optarg);
 			break;
+		case OPT_ALLOW: {
+			struct allow_rule r;
+
+			if (allow_parse(optarg, &r) < 0 ||
+			    allow_add(&c->allow_fixed, &r) < 0)
+				bad("allow", optarg);
+			break;
+		}
+		case OPT_LEGACY:
+			if (!strcmp(optarg, "on"))
+				c->legacy_tokens = 1;
+			else if (!strcmp(optarg, "off"))
+				c->legacy_tokens = 0;
+			else
+				bad("legacy-tokens", optarg);
+			break;
+		case OPT_USER:
+			c->user = optarg;
+			break;
+		case OPT_PROXY:
+			if (!strcmp(optarg, "off"))
+				c->proxy_protocol = 0;
+			else if (!strcmp(optarg, "v1"))
+				c->proxy_protocol = 1;
+			else if (!strcmp(optarg, "v2"))
+				c->proxy_protocol = 2;
+			else
+				bad("proxy-protocol", optarg);
+			break;
+		case OPT_ALLOW_FILE:
+			c->allow_file = optarg;
+			break;
 		case OPT_IDLE:
 			if (conf_parse_duration(optarg, &c->idle_ns) < 0)
 				bad("idle-timeout", optarg);
@@ -367,12 +444,19 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	}
 	log_min_level = c->log_level;
 	if (c->fixed.n == 0 && !c->secret_file) {
-		const char *env = getenv("SOCKGATE_SECRET");
+		char *env = getenv("SOCKGATE_SECRET");
 
-		if (env && *env)
+		if (env && *env) {
 			secrets_add(&c->fixed, env, strlen(env));
+			/* gone from the environment and from the copy
+			 * /proc/PID/environ shows */
+			scrub(env);
+			unsetenv("SOCKGATE_SECRET");
+		}
 	}
 	if (conf_load_secrets(c, &c->secrets, why, sizeof(why)) < 0)
+		fatal("%s", why);
+	if (conf_load_allow(c, &c->allow, why, sizeof(why)) < 0)
 		fatal("%s", why);
 	if (c->secrets.n == 0) {
 		fprintf(stderr, "sockgate: a secret is required: --secret-file "
@@ -408,4 +492,6 @@ void conf_free(struct conf *c)
 {
 	secrets_free(&c->secrets);
 	secrets_free(&c->fixed);
+	allow_free(&c->allow);
+	allow_free(&c->allow_fixed);
 }

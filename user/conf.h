@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "allow.h"
 #include "log.h"
 #include "secret.h"
 
@@ -21,6 +22,10 @@ struct conf {
 	 * the environment's); gateway.h: the live set, which SIGHUP renews */
 	struct secrets secrets;
 	struct secrets fixed; /* --secret and SOCKGATE_SECRET: kept on reload */
+	/* destination rules: --allow (fixed) and --allow-file; the live set
+	 * is conf.allow, renewed by SIGHUP like the secrets */
+	struct allow allow, allow_fixed;
+	const char *allow_file;
 	const char *secret_file;
 	struct sockaddr_storage listen;
 	socklen_t listen_len;
@@ -32,6 +37,9 @@ struct conf {
 	uint64_t drain_timeout_ns;
 	uint64_t linger_ns; /* how long an error reply waits for the client */
 	uint64_t idle_ns;   /* --idle-timeout; 0: off */
+	int legacy_tokens;  /* the openssl enc form accepted (default) */
+	int proxy_protocol; /* 0 off, 1 or 2: the header the backend gets */
+	const char *user;   /* --user: run as, once set up */
 	struct keepalive keepalive;
 	int buffer;
 	const char *pprof;
@@ -65,6 +73,10 @@ void conf_free(struct conf *c);
  */
 int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
 		      size_t whylen);
+/* The rules a (re)load gives: --allow's and the file's. 0, or -1 with
+ * a reason in why (out left empty). */
+int conf_load_allow(const struct conf *c, struct allow *out, char *why,
+		    size_t whylen);
 /* "IDLE[,INTERVAL,COUNT]" in seconds; "0": off. 0 or -1. */
 int conf_parse_keepalive(const char *s, struct keepalive *k);
 const char *conf_mode_name(enum fwd_mode m);

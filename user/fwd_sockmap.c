@@ -354,7 +354,7 @@ static int sm_start(struct session *s)
 	 * upload was shut before it was sent, and the peer's send worker
 	 * got EPIPE) */
 	st->tx_base[0] = 3 + s->bytes_down;
-	st->tx_base[1] = s->bytes_up + 1;
+	st->tx_base[1] = s->bytes_up + 1 + s->proxy_len;
 	/* the test hook: as if those bytes had been read here already */
 	st->rx_pre[0] += s->w->gw->conf.test_repeat;
 	sndbuf_raise(s->cli.fd);

@@ -10,6 +10,7 @@
 #include "hslog.h"
 #include "metrics.h"
 #include "pool.h"
+#include "selfaddr.h"
 #include "trim.h"
 
 struct fwd_ops;
@@ -66,9 +67,10 @@ struct gateway {
 	int done_fd;		   /* eventfd: a worker has finished */
 	struct sockmap *sm;	   /* BPF maps, when the mode is sockmap */
 	struct reuseport *rp;	   /* --reuse: the listener migration program */
-	/* the live secrets are conf.secrets: handshakes read them under
-	 * this lock, SIGHUP swaps them under it */
+	/* the live secrets and rules are conf.secrets and conf.allow:
+	 * sessions read them under this lock, SIGHUP swaps them under it */
 	pthread_rwlock_t keys_lock;
+	struct selfaddr self; /* its own listening addresses: never a backend */
 };
 
 #endif

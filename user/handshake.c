@@ -12,15 +12,20 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "backend.h"
 #include "gateway.h"
 #include "handshake.h"
 #include "log.h"
+#include "proxy.h"
 #include "relay.h"
 #include "session.h"
 #include "sockgate.h"
+#include "token2.h"
 
 /* LINGER: the reply is out and our write side shut; wait for the client's
  * EOF so that closing with unread input does not turn into an RST that
@@ -56,7 +61,7 @@ static void hs_fail_kind(struct session *s, int code, const char *reason,
 	const char *text = sg_code_text((enum sg_code)code);
 
 	metric_add(w->gw->m.replies[code], 1);
-	s->quiet = (uint8_t)!hslog_admit(&w->hslog, code, kind);
+	s->quiet = !hslog_admit(&w->hslog, code, kind);
 	if (!s->quiet)
 		log_info("reply %s: %s", text, reason);
 	if (s->state == SESS_CONNECT)
@@ -104,16 +109,21 @@ static int write_rest(int fd, const char *buf, uint32_t *off, uint32_t len)
 	return 0;
 }
 
-/* FLUSH: "200" to the client, leftover to the backend, then forward. */
+/* FLUSH: "200" to the client; the PROXY header, then the leftover to
+ * the backend; then forward. */
 static void flush(struct session *s)
 {
 	struct sess_setup *u = s->setup;
 	uint32_t done = u->left_off;
 	int cli_mask = write_rest(s->cli.fd, (const char *)u->reply,
 				  &u->reply_off, SG_STATUS_LEN);
-	int be_mask = cli_mask < 0 ? 0 :
-				     write_rest(s->be.fd, u->buf, &u->left_off,
-						u->len);
+	int be_mask = cli_mask < 0 ?
+			      0 :
+			      write_rest(s->be.fd, (const char *)u->proxy,
+					 &u->proxy_off, s->proxy_len);
+
+	if (be_mask == 0)
+		be_mask = write_rest(s->be.fd, u->buf, &u->left_off, u->len);
 
 	s->bytes_up += u->left_off - done;
 	if (cli_mask < 0 || be_mask < 0) {
@@ -144,24 +154,67 @@ static void connected(struct session *s, int code, const char *why)
 	ev_timer_stop(s->w->loop, &s->timer);
 	session_tune_socket(s, s->be.fd);
 	metric_add(s->w->gw->m.replies[CODE_200], 1);
+	if (s->w->gw->conf.proxy_protocol) {
+		int n = proxy_header(s->w->gw->conf.proxy_protocol, s->cli.fd,
+				     s->setup->proxy, sizeof(s->setup->proxy));
+
+		if (n < 0) {
+			relay_end(s,
+				  "cannot read the client's addresses for "
+				  "the PROXY header",
+				  1);
+			return;
+		}
+		s->proxy_len = (uint8_t)n;
+	}
 	memcpy(s->setup->reply, sg_code_text(CODE_200), SG_STATUS_LEN);
 	s->setup->reply_off = 0;
 	session_set_state(s, SESS_FLUSH);
 	flush(s);
 }
 
-static void hs_token(struct session *s, size_t line_len)
+/*
+ * The token: a version 2 one (token2.h: authenticated, maybe expiring),
+ * or with --legacy-tokens on the openssl enc form. 0 and the address, or
+ * the reason it is refused (every refusal answers 401).
+ */
+static const char *token_check(struct session *s, size_t line_len,
+			       struct token_addr *addr)
 {
 	struct gateway *gw = s->w->gw;
-	struct token_addr addr;
+	const char *text = s->setup->buf, *why = NULL;
+	char plain[TOKEN_ADDR_MAX + 1];
+	uint64_t expiry;
+	size_t plen;
 	int r;
 
 	/* SIGHUP swaps the secrets under the write side */
 	pthread_rwlock_rdlock(&gw->keys_lock);
-	r = token_open(&gw->conf.secrets, s->setup->buf, line_len, &addr);
+	if (token2_is(text, line_len)) {
+		r = token2_open(&gw->conf.secrets, text, line_len,
+				(uint64_t)time(NULL), plain, sizeof(plain),
+				&plen, &expiry);
+		if (r == -2)
+			why = "token expired";
+		else if (r < 0 || token_parse_addr(plain, plen, addr) < 0)
+			why = "token did not open to an address";
+		OPENSSL_cleanse(plain, sizeof(plain));
+	} else if (!gw->conf.legacy_tokens) {
+		why = "legacy token refused (--legacy-tokens off)";
+	} else if (token_open(&gw->conf.secrets, text, line_len, addr) < 0) {
+		why = "token did not decrypt to an address";
+	}
 	pthread_rwlock_unlock(&gw->keys_lock);
-	if (r < 0) {
-		hs_fail(s, CODE_401, "token did not decrypt to an address");
+	return why;
+}
+
+static void hs_token(struct session *s, size_t line_len)
+{
+	struct token_addr addr;
+	const char *why = token_check(s, line_len, &addr);
+
+	if (why) {
+		hs_fail(s, CODE_401, why);
 		return;
 	}
 	/* the token is secret-derived data: do not keep it around */
@@ -171,6 +224,23 @@ static void hs_token(struct session *s, size_t line_len)
 	 * reply is unwatched then (cli_cb), the common one costs nothing */
 	session_set_state(s, SESS_CONNECT);
 	backend_start(s, &addr, connected);
+}
+
+/* A byte below 0x20 or 0x7f in buf[from..to), where to is the line's
+ * end (its newline) or what has been read; a '\r' as the line's last
+ * byte is allowed, and one at the end of what has been read may be it. */
+static int control_byte(const char *buf, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		if (c == '\r' && i + 1 == to)
+			continue;
+		return 1;
+	}
+	return 0;
 }
 
 static void hs_read(struct session *s)
@@ -195,6 +265,14 @@ static void hs_read(struct session *s)
 		}
 		s->hs_whole = (size_t)n < room; /* took all there was */
 		nl = memchr(u->buf + u->len, '\n', (size_t)n);
+		/* a control byte in the line (a '\r' right before the '\n'
+		 * aside) is no token: 400 at once, not at the timeout */
+		if (control_byte(u->buf, u->len,
+				 nl ? (size_t)(nl - u->buf) :
+				      u->len + (size_t)n)) {
+			hs_fail(s, CODE_400, "control byte in the token line");
+			return;
+		}
 		u->len += (uint32_t)n;
 		if (nl) {
 			line = (size_t)(nl - u->buf);

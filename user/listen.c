@@ -90,6 +90,7 @@ void listen_open(struct gateway *gw, int *fds)
 		reuseport_unload(gw->rp);
 		gw->rp = NULL;
 	}
+	selfaddr_add(&gw->self, (struct sockaddr *)&bound);
 	sg_sockaddr_fmt((struct sockaddr *)&bound, addr, sizeof(addr));
 	log_info("listening on %s (%d workers, mode %s%s)", addr, gw->nworkers,
 		 gw->fwd->name,

@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <malloc.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "listen.h"
 #include "log.h"
 #include "pidfile.h"
+#include "privs.h"
 #include "relay.h"
 #include "resolve.h"
 #include "reuseport.h"
@@ -33,6 +35,36 @@ static struct ev_timer drain_timer, pidfile_timer;
 
 #define PIDFILE_RETRY_NS 200000000ull
 static int workers_done;
+
+/*
+ * Once the listeners are bound and the BPF side is loaded and pinned:
+ * --user's uid, only the capabilities the path still needs, no core
+ * dumps (the secrets are in memory).
+ */
+static void drop_privileges(void)
+{
+	uint64_t keep = gw.sm ? PRIVS_SOCKMAP_CAPS : 0;
+	const char *env = getenv("SOCKGATE_TEST_KEEP_CAPS");
+	char why[256];
+
+	if (env) /* the tests' probe of what the path needs */
+		keep = strtoull(env, NULL, 16);
+	if (gw.conf.user) {
+		struct passwd *pw = getpwnam(gw.conf.user);
+
+		/* its pins' directory becomes the user's, so that it can
+		 * remove them at exit */
+		if (pw && gw.sm &&
+		    chown(sockmap_pin_dir(gw.sm), pw->pw_uid, pw->pw_gid) < 0)
+			log_warn("chown %s: %s", sockmap_pin_dir(gw.sm),
+				 strerror(errno));
+		if (privs_drop(gw.conf.user, keep, why, sizeof(why)) < 0)
+			fatal("--user %s: %s", gw.conf.user, why);
+		log_info("running as %s, capabilities %016llx", gw.conf.user,
+			 (unsigned long long)privs_effective());
+	}
+	privs_nodump();
+}
 
 /* The verdict's ring buffer: hand each event to the session's worker. */
 static void congestion_event(void *ctx, uint64_t cookie, uint32_t worker)
@@ -74,11 +106,19 @@ static void pidfile_try(struct ev_loop *loop, struct ev_timer *t)
 
 /* SIGHUP: the files the configuration names, read again. Live sessions
  * go on; a handshake after this uses the new secrets. */
+static void warn_no_rules(void)
+{
+	if (!gw.conf.allow.n)
+		log_warn("no --allow rule: a valid token may name any address "
+			 "this host can reach (the gateway's own excepted)");
+}
+
 static void reload(void)
 {
 	struct secrets fresh, old;
+	struct allow rules, old_rules;
 	char why[320];
-	size_t n;
+	size_t n, nr;
 
 	if (conf_load_secrets(&gw.conf, &fresh, why, sizeof(why)) < 0) {
 		metric_add(gw.m.reloads[1], 1);
@@ -86,15 +126,30 @@ static void reload(void)
 			  gw.conf.secrets.n);
 		return;
 	}
+	if (conf_load_allow(&gw.conf, &rules, why, sizeof(why)) < 0) {
+		secrets_free(&fresh);
+		metric_add(gw.m.reloads[1], 1);
+		log_error("reload: %s; the %zu secrets and %zu rules loaded "
+			  "before stay",
+			  why, gw.conf.secrets.n, gw.conf.allow.n);
+		return;
+	}
 	n = fresh.n;
+	nr = rules.n;
 	pthread_rwlock_wrlock(&gw.keys_lock);
 	old = gw.conf.secrets;
 	gw.conf.secrets = fresh;
+	old_rules = gw.conf.allow;
+	gw.conf.allow = rules;
 	pthread_rwlock_unlock(&gw.keys_lock);
 	secrets_free(&old);
+	allow_free(&old_rules);
 	metric_add(gw.m.reloads[0], 1);
-	log_info("reload: %zu secret%s loaded%s", n, n == 1 ? "" : "s",
-		 gw.conf.secret_file ? "" : " (no --secret-file to read)");
+	log_info("reload: %zu secret%s loaded%s, %zu destination rule%s", n,
+		 n == 1 ? "" : "s",
+		 gw.conf.secret_file ? "" : " (no --secret-file to read)", nr,
+		 nr == 1 ? "" : "s");
+	warn_no_rules();
 }
 
 /*
@@ -206,6 +261,7 @@ int main(int argc, char **argv)
 	if (resolver_global_init() < 0)
 		fatal("c-ares initialisation failed");
 	pthread_rwlock_init(&gw.keys_lock, NULL);
+	warn_no_rules();
 	relay_choose(&gw, congestion_event);
 	gw.nworkers = gw.conf.workers;
 	gw.workers = calloc((size_t)gw.nworkers, sizeof(*gw.workers));
@@ -236,6 +292,7 @@ int main(int argc, char **argv)
 	if (gw.conf.pprof && metrics_http_start(&gw, loop) < 0)
 		fatal("cannot serve --pprof %s: %s", gw.conf.pprof,
 		      strerror(errno));
+	drop_privileges();
 	for (int i = 0; i < gw.nworkers; i++)
 		if (worker_start(&gw.workers[i]) < 0)
 			fatal("worker %d: %s", i, strerror(errno));

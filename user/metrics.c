@@ -117,11 +117,16 @@ static size_t render(char *out, size_t max)
 	     "# TYPE sockgate_reloads_total counter\n"
 	     "sockgate_reloads_total{result=\"ok\"} %llu\n"
 	     "sockgate_reloads_total{result=\"failed\"} %llu\n"
+	     "# TYPE sockgate_refused_total counter\n"
+	     "sockgate_refused_total{reason=\"allowlist\"} %llu\n"
+	     "sockgate_refused_total{reason=\"self\"} %llu\n"
 	     "# TYPE sockgate_listener_migrations_total counter\n"
 	     "sockgate_listener_migrations_total %llu\n",
 	     (unsigned long long)metric_get(m->idle_closed),
 	     (unsigned long long)metric_get(m->reloads[0]),
 	     (unsigned long long)metric_get(m->reloads[1]),
+	     (unsigned long long)metric_get(m->refused[0]),
+	     (unsigned long long)metric_get(m->refused[1]),
 	     (unsigned long long)reuseport_migrated(m_gw->rp));
 #undef EMIT
 	return n;
@@ -238,6 +243,7 @@ int metrics_http_start(struct gateway *gw, struct ev_loop *loop)
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
 		char a[SG_ADDR_TEXT];
 
+		selfaddr_add(&gw->self, (struct sockaddr *)&ss);
 		sg_sockaddr_fmt((struct sockaddr *)&ss, a, sizeof(a));
 		log_info("metrics on http://%s/metrics", a);
 	}

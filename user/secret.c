@@ -1,13 +1,25 @@
 // SPDX-License-Identifier: MIT
-/* Secret storage: every copy is wiped before its memory is freed. */
+/*
+ * Secret storage: every copy lives in pages of its own that core dumps
+ * leave out (MADV_DONTDUMP), and is wiped before they are unmapped.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
 #include "secret.h"
+
+static size_t span(size_t len)
+{
+	size_t page = 4096;
+
+	return (len + 1 + page - 1) / page * page;
+}
 
 int secrets_add(struct secrets *sec, const char *s, size_t len)
 {
@@ -18,12 +30,14 @@ int secrets_add(struct secrets *sec, const char *s, size_t len)
 		errno = EINVAL;
 		return -1;
 	}
-	copy = malloc(len + 1);
-	if (!copy)
+	copy = mmap(NULL, span(len), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (copy == MAP_FAILED)
 		return -1;
+	madvise(copy, span(len), MADV_DONTDUMP);
 	v = realloc(sec->v, (sec->n + 1) * sizeof(*v));
 	if (!v) {
-		free(copy);
+		munmap(copy, span(len));
 		return -1;
 	}
 	memcpy(copy, s, len);
@@ -42,9 +56,17 @@ int secrets_load_file(struct secrets *sec, const char *path)
 	ssize_t n;
 	int ret = 0, saved;
 	FILE *f = fopen(path, "re");
+	struct stat st;
 
 	if (!f)
 		return -1;
+	/* like ssh with a private key: a secret others can read is no
+	 * secret, and the gateway will not pretend it is */
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+		fclose(f);
+		errno = EPERM;
+		return -1;
+	}
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
@@ -71,7 +93,7 @@ void secrets_free(struct secrets *sec)
 {
 	for (size_t i = 0; i < sec->n; i++) {
 		OPENSSL_cleanse(sec->v[i].s, sec->v[i].len);
-		free(sec->v[i].s);
+		munmap(sec->v[i].s, span(sec->v[i].len));
 	}
 	free(sec->v);
 	sec->v = NULL;

@@ -43,6 +43,8 @@ struct sess_setup {
 	uint32_t len;	   /* bytes in buf */
 	uint32_t left_off; /* leftover: buf[left_off..len), after the newline */
 	uint32_t reply_off;
+	uint32_t proxy_off; /* PROXY header bytes written (s->proxy_len) */
+	uint8_t proxy[108];
 	uint8_t reply[3];
 	uint16_t port;
 	int attempt;	/* connect attempts started */
@@ -66,12 +68,14 @@ struct session {
 	struct ev_io be;       /* backend socket, fd -1 until connecting */
 	struct ev_timer timer; /* see enum sess_state */
 	uint8_t state;	       /* enum sess_state: session_set_state() */
-	uint8_t mode;	   /* enum fwd_mode of the forwarder; MODE_AUTO: none */
-	uint8_t promote;   /* relay.c, enum promote: may move from copy on */
-	uint8_t promoted;  /* did */
-	uint8_t hs_whole;  /* the handshake's last read took all there was */
-	uint8_t quiet;	   /* a failure counted, not logged: hslog.h */
-	uint16_t line_len; /* the token line with its newline, bytes */
+	uint8_t mode; /* enum fwd_mode of the forwarder; MODE_AUTO: none */
+	/* flags, packed: the idle sockmap session stays 232 bytes */
+	uint8_t promote : 2;  /* relay.c, enum promote: may move from copy */
+	uint8_t promoted : 1; /* did */
+	uint8_t hs_whole : 1; /* the handshake's last read took all there was */
+	uint8_t quiet : 1;    /* a failure counted, not logged: hslog.h */
+	uint8_t proxy_len;    /* PROXY header bytes sent to the backend */
+	uint16_t line_len;    /* the token line with its newline, bytes */
 	struct sess_setup *setup;
 	void *fwd;			   /* forwarder state */
 	struct sg_caddr cli_addr, be_addr; /* for the log */

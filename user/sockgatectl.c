@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -25,14 +26,19 @@
 #include "sockgate_bpf.h"
 #include "secret.h"
 #include "token.h"
+#include "token2.h"
 
 static const char usage_text[] =
-	"usage: sockgatectl [--secret S | --secret-file PATH] [--md md5|sha256]\n"
-	"                   encrypt HOST:PORT | decrypt TOKEN\n"
+	"usage: sockgatectl [--secret S | --secret-file PATH]\n"
+	"                   encrypt [--ttl SEC] HOST:PORT\n"
+	"       sockgatectl [--secret S | --secret-file PATH] [--md md5|sha256]\n"
+	"                   encrypt --legacy HOST:PORT | decrypt TOKEN\n"
 	"       sockgatectl connect GATEWAY_HOST:PORT TOKEN\n"
 	"       sockgatectl [--bpf-pin-dir DIR] sessions\n"
-	"The secret may also come from env SOCKGATE_SECRET. encrypt uses\n"
-	"sha256 unless --md md5; decrypt tries md5 then sha256 unless --md.\n";
+	"The secret may also come from env SOCKGATE_SECRET. encrypt makes an\n"
+	"authenticated token (version 2, AES-256-GCM; --ttl: it expires);\n"
+	"--legacy (or --md) makes the openssl enc form, sha256 unless --md\n"
+	"md5. decrypt reads both; legacy ones with md5 then sha256.\n";
 
 static int usage(void)
 {
@@ -40,12 +46,25 @@ static int usage(void)
 	return 2;
 }
 
-static int cmd_encrypt(const struct secret *sec, enum token_md md,
-		       const char *plain)
+static int cmd_encrypt(const struct secret *sec, enum token_md md, int legacy,
+		       long ttl, const char *plain)
 {
 	char out[TOKEN_LINE_MAX + 1];
-	int n = token_encrypt(sec->s, sec->len, md, (const uint8_t *)plain,
-			      strlen(plain), out, sizeof(out));
+	struct token_addr a;
+	int n;
+
+	if (token_parse_addr(plain, strlen(plain), &a) < 0)
+		fprintf(stderr,
+			"sockgatectl: warning: '%s' is no HOST:PORT the "
+			"gateway accepts\n",
+			plain);
+	if (legacy)
+		n = token_encrypt(sec->s, sec->len, md, (const uint8_t *)plain,
+				  strlen(plain), out, sizeof(out));
+	else
+		n = token2_seal(sec->s, sec->len,
+				ttl ? (uint64_t)time(NULL) + (uint64_t)ttl : 0,
+				NULL, plain, strlen(plain), out, sizeof(out));
 
 	if (n < 0) {
 		fprintf(stderr, "sockgatectl: cannot encrypt (too long?)\n");
@@ -72,6 +91,28 @@ static int cmd_decrypt(const struct secret *sec, enum token_md md,
 	int n = -1, fallback = -1;
 	size_t tlen = strcspn(tok, "\r\n");
 
+	if (token2_is(tok, tlen)) {
+		struct secrets one = { .n = 1, .v = (struct secret *)sec };
+		char p2[TOKEN_ADDR_MAX + 1];
+		uint64_t exp;
+		size_t plen;
+		int r = token2_open(&one, tok, tlen, (uint64_t)time(NULL), p2,
+				    sizeof(p2), &plen, &exp);
+
+		if (r == -1) {
+			fprintf(stderr, "sockgatectl: the token does not "
+					"open with this secret\n");
+			return 1;
+		}
+		printf("%s\n", p2);
+		if (exp)
+			fprintf(stderr,
+				"sockgatectl: expires %llu (Unix time)%s\n",
+				(unsigned long long)exp,
+				r == -2 ? ", expired" : "");
+		OPENSSL_cleanse(p2, sizeof(p2));
+		return r == -2 ? 3 : 0;
+	}
 	for (int i = 0; i < 2; i++) {
 		if (md != TOKEN_MD_AUTO && md != order[i])
 			continue;
@@ -249,12 +290,17 @@ int main(int argc, char **argv)
 		{ "secret", required_argument, NULL, 's' },
 		{ "secret-file", required_argument, NULL, 'f' },
 		{ "md", required_argument, NULL, 'm' },
+		{ "legacy", no_argument, NULL, 'l' },
+		{ "ttl", required_argument, NULL, 't' },
 		{ "bpf-pin-dir", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct secrets sec = { 0 };
 	enum token_md md = TOKEN_MD_AUTO;
+	int legacy = 0;
+	long ttl = 0;
+	char *end;
 	const char *file = NULL, *env, *pin_dir = SG_PIN_DIR;
 	int opt, ret;
 
@@ -273,9 +319,18 @@ int main(int argc, char **argv)
 				md = TOKEN_MD_SHA256;
 			else
 				return usage();
+			legacy = 1; /* a digest is the legacy form's */
 			break;
 		case 'p':
 			pin_dir = optarg;
+			break;
+		case 'l':
+			legacy = 1;
+			break;
+		case 't':
+			ttl = strtol(optarg, &end, 10);
+			if (*end || ttl <= 0 || ttl > 10L * 365 * 86400)
+				return usage();
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -303,7 +358,9 @@ int main(int argc, char **argv)
 	}
 	/* with a rotation file, the first line is the current secret */
 	if (!strcmp(argv[optind], "encrypt"))
-		ret = cmd_encrypt(&sec.v[0], md, argv[optind + 1]);
+		ret = (legacy && ttl) ? usage() :
+					cmd_encrypt(&sec.v[0], md, legacy, ttl,
+						    argv[optind + 1]);
 	else if (!strcmp(argv[optind], "decrypt"))
 		ret = cmd_decrypt(&sec.v[0], md, argv[optind + 1]);
 	else

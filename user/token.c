@@ -37,7 +37,9 @@ static int parse_port(const char *s, size_t len, uint16_t *port)
 			return -1;
 		v = v * 10 + (unsigned)(s[i] - '0');
 	}
-	if (v == 0 || v > 65535)
+	/* 0 is well formed (the original gateway answers 502 for it: no
+	 * connect reaches it) */
+	if (v > 65535)
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
