@@ -27,7 +27,7 @@ DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c \
 	       trim.c pool.c backend.c session.c handshake.c relay.c worker.c \
 	       metrics.c bpffs.c fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c \
 	       fwd_sockmap.c sm_copy.c reuseport.c pidfile.c listen.c idle.c \
-	       hslog.c allow.c selfaddr.c token2.c proxy.c privs.c
+	       hslog.c allow.c selfaddr.c token2.c proxy.c privs.c perip.c
 CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c allow.c token2.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)

@@ -173,12 +173,15 @@ int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 	while (ms_now() < end) {
 		int st;
 
-		g->port = log_port(g, "listening on ");
-		g->mport = log_port(g, "metrics on http://");
 		/* "ready" once the workers run and the pid file is
-		 * written, or waits for a live process's to go */
-		if (g->port && gw_log_count(g, "] ready: pid ") > 0)
-			return 0;
+		 * written, or waits for a live process's to go; the lines
+		 * with the ports come before it */
+		if (gw_log_count(g, "] ready: pid ") > 0) {
+			g->port = log_port(g, "listening on ");
+			g->mport = log_port(g, "metrics on http://");
+			if (g->port)
+				return 0;
+		}
 		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
 			g->pid = 0;
 			return -1;

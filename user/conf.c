@@ -33,6 +33,10 @@ static const char usage_text[] =
 	"                          from the start)\n"
 	"  --max-conns N           sessions at once (default: fd limit)\n"
 	"  --handshake-timeout SEC (default 10)\n"
+	"  --max-handshakes N      handshakes in progress; past it the oldest\n"
+	"                          gets 400 (default 1024)\n"
+	"  --max-conns-per-ip N    connections at once from one address; more\n"
+	"                          are reset at once (default 0: no limit)\n"
 	"  --drain-timeout SEC     how long SIGTERM waits for sessions (default 30)\n"
 	"  --keepalive I[,N,C]     TCP keepalive on both sockets: first probe\n"
 	"                          after I s idle, then every N s, dead after C\n"
@@ -168,6 +172,8 @@ enum {
 	OPT_LEGACY,
 	OPT_PROXY,
 	OPT_USER,
+	OPT_MAX_HS,
+	OPT_MAX_PER_IP,
 	OPT_HELP,
 };
 
@@ -198,6 +204,8 @@ static const struct option options[] = {
 	{ "legacy-tokens", required_argument, NULL, OPT_LEGACY },
 	{ "proxy-protocol", required_argument, NULL, OPT_PROXY },
 	{ "user", required_argument, NULL, OPT_USER },
+	{ "max-handshakes", required_argument, NULL, OPT_MAX_HS },
+	{ "max-conns-per-ip", required_argument, NULL, OPT_MAX_PER_IP },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -301,6 +309,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	c->linger_ns = 2000000000ull;
 	c->keepalive = (struct keepalive){ 60, 10, 6 };
 	c->legacy_tokens = 1;
+	c->max_handshakes = 1024;
 	c->buffer = 16384;
 	c->promote_ns = 50000000ull;
 	c->pidfile = "gateway.pid";
@@ -399,6 +408,14 @@ void conf_parse(struct conf *c, int argc, char **argv)
 				c->legacy_tokens = 0;
 			else
 				bad("legacy-tokens", optarg);
+			break;
+		case OPT_MAX_HS:
+			c->max_handshakes = parse_long("max-handshakes", optarg,
+						       1, 10000000);
+			break;
+		case OPT_MAX_PER_IP:
+			c->max_conns_per_ip = parse_long("max-conns-per-ip",
+							 optarg, 0, 10000000);
 			break;
 		case OPT_USER:
 			c->user = optarg;

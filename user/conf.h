@@ -47,7 +47,9 @@ struct conf {
 	const char *dns_servers;
 	const char *bpf_pin_dir;
 	int workers;
-	long max_conns; /* 0: no limit but the fd limit */
+	long max_conns;	     /* sessions past the handshake; 0: the fd limit */
+	long max_handshakes; /* handshakes in progress at once */
+	long max_conns_per_ip; /* connections from one address; 0: any */
 	/* mode auto with BPF: sessions start on copy and move to splice
 	 * (streaming) or sockmap (quiet) once they have lasted this long;
 	 * 0: sockmap from the start */

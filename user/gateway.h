@@ -9,6 +9,7 @@
 #include "ev.h"
 #include "hslog.h"
 #include "metrics.h"
+#include "perip.h"
 #include "pool.h"
 #include "selfaddr.h"
 #include "trim.h"
@@ -48,6 +49,8 @@ struct worker {
 				   * to sockmap (fwd_sockmap.c, fwd_copy.c) */
 	struct session *sessions; /* all live sessions, for drain and stop */
 	unsigned nsessions;
+	struct session *hs_head, *hs_tail; /* handshakes, newest first */
+	unsigned hs_count;
 	/* session.c calls it when one of them ended */
 	void (*session_gone)(struct worker *w);
 	int draining;
@@ -71,6 +74,7 @@ struct gateway {
 	 * sessions read them under this lock, SIGHUP swaps them under it */
 	pthread_rwlock_t keys_lock;
 	struct selfaddr self; /* its own listening addresses: never a backend */
+	struct perip perip;   /* --max-conns-per-ip */
 };
 
 #endif

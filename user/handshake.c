@@ -363,14 +363,75 @@ static void timer_cb(struct ev_loop *loop, struct ev_timer *t)
 	}
 }
 
+int handshake_evict(struct worker *w, int young)
+{
+	struct session *s = session_oldest_handshake(w);
+	char sink[4096];
+	ssize_t n;
+
+	if (!s || (!young && session_age_ms(s) < HANDSHAKE_EVICT_AGE_MS))
+		return 0;
+	metric_add(w->gw->m.evicted, 1);
+	metric_add(w->gw->m.replies[CODE_400], 1);
+	s->quiet = !hslog_admit(&w->hslog, CODE_400, "handshake evicted");
+	if (!s->quiet)
+		log_info("reply 400: handshake slot taken by a newer client");
+	/* what it sent is read, so that closing sends FIN, not RST, and
+	 * the 400 arrives; no linger: the slot is what is needed */
+	while (read(s->cli.fd, sink, sizeof(sink)) > 0)
+		;
+	/* a client gone meanwhile: nothing to tell it */
+	n = write(s->cli.fd, sg_code_text(CODE_400), SG_STATUS_LEN);
+	relay_end(s,
+		  n == SG_STATUS_LEN ?
+			  "400 handshake slot taken by a newer client" :
+			  "handshake slot taken by a newer client",
+		  0);
+	return 1;
+}
+
+/* Closes an accepted socket with RST, at once. */
+static void refuse(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	close(fd);
+}
+
 void handshake_accept(struct worker *w, int fd, const union sg_addr *peer)
 {
-	struct session *s = session_new(w, fd, peer, cli_cb, be_cb, timer_cb);
+	struct gateway *gw = w->gw;
+	long cap = (gw->conf.max_handshakes + gw->nworkers - 1) / gw->nworkers;
+	struct sg_caddr ca;
+	struct session *s;
+	int counted;
 
-	if (!s)
+	/* one address may hold at most --max-conns-per-ip connections: the
+	 * ones over are reset (cheapest for both sides, and no status that
+	 * a client would take for a verdict on its token) */
+	sg_caddr_set(&ca, &peer->sa);
+	counted = perip_take(&gw->perip, &ca);
+	if (counted == 0) {
+		metric_add(gw->m.per_ip_resets, 1);
+		if (hslog_admit(&w->hslog, 0, "over --max-conns-per-ip"))
+			log_info("reset a client over --max-conns-per-ip %ld",
+				 gw->conf.max_conns_per_ip);
+		refuse(fd);
 		return;
+	}
+	/* at the cap the oldest handshake gives way */
+	if ((long)w->hs_count >= cap)
+		handshake_evict(w, 1);
+	s = session_new(w, fd, peer, cli_cb, be_cb, timer_cb);
+	if (!s) {
+		if (counted == 1)
+			perip_give(&gw->perip, &ca);
+		return;
+	}
+	s->ip_counted = counted == 1;
 	if (ev_io_set(w->loop, &s->cli, EPOLLIN) < 0 ||
-	    ev_timer_start(w->loop, &s->timer,
-			   w->gw->conf.handshake_timeout_ns) < 0)
+	    ev_timer_start(w->loop, &s->timer, gw->conf.handshake_timeout_ns) <
+		    0)
 		relay_end(s, "cannot watch the client socket", 0);
 }

@@ -12,5 +12,13 @@ struct worker;
  * hand both sockets to relay.c.
  */
 void handshake_accept(struct worker *w, int fd, const union sg_addr *peer);
+/*
+ * Complete clients must not wait behind slow ones: ends the worker's
+ * oldest handshake in progress with 400 and frees its slot at once. With
+ * young 0, only one that has taken HANDSHAKE_EVICT_AGE_MS already. 1 if
+ * one was ended.
+ */
+int handshake_evict(struct worker *w, int young);
+#define HANDSHAKE_EVICT_AGE_MS 100
 
 #endif

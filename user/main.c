@@ -261,6 +261,8 @@ int main(int argc, char **argv)
 	if (resolver_global_init() < 0)
 		fatal("c-ares initialisation failed");
 	pthread_rwlock_init(&gw.keys_lock, NULL);
+	if (perip_init(&gw.perip, (unsigned)gw.conf.max_conns_per_ip) < 0)
+		fatal("start-up: out of memory");
 	warn_no_rules();
 	relay_choose(&gw, congestion_event);
 	gw.nworkers = gw.conf.workers;

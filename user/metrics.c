@@ -120,6 +120,10 @@ static size_t render(char *out, size_t max)
 	     "# TYPE sockgate_refused_total counter\n"
 	     "sockgate_refused_total{reason=\"allowlist\"} %llu\n"
 	     "sockgate_refused_total{reason=\"self\"} %llu\n"
+	     "sockgate_refused_total{reason=\"per_ip\"} %llu\n"
+	     "sockgate_refused_total{reason=\"handshake_evicted\"} %llu\n"
+	     "# TYPE sockgate_handshakes_active gauge\n"
+	     "sockgate_handshakes_active %lld\n"
 	     "# TYPE sockgate_listener_migrations_total counter\n"
 	     "sockgate_listener_migrations_total %llu\n",
 	     (unsigned long long)metric_get(m->idle_closed),
@@ -127,6 +131,9 @@ static size_t render(char *out, size_t max)
 	     (unsigned long long)metric_get(m->reloads[1]),
 	     (unsigned long long)metric_get(m->refused[0]),
 	     (unsigned long long)metric_get(m->refused[1]),
+	     (unsigned long long)metric_get(m->per_ip_resets),
+	     (unsigned long long)metric_get(m->evicted),
+	     (long long)metric_get(m->handshaking),
 	     (unsigned long long)reuseport_migrated(m_gw->rp));
 #undef EMIT
 	return n;

@@ -12,6 +12,7 @@
 struct metrics {
 	_Atomic uint64_t accepted;
 	_Atomic int64_t active;
+	_Atomic int64_t handshaking; /* of those, in the handshake */
 	_Atomic uint64_t replies[CODE_MAX];
 	_Atomic uint64_t connect_attempts;
 	_Atomic uint64_t connect_timeouts;
@@ -30,6 +31,8 @@ struct metrics {
 	_Atomic uint64_t idle_closed;  /* --idle-timeout */
 	_Atomic uint64_t refused[2];   /* destinations answered 401: 0 not
 					 * allowed, 1 the gateway itself */
+	_Atomic uint64_t per_ip_resets; /* over --max-conns-per-ip */
+	_Atomic uint64_t evicted;	/* handshakes ended for a newer one */
 	_Atomic uint64_t promotions[2]; /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */
 };

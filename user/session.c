@@ -20,6 +20,46 @@ static const char *const state_name[] = {
 	[SESS_LINGER] = "linger",
 };
 
+/* The worker's handshakes in progress: a list through their setup
+ * state, so that the oldest can give way (handshake.c), and a count that
+ * --max-conns leaves out. */
+static void hs_link(struct session *s)
+{
+	struct worker *w = s->w;
+
+	s->setup->hs_prev = NULL;
+	s->setup->hs_next = w->hs_head;
+	if (w->hs_head)
+		w->hs_head->setup->hs_prev = s;
+	else
+		w->hs_tail = s;
+	w->hs_head = s;
+	w->hs_count++;
+	metric_add(w->gw->m.handshaking, 1);
+}
+
+static void hs_unlink(struct session *s)
+{
+	struct worker *w = s->w;
+	struct sess_setup *u = s->setup;
+
+	if (u->hs_prev)
+		u->hs_prev->setup->hs_next = u->hs_next;
+	else
+		w->hs_head = u->hs_next;
+	if (u->hs_next)
+		u->hs_next->setup->hs_prev = u->hs_prev;
+	else
+		w->hs_tail = u->hs_prev;
+	w->hs_count--;
+	metric_add(w->gw->m.handshaking, -1);
+}
+
+struct session *session_oldest_handshake(struct worker *w)
+{
+	return w->hs_tail;
+}
+
 struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 			    ev_io_cb cli_cb, ev_io_cb be_cb,
 			    ev_timer_cb timer_cb)
@@ -53,6 +93,7 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 	w->sessions = s;
 	w->nsessions++;
 	metric_add(w->gw->m.active, 1);
+	hs_link(s);
 	return s;
 }
 
@@ -88,6 +129,8 @@ void session_set_state(struct session *s, enum sess_state to)
 		log_debug("session %s: %s -> %s", c, state_name[s->state],
 			  state_name[to]);
 	}
+	if (s->state == SESS_HANDSHAKE && to != SESS_HANDSHAKE)
+		hs_unlink(s);
 	s->state = (uint8_t)to;
 }
 
@@ -124,6 +167,10 @@ void session_free(struct session *s, int rst)
 	struct worker *w = s->w;
 
 	ev_timer_stop(w->loop, &s->timer);
+	if (s->state == SESS_HANDSHAKE)
+		hs_unlink(s);
+	if (s->ip_counted)
+		perip_give(&w->gw->perip, &s->cli_addr);
 	session_close_fd(s, &s->cli, rst);
 	session_close_fd(s, &s->be, rst);
 	if (rst)

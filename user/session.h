@@ -51,6 +51,8 @@ struct sess_setup {
 	int naddr, cur; /* resolved addresses, the one being tried */
 	int last_err;
 	backend_done_fn done;
+	/* the worker's handshakes in progress, newest first: session.c */
+	struct session *hs_prev, *hs_next;
 	struct sockaddr_storage *addr;
 	struct resolve_req *dns;
 	char host[254];
@@ -74,8 +76,9 @@ struct session {
 	uint8_t promoted : 1; /* did */
 	uint8_t hs_whole : 1; /* the handshake's last read took all there was */
 	uint8_t quiet : 1;    /* a failure counted, not logged: hslog.h */
-	uint8_t proxy_len;    /* PROXY header bytes sent to the backend */
-	uint16_t line_len;    /* the token line with its newline, bytes */
+	uint8_t ip_counted : 1; /* in --max-conns-per-ip's count */
+	uint8_t proxy_len;	/* PROXY header bytes sent to the backend */
+	uint16_t line_len;	/* the token line with its newline, bytes */
 	struct sess_setup *setup;
 	void *fwd;			   /* forwarder state */
 	struct sg_caddr cli_addr, be_addr; /* for the log */
@@ -99,6 +102,8 @@ void session_set_state(struct session *s, enum sess_state to);
 void session_close_fd(struct session *s, struct ev_io *io, int rst);
 /* Frees the handshake state once it is not needed. */
 void session_setup_free(struct session *s);
+/* The worker's oldest handshake in progress, or NULL. */
+struct session *session_oldest_handshake(struct worker *w);
 /* The end: both sockets closed (RST when rst), counters added to the
  * metrics, the worker told. Logs nothing: relay_end() does. */
 void session_free(struct session *s, int rst);

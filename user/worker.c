@@ -113,7 +113,11 @@ static void accept_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 
 		if (gw->conf.max_conns &&
 		    metric_get(gw->m.active) >= gw->conf.max_conns) {
-			/* leave them in the backlog: clients wait, not fail */
+			/* a slow handshake gives way to the next client */
+			if (handshake_evict(w, 0))
+				continue;
+			/* else leave them in the backlog: clients wait, not
+			 * fail */
 			accept_pause(w, PAUSE_MAXCONNS);
 			return;
 		}
