@@ -77,7 +77,8 @@ $(BUILD)/sg-echo: $(addprefix $(BUILD)/tests/,echo_main.o servers.o sock.o gwpro
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
-		       $(BUILD)/user/token.o $(BUILD)/user/secret.o
+		       $(BUILD)/user/token.o $(BUILD)/user/token2.o \
+		       $(BUILD)/user/secret.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 

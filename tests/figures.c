@@ -85,7 +85,9 @@ int bpftool_count(const char *pinned)
 		free(out);
 		return -1;
 	}
-	for (p = out; (p = strstr(p, "\"key\"")); p++)
+	/* each entry once: the raw key is an array, the BTF-formatted one
+	 * (maps with BTF) is not */
+	for (p = out; (p = strstr(p, "\"key\":[")); p++)
 		n++;
 	free(out);
 	return n;

@@ -2,6 +2,7 @@
 /* The BPF filesystem: mount, pin directories, stale pins. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -67,15 +68,25 @@ int bpffs_prepare(const char *base)
 
 void bpffs_remove_dir(const char *dir)
 {
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	bpffs_remove_at(fd, dir);
+	close(fd);
+}
+
+void bpffs_remove_at(int dirfd, const char *dir)
+{
 	static const char *const maps[] = { SG_MAP_SESSIONS, SG_MAP_PEERS,
 					    SG_MAP_ACTIVE, SG_MAP_FLOWS };
-	char path[PATH_MAX + 32];
 
-	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, maps[i]);
-		unlink(path);
-	}
-	rmdir(dir);
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		unlinkat(dirfd, maps[i], 0);
+	/* after --user the parent is not ours: the empty directory stays
+	 * until the next start's bpffs_clean_stale */
+	if (rmdir(dir) < 0 && errno != EACCES && errno != ENOENT)
+		log_debug("rmdir %s: %s", dir, strerror(errno));
 }
 
 void bpffs_clean_stale(const char *base)

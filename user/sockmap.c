@@ -4,6 +4,7 @@
  * maps, load, attach, pin; and the map operations of a session.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -33,6 +34,7 @@ struct sockmap {
 	int pinned;
 	char dir[PATH_MAX];
 	/* sg_flows, mapped: two entries (client, backend) a session slot */
+	int dir_fd; /* the pin directory, for the removal after --user */
 	struct sg_flow *flows;
 	size_t flows_len;
 	/* free session slots: the stack, then the never used from `fresh` */
@@ -77,6 +79,7 @@ static void pin_maps(struct sockmap *sm, const char *base)
 		}
 	}
 	sm->pinned = 1;
+	sm->dir_fd = open(sm->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	log_info("sockmap: maps pinned under %s", sm->dir);
 }
 
@@ -111,6 +114,7 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
+	sm->dir_fd = -1;
 	bpffs_log_to_ours();
 	sm->skel = sockgate_bpf__open();
 	if (!sm->skel) {
@@ -182,8 +186,12 @@ void sockmap_unload(struct sockmap *sm)
 	if (!sm)
 		return;
 	bpf_prog_detach2(sm->prog, sm->active, BPF_SK_SKB_STREAM_VERDICT);
-	if (sm->pinned)
+	if (sm->pinned && sm->dir_fd >= 0)
+		bpffs_remove_at(sm->dir_fd, sm->dir);
+	else if (sm->pinned)
 		bpffs_remove_dir(sm->dir);
+	if (sm->dir_fd >= 0)
+		close(sm->dir_fd);
 	ring_buffer__free(sm->rb);
 	munmap(sm->flows, sm->flows_len);
 	sockgate_bpf__destroy(sm->skel);
