@@ -313,7 +313,13 @@ Test(security, v2_test_vector, .timeout = 60)
 		     "opened (port 1 refuses the connect)");
 	cr_assert_eq(gw_dial_token(f.g.port, VECTOR_EXPIRED, NULL), 401);
 
-	/* Python: reads the vector, issues one for the echo backend */
+	/* Python: reads the vector, issues one for the echo backend (not in
+	 * the emulated guests, which have no Python) */
+	if (sg_light()) {
+		fx_end(&f);
+		unlink(file);
+		return;
+	}
 	snprintf(
 		cmd, sizeof(cmd),
 		"python3 - <<'EOF'\n"

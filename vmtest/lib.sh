@@ -65,8 +65,8 @@ vm_initramfs() {
 	mkdir -p "$root/usr/lib/ssl"
 	cp /usr/lib/ssl/openssl.cnf "$root/usr/lib/ssl/" 2>/dev/null || true
 	printf '127.0.0.1 localhost\n::1 localhost ip6-localhost\n' >"$root/etc/hosts"
-	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
-	printf 'root:x:0:\n' >"$root/etc/group"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 	: >"$root/etc/resolv.conf"
 	cp "$init" "$root/init"
 	chmod +x "$root/init"
