@@ -5,6 +5,8 @@
  * accepts, runs its sessions to the end, and drains on request.
  */
 #include <errno.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +97,18 @@ static void accept_resume(struct ev_loop *loop, struct ev_timer *t)
 		listener_enable(w, 1); /* the next accept tells if it is over */
 }
 
+/* Connections complete and waiting in a listener's accept queue? For a
+ * listening socket TCP_INFO's tcpi_unacked is that queue's length. */
+static int backlog_waiting(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
+	       ti.tcpi_unacked > 0;
+}
+
 static void accept_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
 	struct worker *w = container_of(io, struct worker, lsn);
@@ -113,8 +127,8 @@ static void accept_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 
 		if (gw->conf.max_conns &&
 		    metric_get(gw->m.active) >= gw->conf.max_conns) {
-			/* a slow handshake gives way to the next client */
-			if (handshake_evict(w, 0))
+			/* a slow handshake gives way to a client waiting */
+			if (backlog_waiting(w->lsn.fd) && handshake_evict(w, 0))
 				continue;
 			/* else leave them in the backlog: clients wait, not
 			 * fail */
