@@ -293,7 +293,10 @@ static void integrity(const char *mode, unsigned seed)
 		cr_expect_eq(fx_metric(&f, "sockgate_sessions_total{mode="
 					   "\"copy\"} "),
 			     SESSIONS, "every session starts on copy");
-		cr_expect_gt(sm + sp, 0, "some sessions moved on");
+		/* on an emulated kernel (vmtest) transfers are slow enough
+		 * for the timing to go either way; here they move */
+		if (!sg_light())
+			cr_expect_gt(sm + sp, 0, "some sessions moved on");
 		cr_expect_eq(gw_log_count(&f.g, "sockmap (after copy) up="), sm,
 			     "the close log names the move");
 		cr_expect_eq(gw_log_count(&f.g, "splice (after copy) up="), sp);
