@@ -3,7 +3,7 @@
 
 BUILD     ?= build
 CC        ?= gcc
-PKGS      := libcrypto libcares libbpf
+PKGS      := libcrypto libcares libbpf libsystemd libmicrohttpd
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	     -Wno-missing-field-initializers
@@ -27,7 +27,8 @@ DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c \
 	       trim.c pool.c backend.c session.c handshake.c relay.c worker.c \
 	       metrics.c bpffs.c fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c \
 	       fwd_sockmap.c sm_copy.c reuseport.c pidfile.c listen.c idle.c \
-	       hslog.c allow.c selfaddr.c token2.c proxy.c privs.c perip.c
+	       hslog.c allow.c selfaddr.c token2.c proxy.c privs.c perip.c \
+	       status.c http.c
 CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c allow.c token2.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)
@@ -39,7 +40,8 @@ TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run test test-asan vmtest check bench format lint
+.PHONY: all clean deps run test test-asan vmtest check bench format lint \
+	install uninstall
 
 all: $(BUILD)/sockgate $(BUILD)/sockgatectl $(BUILD)/sg-echo
 
@@ -53,6 +55,12 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(Q)bpftool gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
 $(BUILD)/user/sockmap.o: $(BUILD)/sockgate.skel.h
+$(BUILD)/user/http.o: $(BUILD)/status_page.h
+
+# the status page, as a C string literal
+$(BUILD)/status_page.h: user/status.html | $(BUILD)/user
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< >$@
 $(BUILD)/user/reuseport.o: $(BUILD)/reuseport.skel.h
 
 $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
@@ -139,6 +147,39 @@ lint: deps all
 	$(Q)shellcheck -x $(SH_FILES)
 	$(call msg,MODGRAPH,$(BUILD)/user)
 	$(Q)sh scripts/modgraph.sh $(BUILD) -q
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the binaries, the systemd
+# unit, sysusers entry and man pages; /etc/sockgate (mode 0700) is created
+# if missing and never touched otherwise.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= /etc
+SBINDIR    := $(PREFIX)/sbin
+BINDIR     := $(PREFIX)/bin
+MAN8DIR    := $(PREFIX)/share/man/man8
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MAN8DIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	$(Q)install -m 0755 $(BUILD)/sockgate $(DESTDIR)$(SBINDIR)/sockgate
+	$(Q)install -m 0755 $(BUILD)/sockgatectl $(DESTDIR)$(BINDIR)/sockgatectl
+	$(Q)install -m 0644 dist/sockgate.8 dist/sockgatectl.8 $(DESTDIR)$(MAN8DIR)/
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		dist/sockgate.service.in >$(DESTDIR)$(UNITDIR)/sockgate.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/sockgate.service
+	$(Q)install -m 0644 dist/sysusers.conf \
+		$(DESTDIR)$(SYSUSERSDIR)/sockgate.conf
+	$(Q)[ -d $(DESTDIR)$(SYSCONFDIR)/sockgate ] || \
+		install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/sockgate
+
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/sockgate $(DESTDIR)$(BINDIR)/sockgatectl \
+		$(DESTDIR)$(MAN8DIR)/sockgate.8 $(DESTDIR)$(MAN8DIR)/sockgatectl.8 \
+		$(DESTDIR)$(UNITDIR)/sockgate.service \
+		$(DESTDIR)$(SYSUSERSDIR)/sockgate.conf
 
 clean:
 	$(Q)rm -rf build

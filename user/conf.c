@@ -23,7 +23,7 @@ static const char usage_text[] =
 	"  --timeout SEC           seconds per connect attempt (default 3)\n"
 	"  --buffer BYTES          pipe / copy buffer size (default 16384)\n"
 	"  --pprof HOST:PORT       metrics and status endpoint (default off)\n"
-	"  --pidfile PATH          (default gateway.pid)\n"
+	"  --pidfile PATH          (default gateway.pid; \"\": none)\n"
 	"  --workers N             event loops (default: number of CPUs)\n"
 	"  --mode M                auto|sockmap|splice|copy (default auto)\n"
 	"  --promote-after SEC     auto with BPF: a session starts on copy and\n"
@@ -38,12 +38,14 @@ static const char usage_text[] =
 	"  --max-conns-per-ip N    connections at once from one address; more\n"
 	"                          are reset at once (default 0: no limit)\n"
 	"  --drain-timeout SEC     how long SIGTERM waits for sessions (default 30)\n"
+	"  --linger-timeout SEC    after an error reply, wait this long for the\n"
+	"                          client's EOF (default 2)\n"
 	"  --keepalive I[,N,C]     TCP keepalive on both sockets: first probe\n"
 	"                          after I s idle, then every N s, dead after C\n"
 	"                          unanswered (default 60,10,6; 0: off)\n"
 	"  --user NAME             run as NAME once the listeners and the BPF\n"
-	"                          side are set up (keeps CAP_BPF and\n"
-	"                          CAP_NET_ADMIN for sockmap, nothing else)\n"
+	"                          side are set up (keeps CAP_NET_ADMIN for\n"
+	"                          sockmap, nothing else)\n"
 	"  --proxy-protocol off|v1|v2  the client's address to the backend\n"
 	"  --legacy-tokens on|off  accept openssl enc tokens too (default on)\n"
 	"  --allow RULE            a destination tokens may name: CIDR[:PORT[-PORT]]\n"
@@ -352,7 +354,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			c->pprof = *optarg ? optarg : NULL;
 			break;
 		case OPT_PIDFILE:
-			c->pidfile = optarg;
+			c->pidfile = *optarg ? optarg : NULL;
 			break;
 		case OPT_WORKERS:
 			c->workers = (int)parse_long("workers", optarg, 1, 256);

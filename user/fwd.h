@@ -62,6 +62,9 @@ struct fwd_ops {
 	/* The kernel reported something of socket cookie (sockmap's ring
 	 * buffer); NULL if it has no kernel side. */
 	struct fwd_res (*event)(struct session *s, uint64_t cookie);
+	/* Bytes moved so far each way, the kernel's included; NULL: the
+	 * session's own counts are all. */
+	void (*counts)(const struct session *s, uint64_t *up, uint64_t *down);
 	/* Does it hold bytes that closing now would lose? NULL: never. */
 	int (*buffered)(const struct session *s);
 	/* Releases its state and adds what the kernel moved to s's byte

@@ -415,6 +415,18 @@ static struct fwd_res sm_io(struct session *s, struct ev_io *w, uint32_t events)
 	return sm_poll(st);
 }
 
+/* The session's counts and what the verdict redirected so far. */
+static void sm_counts(const struct session *s, uint64_t *up, uint64_t *down)
+{
+	struct sm_sess *st = s->fwd;
+	struct sg_sock c;
+
+	if (sockmap_read(s->w->gw->sm, st->ck[0], &c) == 0)
+		*up += c.bytes;
+	if (sockmap_read(s->w->gw->sm, st->ck[1], &c) == 0)
+		*down += c.bytes;
+}
+
 /* Bytes in a copy state, or redirected and not yet in the peer's TCP. */
 static int sm_buffered(const struct session *s)
 {
@@ -481,5 +493,6 @@ const struct fwd_ops fwd_sockmap_ops = {
 	.timer = sm_timer,
 	.event = sm_event,
 	.buffered = sm_buffered,
+	.counts = sm_counts,
 	.stop = sm_stop,
 };

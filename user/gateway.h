@@ -51,6 +51,12 @@ struct worker {
 	unsigned nsessions;
 	struct session *hs_head, *hs_tail; /* handshakes, newest first */
 	unsigned hs_count;
+	/* /sessions.json asks, the worker answers on its thread: status.c */
+	pthread_mutex_t st_lock;
+	pthread_cond_t st_cond;
+	unsigned st_req, st_done;
+	char *st_buf;
+	size_t st_len;
 	/* session.c calls it when one of them ended */
 	void (*session_gone)(struct worker *w);
 	int draining;

@@ -16,8 +16,7 @@
 #define SWEEP_MIN_NS 100000000ull  /* 100 ms */
 #define SWEEP_MAX_NS 5000000000ull /* 5 s */
 
-/* Milliseconds since fd last received or sent data; 0 on an error. */
-static uint64_t quiet_ms(int fd)
+uint64_t idle_quiet_ms(int fd)
 {
 	struct tcp_info ti;
 	socklen_t len = sizeof(ti);
@@ -56,8 +55,8 @@ static void sweep(struct ev_loop *loop, struct ev_timer *t)
 			continue;
 		looked++;
 		if (session_age_ms(s) < limit_ms ||
-		    quiet_ms(s->cli.fd) < limit_ms ||
-		    quiet_ms(s->be.fd) < limit_ms)
+		    idle_quiet_ms(s->cli.fd) < limit_ms ||
+		    idle_quiet_ms(s->be.fd) < limit_ms)
 			continue;
 		metric_add(w->gw->m.idle_closed, 1);
 		snprintf(why, sizeof(why), "idle for %.1f s",

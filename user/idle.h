@@ -2,6 +2,8 @@
 #ifndef SG_IDLE_H
 #define SG_IDLE_H
 
+#include <stdint.h>
+
 struct worker;
 
 /*
@@ -14,5 +16,7 @@ struct worker;
  */
 void idle_start(struct worker *w);
 void idle_stop(struct worker *w);
+/* Milliseconds since fd last received or sent data; 0 on an error. */
+uint64_t idle_quiet_ms(int fd);
 
 #endif

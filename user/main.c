@@ -18,7 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "gateway.h"
+#include "http.h"
 #include "listen.h"
 #include "log.h"
 #include "pidfile.h"
@@ -87,7 +90,11 @@ static void bpf_events_cb(struct ev_loop *loop, struct ev_io *w, uint32_t ev)
 static void pidfile_try(struct ev_loop *loop, struct ev_timer *t)
 {
 	pid_t holder = 0;
-	int r = pidfile_claim(gw.conf.pidfile, &holder);
+	int r;
+
+	if (!gw.conf.pidfile)
+		return; /* --pidfile "": a service manager tracks the pid */
+	r = pidfile_claim(gw.conf.pidfile, &holder);
 
 	if (r < 0)
 		fatal("cannot write pid file %s: %s", gw.conf.pidfile,
@@ -113,7 +120,7 @@ static void warn_no_rules(void)
 			 "this host can reach (the gateway's own excepted)");
 }
 
-static void reload(void)
+static void reload_files(void)
 {
 	struct secrets fresh, old;
 	struct allow rules, old_rules;
@@ -152,6 +159,13 @@ static void reload(void)
 	warn_no_rules();
 }
 
+static void reload(void)
+{
+	sd_notify(0, "RELOADING=1");
+	reload_files();
+	sd_notify(0, "READY=1");
+}
+
 /*
  * The second signal: exit at once. Every TCP socket gets SO_LINGER 0
  * first, so that the exit resets the sessions: a cut stream must not
@@ -175,7 +189,8 @@ static void exit_now(void)
 	if (d)
 		closedir(d);
 	sockmap_unload(gw.sm);
-	pidfile_release(gw.conf.pidfile);
+	if (gw.conf.pidfile)
+		pidfile_release(gw.conf.pidfile);
 	_exit(1);
 }
 
@@ -213,6 +228,7 @@ static void signal_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 		log_info("signal %u: draining (at most %.1f s)", si.ssi_signo,
 			 (double)gw.conf.drain_timeout_ns / 1e9);
 		atomic_store(&gw.stop, GW_DRAIN);
+		sd_notify(0, "STOPPING=1");
 		wake_all();
 		/* a shared listener stays open until the workers are gone:
 		 * shutting it down refuses new clients now (Linux resets the
@@ -291,7 +307,7 @@ int main(int argc, char **argv)
 		if (ev_io_set(loop, &bpf_io, EPOLLIN) < 0)
 			fatal("ring buffer epoll: %s", strerror(errno));
 	}
-	if (gw.conf.pprof && metrics_http_start(&gw, loop) < 0)
+	if (gw.conf.pprof && http_start(&gw, loop) < 0)
 		fatal("cannot serve --pprof %s: %s", gw.conf.pprof,
 		      strerror(errno));
 	drop_privileges();
@@ -300,6 +316,8 @@ int main(int argc, char **argv)
 			fatal("worker %d: %s", i, strerror(errno));
 	pidfile_try(loop, NULL);
 	log_info("ready: pid %ld", (long)getpid());
+	/* Type=notify: the service is up once it accepts (no-op elsewhere) */
+	sd_notify(0, "READY=1");
 
 	if (ev_run(loop) < 0)
 		log_error("epoll_wait: %s", strerror(errno));
@@ -310,12 +328,13 @@ int main(int argc, char **argv)
 		close(fds[0]);
 	for (int i = 0; i < gw.nworkers; i++)
 		worker_destroy(&gw.workers[i]);
-	metrics_http_stop();
+	http_stop();
 	if (gw.sm)
 		ev_io_set(loop, &bpf_io, 0);
 	sockmap_unload(gw.sm);
 	reuseport_unload(gw.rp);
-	pidfile_release(gw.conf.pidfile);
+	if (gw.conf.pidfile)
+		pidfile_release(gw.conf.pidfile);
 	log_info("stopped");
 	free(gw.workers);
 	free(fds);

@@ -41,10 +41,8 @@ struct metrics {
 	atomic_fetch_add_explicit(&(field), (n), memory_order_relaxed)
 #define metric_get(field) atomic_load_explicit(&(field), memory_order_relaxed)
 
-struct ev_loop;
 struct gateway;
-/* The HTTP endpoint (--pprof): GET /metrics, Prometheus text format. */
-int metrics_http_start(struct gateway *gw, struct ev_loop *loop);
-void metrics_http_stop(void);
+/* The counters as Prometheus text into out; the length written. */
+size_t metrics_render(struct gateway *gw, char *out, size_t max);
 
 #endif

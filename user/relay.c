@@ -306,6 +306,23 @@ static void promote_check(struct session *s)
 	ev_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS << shift);
 }
 
+void relay_counts(const struct session *s, uint64_t *up, uint64_t *down)
+{
+	const struct fwd_ops *ops = ops_of(s);
+
+	*up = s->bytes_up;
+	*down = s->bytes_down;
+	if (s->state == SESS_FORWARD && ops && ops->counts)
+		ops->counts(s, up, down);
+}
+
+const char *relay_path_name(const struct session *s)
+{
+	const struct fwd_ops *ops = ops_of(s);
+
+	return ops ? ops->name : "-";
+}
+
 int relay_buffered(const struct session *s)
 {
 	const struct fwd_ops *ops = ops_of(s);

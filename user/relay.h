@@ -31,6 +31,10 @@ void relay_io(struct session *s, struct ev_io *w, uint32_t events);
 void relay_timer(struct session *s);
 /* A kernel report for socket cookie, on its session's worker. */
 void relay_event(struct worker *w, uint64_t cookie);
+/* Bytes moved each way so far, the kernel's counters included. */
+void relay_counts(const struct session *s, uint64_t *up, uint64_t *down);
+/* The name of the path a forwarding session takes ("sockmap"...). */
+const char *relay_path_name(const struct session *s);
 /* Bytes a forwarding session holds in user space or on their way inside
  * the kernel, that closing it now would lose: 1, or 0. */
 int relay_buffered(const struct session *s);

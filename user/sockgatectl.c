@@ -34,7 +34,7 @@ static const char usage_text[] =
 	"       sockgatectl [--secret S | --secret-file PATH] [--md md5|sha256]\n"
 	"                   encrypt --legacy HOST:PORT | decrypt TOKEN\n"
 	"       sockgatectl connect GATEWAY_HOST:PORT TOKEN\n"
-	"       sockgatectl [--bpf-pin-dir DIR] sessions\n"
+	"       sockgatectl [--pprof HOST:PORT | --bpf-pin-dir DIR] sessions\n"
 	"The secret may also come from env SOCKGATE_SECRET. encrypt makes an\n"
 	"authenticated token (version 2, AES-256-GCM; --ttl: it expires);\n"
 	"--legacy (or --md) makes the openssl enc form, sha256 unless --md\n"
@@ -179,6 +179,92 @@ static int list_pid(const char *dir, const char *pid, int *count)
 	return 0;
 }
 
+/* The text after "key": in obj (up to its end), into out. */
+static void json_field(const char *obj, const char *end, const char *key,
+		       char *out, size_t len)
+{
+	char k[32];
+	const char *p;
+	size_t n = 0;
+
+	snprintf(k, sizeof(k), "\"%s\":", key);
+	p = strstr(obj, k);
+	out[0] = '\0';
+	if (!p || p > end)
+		return;
+	p += strlen(k);
+	if (*p == '"')
+		p++;
+	while (p < end && *p != '"' && *p != ',' && *p != '}' && n + 1 < len)
+		out[n++] = *p++;
+	out[n] = '\0';
+}
+
+/* Every session of every mode, from a gateway's /sessions.json. */
+static int cmd_sessions_http(const char *addr)
+{
+	static const char req[] = "GET /sessions.json HTTP/1.0\r\n\r\n";
+	static const char *const keys[] = { "client", "backend", "mode",
+					    "state",  "up",	 "down",
+					    "age_ms", "idle_ms" };
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char *buf = NULL, *p;
+	size_t have = 0, cap = 0;
+	int fd, count = 0;
+	ssize_t n;
+
+	if (conf_parse_sockaddr(addr, &ss, &len) < 0) {
+		fprintf(stderr, "sockgatectl: bad address %s\n", addr);
+		return 2;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0 ||
+	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "sockgatectl: %s: %s\n", addr, strerror(errno));
+		return 1;
+	}
+	for (;;) {
+		if (have + 4096 + 1 > cap) {
+			char *q = realloc(buf, cap = cap * 2 + 8192);
+
+			if (!q) {
+				free(buf);
+				close(fd);
+				return 1;
+			}
+			buf = q;
+		}
+		n = read(fd, buf + have, cap - have - 1);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return 1;
+	buf[have] = '\0';
+	printf("%-22s %-22s %-8s %-9s %12s %12s %9s %9s\n", "CLIENT", "BACKEND",
+	       "PATH", "STATE", "UP", "DOWN", "AGE_S", "IDLE_S");
+	for (p = strstr(buf, "{\"worker\""); p;
+	     p = strstr(p + 1, "{\"worker\"")) {
+		const char *end = strchr(p, '}');
+		char f[8][64];
+
+		if (!end)
+			break;
+		for (int i = 0; i < 8; i++)
+			json_field(p, end, keys[i], f[i], sizeof(f[i]));
+		printf("%-22s %-22s %-8s %-9s %12s %12s %9.1f %9.1f\n", f[0],
+		       f[1], f[2], f[3], f[4], f[5], atof(f[6]) / 1000,
+		       atof(f[7]) / 1000);
+		count++;
+	}
+	fprintf(stderr, "%d sessions\n", count);
+	free(buf);
+	return 0;
+}
+
 static int cmd_sessions(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -293,6 +379,7 @@ int main(int argc, char **argv)
 		{ "legacy", no_argument, NULL, 'l' },
 		{ "ttl", required_argument, NULL, 't' },
 		{ "bpf-pin-dir", required_argument, NULL, 'p' },
+		{ "pprof", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -301,7 +388,7 @@ int main(int argc, char **argv)
 	int legacy = 0;
 	long ttl = 0;
 	char *end;
-	const char *file = NULL, *env, *pin_dir = SG_PIN_DIR;
+	const char *file = NULL, *env, *pin_dir = SG_PIN_DIR, *pprof = NULL;
 	int opt, ret;
 
 	while ((opt = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
@@ -324,6 +411,9 @@ int main(int argc, char **argv)
 		case 'p':
 			pin_dir = optarg;
 			break;
+		case 'P':
+			pprof = optarg;
+			break;
 		case 'l':
 			legacy = 1;
 			break;
@@ -340,7 +430,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind == 1 && !strcmp(argv[optind], "sessions"))
-		return cmd_sessions(pin_dir);
+		return pprof ? cmd_sessions_http(pprof) : cmd_sessions(pin_dir);
 	if (argc - optind == 3 && !strcmp(argv[optind], "connect"))
 		return cmd_connect(argv[optind + 1], argv[optind + 2]);
 	if (argc - optind != 2)

@@ -23,6 +23,7 @@
 #include "relay.h"
 #include "resolve.h"
 #include "session.h"
+#include "status.h"
 
 #define ACCEPT_BATCH 64
 #define ACCEPT_RETRY_NS 100000000ull /* 100 ms */
@@ -233,6 +234,7 @@ static void wake_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	if (read(io->fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_error("eventfd read: %s", strerror(errno));
 	take_events(w);
+	status_worker_serve(w);
 	switch (atomic_load(&w->gw->stop)) {
 	case GW_FORCE:
 		stop_listening(w);
@@ -271,6 +273,8 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	w->lsn_shared = shared;
 	w->lsn_shared_fd = shared ? lsn_fd : -1;
 	pthread_mutex_init(&w->q_lock, NULL);
+	pthread_mutex_init(&w->st_lock, NULL);
+	pthread_cond_init(&w->st_cond, NULL);
 	ev_io_init(&w->lsn, lsn_fd, accept_cb);
 	ev_io_init(&w->wake, -1, wake_cb);
 	ev_timer_init(&w->accept_timer, accept_resume);
@@ -339,5 +343,8 @@ void worker_destroy(struct worker *w)
 	ev_loop_free(w->loop);
 	pool_fini(&w->spool);
 	pthread_mutex_destroy(&w->q_lock);
+	pthread_mutex_destroy(&w->st_lock);
+	pthread_cond_destroy(&w->st_cond);
+	free(w->st_buf);
 	free(w->q);
 }

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The gateway as a service: make install, the systemd unit, the man
+ * pages, /sessions.json and the status page in a real browser, and the
+ * endpoint under idle connections and fd exhaustion.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "peers.h"
+
+/* The source tree: the build directory's parent (not in the guests). */
+static const char *repo(void)
+{
+	static char path[512];
+
+	snprintf(path, sizeof(path), "%s/..", sg_build());
+	return path;
+}
+
+static int sh_ok(const char *cmd, char **out)
+{
+	int st;
+	char *o = run_cmd(cmd, &st);
+
+	if (out)
+		*out = o;
+	else
+		free(o);
+	return st;
+}
+
+Test(service, make_install_unit_and_man_pages, .timeout = 120)
+{
+	static const struct {
+		const char *path;
+		int mode;
+	} files[] = {
+		{ "usr/local/sbin/sockgate", 0755 },
+		{ "usr/local/bin/sockgatectl", 0755 },
+		{ "usr/local/lib/systemd/system/sockgate.service", 0644 },
+		{ "usr/local/lib/sysusers.d/sockgate.conf", 0644 },
+		{ "usr/local/share/man/man8/sockgate.8", 0644 },
+		{ "usr/local/share/man/man8/sockgatectl.8", 0644 },
+		{ "etc/sockgate", 0700 },
+	};
+	char d[64], cmd[1024], *out;
+	struct stat st;
+
+	if (sg_light())
+		return; /* the guests have no source tree and no make */
+	snprintf(d, sizeof(d), "/tmp/sginst.%d", getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf %s && make -s -C %s install BUILD=%s DESTDIR=%s 2>&1",
+		 d, repo(), sg_build(), d);
+	cr_assert_eq(sh_ok(cmd, &out), 0, "make install: %s", out);
+	free(out);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char p[256];
+
+		snprintf(p, sizeof(p), "%s/%s", d, files[i].path);
+		cr_assert_eq(stat(p, &st), 0, "%s installed", files[i].path);
+		cr_assert_eq(st.st_mode & 07777, files[i].mode, "%s mode %o",
+			     files[i].path, st.st_mode & 07777);
+	}
+	/* a file there already is never overwritten, nor the directory's
+	 * mode changed */
+	snprintf(
+		cmd, sizeof(cmd),
+		"echo mine > %s/etc/sockgate/secret && chmod 0750 %s/etc/sockgate && "
+		"make -s -C %s install BUILD=%s DESTDIR=%s >/dev/null && "
+		"cat %s/etc/sockgate/secret && stat -c %%a %s/etc/sockgate",
+		d, d, repo(), sg_build(), d, d, d);
+	cr_assert_eq(sh_ok(cmd, &out), 0);
+	cr_assert_str_eq(out, "mine\n750");
+	free(out);
+	/* the unit as installed with a real prefix: systemd-analyze verify
+	 * checks its syntax, its commands and its man pages */
+	snprintf(
+		cmd, sizeof(cmd),
+		"make -s -C %s install BUILD=%s PREFIX=%s/p SYSCONFDIR=%s/p/etc "
+		">/dev/null && MANPATH=%s/p/share/man systemd-analyze verify "
+		"%s/p/lib/systemd/system/sockgate.service 2>&1",
+		repo(), sg_build(), d, d, d, d);
+	cr_assert_eq(sh_ok(cmd, &out), 0, "systemd-analyze verify: %s", out);
+	cr_assert_str_eq(out, "", "no complaint");
+	free(out);
+	/* the man pages render without a warning */
+	for (int i = 0; i < 2; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "MANWIDTH=80 man --warnings -l %s/usr/local/share/man/"
+			 "man8/%s.8 2>&1 >/dev/null",
+			 d, i ? "sockgatectl" : "sockgate");
+		cr_assert_eq(sh_ok(cmd, &out), 0);
+		cr_assert_str_eq(out, "", "man -l: %s", out);
+		free(out);
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "make -s -C %s uninstall BUILD=%s DESTDIR=%s >/dev/null && "
+		 "find %s/usr %s/etc -type f | sort",
+		 repo(), sg_build(), d, d, d);
+	cr_assert_eq(sh_ok(cmd, &out), 0);
+	cr_assert(strstr(out, "sbin/sockgate") == NULL, "uninstalled: %s", out);
+	cr_assert(strstr(out, "etc/sockgate/secret") != NULL, "the secret "
+							      "stays");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	sh_ok(cmd, NULL);
+}
+
+/* The body of GET path, by a tiny client of our own. */
+static char *get(uint16_t port, const char *path)
+{
+	char req[128], *buf = calloc(1, 1 << 20), *body;
+	int fd = tcp_connect("127.0.0.1", port), n;
+	ssize_t got = 0, r;
+
+	if (fd < 0 || !buf) {
+		free(buf);
+		return NULL;
+	}
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+	write_all(fd, req, (size_t)n);
+	while ((r = read_full(fd, buf + got, (1 << 20) - 1 - (size_t)got,
+			      5000)) > 0)
+		got += r;
+	close(fd);
+	body = strstr(buf, "\r\n\r\n");
+	if (!body) {
+		free(buf);
+		return NULL;
+	}
+	memmove(buf, body + 4, strlen(body + 4) + 1);
+	return buf;
+}
+
+/* One live session in each mode: /sessions.json lists it with its
+ * addresses and path, and its byte counts follow the traffic (for
+ * sockmap the kernel's counters). sockgatectl sessions says the same. */
+MODE_TEST(service, sessions_json_every_mode, M_ALL, .timeout = 60)
+{
+	char want[128], *json, cmd[256], *out;
+	struct sockaddr_in cl;
+	socklen_t len = sizeof(cl);
+	struct fx f;
+	int fd;
+
+	fx_echo(&f, mode, NULL);
+	fd = fx_dial_echo(&f);
+	getsockname(fd, (struct sockaddr *)&cl, &len);
+	fx_round_trip(fd, "12345");
+	usleep(100000);
+	json = get(f.mport, "/sessions.json");
+	cr_assert_not_null(json);
+	snprintf(want, sizeof(want), "\"client\":\"127.0.0.1:%u\"",
+		 ntohs(cl.sin_port));
+	cr_assert(strstr(json, want), "%s: %s", want, json);
+	snprintf(want, sizeof(want), "\"backend\":\"127.0.0.1:%u\"", f.e.port);
+	cr_assert(strstr(json, want), "%s", json);
+	snprintf(want, sizeof(want), "\"mode\":\"%s\"", mode);
+	cr_assert(strstr(json, want), "%s", json);
+	cr_assert(strstr(json, "\"up\":5,\"down\":5"), "%s", json);
+	free(json);
+	fx_round_trip(fd, "678");
+	usleep(100000);
+	json = get(f.mport, "/sessions.json");
+	cr_assert(strstr(json, "\"up\":8,\"down\":8"), "counts follow: %s",
+		  json);
+	free(json);
+	snprintf(cmd, sizeof(cmd),
+		 "%s/sockgatectl --pprof 127.0.0.1:%u sessions", sg_build(),
+		 f.mport);
+	out = run_cmd(cmd, NULL);
+	snprintf(want, sizeof(want), "127.0.0.1:%u", ntohs(cl.sin_port));
+	cr_assert(strstr(out, want) && strstr(out, mode), "%s", out);
+	free(out);
+	fx_end(&f);
+}
+
+/* Process CPU seconds so far (user + system), from /proc. */
+static double cpu_s(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2,
+			 "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u "
+			 "%lu %lu",
+			 &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * The status page in a real browser (chromium, headless): it shows the
+ * live session's addresses, and its numbers change while bytes flow. A
+ * screenshot goes to the build directory (the README shows one).
+ */
+Test(service, status_page_in_chromium, .timeout = 120)
+{
+	char cmd[512], want[64], *dom1, *dom2, *p;
+	struct sockaddr_in cl;
+	socklen_t len = sizeof(cl);
+	struct fx f;
+	int fd;
+
+	if (sg_light())
+		return; /* no browser in the guests */
+	fx_echo(&f, NULL, NULL);
+	fd = fx_dial_echo(&f);
+	getsockname(fd, (struct sockaddr *)&cl, &len);
+	fx_round_trip(fd, "first");
+	snprintf(cmd, sizeof(cmd),
+		 "chromium --headless --no-sandbox --disable-gpu "
+		 "--virtual-time-budget=3000 --dump-dom http://127.0.0.1:%u/ "
+		 "2>/dev/null",
+		 f.mport);
+	dom1 = run_cmd(cmd, NULL);
+	snprintf(want, sizeof(want), "<td>127.0.0.1:%u</td>",
+		 ntohs(cl.sin_port));
+	cr_assert(strstr(dom1, want), "the session's client address: %s", dom1);
+	for (int i = 0; i < 20; i++)
+		fx_round_trip(fd, "more bytes through the gateway");
+	dom2 = run_cmd(cmd, NULL);
+	p = strstr(dom2, want);
+	cr_assert(p, "%s", dom2);
+	cr_assert(strstr(dom1, "<td class=\"n\">5</td>") &&
+			  strstr(dom2, "<td class=\"n\">605</td>"),
+		  "the byte counts moved: %s", p);
+	snprintf(cmd, sizeof(cmd),
+		 "chromium --headless --no-sandbox --disable-gpu "
+		 "--hide-scrollbars --window-size=1000,420 "
+		 "--virtual-time-budget=5000 --screenshot=%s/status.png "
+		 "http://127.0.0.1:%u/ >/dev/null 2>&1",
+		 sg_build(), f.mport);
+	cr_assert_eq(sh_ok(cmd, NULL), 0, "a screenshot");
+	free(dom1);
+	free(dom2);
+	fx_end(&f);
+}
+
+/* 300 idle connections to the endpoint: it holds a bounded number, the
+ * gateway goes on serving sessions, and nothing spins. */
+Test(service, endpoint_under_idle_connections, .timeout = 60)
+{
+	enum { IDLE = 300 };
+	static int idle[IDLE];
+	struct fx f;
+	double c0;
+
+	fx_echo(&f, NULL, NULL);
+	for (int i = 0; i < IDLE; i++)
+		idle[i] = tcp_connect("127.0.0.1", f.mport);
+	c0 = cpu_s(f.g.pid);
+	for (int i = 0; i < 10; i++) {
+		fx_round_trip(fx_dial_echo(&f), "still served");
+		close(f.fd);
+		usleep(100000);
+	}
+	f.fd = -1;
+	cr_assert_lt(cpu_s(f.g.pid) - c0, 0.5,
+		     "no spin while the endpoint is full");
+	for (int i = 0; i < IDLE; i++)
+		if (idle[i] >= 0)
+			close(idle[i]);
+	/* and it answers again */
+	for (int i = 0; i < 50 && fx_metric(&f, "sockgate_accepted_total ") < 0;
+	     i++)
+		usleep(100000);
+	cr_assert_eq(fx_metric(&f, "sockgate_accepted_total "), 10);
+	fx_end(&f);
+}
+
+/* With its fds exhausted, the endpoint's failing accepts do not spin a
+ * CPU (the hand-written one did), and sessions resume once fds free. */
+Test(service, endpoint_under_fd_exhaustion, .timeout = 60)
+{
+	enum { N = 40 };
+	const char *args[] = { "--mode",    "copy", "--pprof", "127.0.0.1:0",
+			       "--workers", "1",    NULL };
+	int held[N], metrics[8];
+	struct gw g;
+	double c0;
+	char *tok;
+
+	cr_assert_eq(gw_start(&g, 32, args), 0);
+	for (int i = 0; i < N; i++)
+		held[i] = tcp_connect("127.0.0.1", g.port);
+	usleep(200000);
+	for (int i = 0; i < 8; i++)
+		metrics[i] = tcp_connect("127.0.0.1", g.mport);
+	usleep(200000);
+	c0 = cpu_s(g.pid);
+	sleep(2);
+	cr_assert_lt(cpu_s(g.pid) - c0, 0.5, "no spin at EMFILE (log %s)",
+		     g.log);
+	for (int i = 0; i < N; i++)
+		close(held[i]);
+	for (int i = 0; i < 8; i++)
+		close(metrics[i]);
+	{
+		struct echo_srv e;
+		int fd;
+
+		cr_assert_eq(echo_start(&e, 0), 0);
+		tok = loop_token(e.port);
+		usleep(300000);
+		cr_assert_eq(gw_dial_token(g.port, tok, &fd), 200,
+			     "serves again");
+		fx_round_trip(fd, "recovered");
+		close(fd);
+		echo_stop(&e);
+	}
+	cr_assert_eq(gw_stop(&g), 0);
+}

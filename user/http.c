@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: MIT
+/* The metrics and status endpoint: see http.h. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "addr.h"
+#include "gateway.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+#include "status.h"
+
+#define HTTP_CONN_LIMIT 64
+#define HTTP_PER_IP_LIMIT 16
+#define HTTP_TIMEOUT_S 5
+#define METRICS_MAX (64 << 10)
+
+static struct MHD_Daemon *d;
+static struct gateway *h_gw;
+static struct ev_loop *h_loop;
+static struct ev_io h_io = { .fd = -1 };
+static struct ev_io h_lsn = { .fd = -1 };
+static struct ev_timer h_timer, h_retry;
+static int h_paused;
+
+#define ACCEPT_RETRY_NS 100000000ull
+
+/* The status page: inline styles and script, nothing fetched from
+ * elsewhere; it reads /sessions.json and /metrics once a second and
+ * writes text with textContent only, so nothing in them is markup. */
+static const char page[] =
+#include "status_page.h"
+	;
+
+static enum MHD_Result answer(struct MHD_Connection *c, unsigned code,
+			      const char *type, void *body, size_t len,
+			      enum MHD_ResponseMemoryMode mode)
+{
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(len, body, mode);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type", type);
+	MHD_add_response_header(r, "Cache-Control", "no-store");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(
+		r, "Content-Security-Policy",
+		"default-src 'none'; script-src 'unsafe-inline'; "
+		"style-src 'unsafe-inline'; connect-src 'self'; "
+		"img-src 'self'");
+	ret = MHD_queue_response(c, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
+			       const char *url, const char *method,
+			       const char *version, const char *data,
+			       size_t *data_len, void **state)
+{
+	(void)cls;
+	(void)version;
+	(void)data;
+	(void)state;
+	if (*data_len)
+		return MHD_NO; /* no bodies here */
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return answer(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
+			      (void *)"GET only\n", 9, MHD_RESPMEM_PERSISTENT);
+	if (!strcmp(url, "/metrics")) {
+		char *out = malloc(METRICS_MAX);
+
+		if (!out)
+			return MHD_NO;
+		return answer(c, MHD_HTTP_OK, "text/plain; version=0.0.4", out,
+			      metrics_render(h_gw, out, METRICS_MAX),
+			      MHD_RESPMEM_MUST_FREE);
+	}
+	if (!strcmp(url, "/sessions.json")) {
+		size_t len;
+		char *json = status_sessions_json(h_gw, &len);
+
+		if (!json)
+			return MHD_NO;
+		return answer(c, MHD_HTTP_OK, "application/json", json, len,
+			      MHD_RESPMEM_MUST_FREE);
+	}
+	if (!strcmp(url, "/"))
+		return answer(c, MHD_HTTP_OK, "text/html; charset=utf-8",
+			      (void *)page, sizeof(page) - 1,
+			      MHD_RESPMEM_PERSISTENT);
+	return answer(c, MHD_HTTP_NOT_FOUND, "text/plain",
+		      (void *)"not found\n", 10, MHD_RESPMEM_PERSISTENT);
+}
+
+/* Runs what is ready, then sleeps until MHD's next deadline. */
+static void pump(void)
+{
+	MHD_UNSIGNED_LONG_LONG ms = 1000;
+
+	MHD_run(d);
+	if (MHD_get_timeout(d, &ms) != MHD_YES || ms > 1000)
+		ms = 1000;
+	ev_timer_start(h_loop, &h_timer, (uint64_t)ms * 1000000ull);
+}
+
+static void io_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
+{
+	(void)loop;
+	(void)w;
+	(void)events;
+	pump();
+}
+
+static void timer_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	(void)loop;
+	(void)t;
+	pump();
+}
+
+/*
+ * Our own accepts, handed to MHD: when they fail for want of fds the
+ * listener waits 100 ms instead of staying readable (MHD's own accept
+ * loop spins there while it has no connection it could close).
+ */
+static void lsn_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
+{
+	(void)events;
+	for (int i = 0; i < 16; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				if (!h_paused)
+					log_warn(
+						"metrics endpoint: accept: %s: "
+						"pausing it",
+						strerror(errno));
+				h_paused = 1;
+				ev_io_set(loop, w, 0);
+				ev_timer_start(loop, &h_retry, ACCEPT_RETRY_NS);
+			}
+			break;
+		}
+		h_paused = 0;
+		/* at its connection limit MHD closes it: the endpoint
+		 * holds a bounded number */
+		MHD_add_connection(d, fd, (struct sockaddr *)&ss, len);
+	}
+	pump();
+}
+
+static void retry_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	(void)t;
+	ev_io_set(loop, &h_lsn, EPOLLIN);
+}
+
+static int wildcard(const struct sockaddr_storage *ss)
+{
+	static const struct in6_addr any6 = IN6ADDR_ANY_INIT;
+
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr == 0;
+	return !memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr, &any6,
+		       sizeof(any6));
+}
+
+int http_start(struct gateway *gw, struct ev_loop *loop)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	const union MHD_DaemonInfo *info;
+	char a[SG_ADDR_TEXT];
+	int fd, one = 1;
+
+	if (conf_parse_sockaddr(gw->conf.pprof, &ss, &len) < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return -1;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+		close(fd);
+		return -1;
+	}
+	h_gw = gw;
+	h_loop = loop;
+	d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL,
+			     NULL, handler, NULL, MHD_OPTION_CONNECTION_LIMIT,
+			     (unsigned)HTTP_CONN_LIMIT,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			     (unsigned)HTTP_PER_IP_LIMIT,
+			     MHD_OPTION_CONNECTION_TIMEOUT,
+			     (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_END);
+	info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+	if (!info) {
+		if (d)
+			MHD_stop_daemon(d);
+		d = NULL;
+		close(fd);
+		errno = EIO;
+		return -1;
+	}
+	ev_io_init(&h_io, info->epoll_fd, io_cb);
+	ev_timer_init(&h_timer, timer_cb);
+	ev_io_init(&h_lsn, fd, lsn_cb);
+	ev_timer_init(&h_retry, retry_cb);
+	if (ev_io_set(loop, &h_io, EPOLLIN) < 0 ||
+	    ev_io_set(loop, &h_lsn, EPOLLIN) < 0) {
+		http_stop();
+		return -1;
+	}
+	pump();
+	selfaddr_add(&gw->self, (struct sockaddr *)&ss);
+	sg_sockaddr_fmt((struct sockaddr *)&ss, a, sizeof(a));
+	log_info("metrics on http://%s/metrics", a);
+	if (wildcard(&ss))
+		log_warn("--pprof %s listens on every address: its status page "
+			 "shows every session's addresses; bind it to loopback "
+			 "or a private network",
+			 a);
+	return 0;
+}
+
+void http_stop(void)
+{
+	if (!d)
+		return;
+	ev_timer_stop(h_loop, &h_timer);
+	ev_timer_stop(h_loop, &h_retry);
+	ev_io_set(h_loop, &h_io, 0);
+	if (h_lsn.fd >= 0) {
+		ev_io_set(h_loop, &h_lsn, 0);
+		close(h_lsn.fd);
+		h_lsn.fd = -1;
+	}
+	MHD_stop_daemon(d);
+	d = NULL;
+}
