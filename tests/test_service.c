@@ -90,6 +90,16 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 	cr_assert_eq(sh_ok(cmd, &out), 0, "systemd-analyze verify: %s", out);
 	cr_assert_str_eq(out, "", "no complaint");
 	free(out);
+	/* every flag of --help is in the man page */
+	snprintf(cmd, sizeof(cmd),
+		 "%s/sockgate --help | grep -o -- '--[a-z-]*' | sort -u | "
+		 "while read f; do g=$(echo \"$f\" | sed 's/-/\\\\-/g'); "
+		 "grep -qF -- \"$g\" %s/usr/local/share/man/man8/sockgate.8 || "
+		 "echo \"$f\"; done",
+		 sg_build(), d);
+	cr_assert_eq(sh_ok(cmd, &out), 0);
+	cr_assert_str_eq(out, "", "flags missing from sockgate(8): %s", out);
+	free(out);
 	/* the man pages render without a warning */
 	for (int i = 0; i < 2; i++) {
 		snprintf(cmd, sizeof(cmd),
