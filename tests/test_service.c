@@ -14,12 +14,20 @@
 
 #include "peers.h"
 
-/* The source tree: the build directory's parent (not in the guests). */
+/* The source tree: the nearest parent of the build directory with the
+ * Makefile (build/ or build/asan/; not in the guests). */
 static const char *repo(void)
 {
 	static char path[512];
+	char mk[560];
 
 	snprintf(path, sizeof(path), "%s/..", sg_build());
+	for (int i = 0; i < 3; i++) {
+		snprintf(mk, sizeof(mk), "%s/Makefile", path);
+		if (access(mk, F_OK) == 0)
+			break;
+		strncat(path, "/..", sizeof(path) - strlen(path) - 1);
+	}
 	return path;
 }
 
