@@ -29,7 +29,8 @@ DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c \
 	       fwd_sockmap.c sm_copy.c reuseport.c pidfile.c listen.c idle.c \
 	       hslog.c allow.c selfaddr.c token2.c proxy.c privs.c perip.c \
 	       status.c http.c
-CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c allow.c token2.c
+CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c allow.c token2.c \
+	       addr.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)
 TEST_SRCS   := $(wildcard tests/*.c)

@@ -24,6 +24,18 @@ void sg_caddr_set(struct sg_caddr *c, const struct sockaddr *sa)
 	}
 }
 
+int sg_caddr_set_plain(struct sg_caddr *c, const struct sockaddr *sa)
+{
+	sg_caddr_set(c, sa);
+	if (c->family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)c->ip)) {
+		memmove(c->ip, c->ip + 12, 4);
+		memset(c->ip + 4, 0, 12);
+		c->family = AF_INET;
+	}
+	return c->family ? 0 : -1;
+}
+
 void sg_caddr_fmt(const struct sg_caddr *c, char *out, size_t len)
 {
 	char host[INET6_ADDRSTRLEN];

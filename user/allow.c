@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "allow.h"
 
 static int parse_num(const char *s, size_t len, unsigned max, unsigned *out)
@@ -173,35 +174,15 @@ static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
 
 int allow_match(const struct allow *a, const struct sockaddr *sa)
 {
-	uint8_t ip[16];
-	int family;
-	uint16_t port;
+	struct sg_caddr c;
 
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		family = AF_INET;
-		memcpy(ip, &in->sin_addr, 4);
-		port = ntohs(in->sin_port);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		port = ntohs(in6->sin6_port);
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			family = AF_INET;
-			memcpy(ip, in6->sin6_addr.s6_addr + 12, 4);
-		} else {
-			family = AF_INET6;
-			memcpy(ip, &in6->sin6_addr, 16);
-		}
-	} else {
+	if (sg_caddr_set_plain(&c, sa) < 0)
 		return 0;
-	}
 	for (size_t i = 0; i < a->n; i++) {
 		const struct allow_rule *r = &a->v[i];
 
-		if (r->family == family && port >= r->port_lo &&
-		    port <= r->port_hi && prefix_eq(ip, r->ip, r->prefix))
+		if (r->family == c.family && c.port >= r->port_lo &&
+		    c.port <= r->port_hi && prefix_eq(c.ip, r->ip, r->prefix))
 			return 1;
 	}
 	return 0;

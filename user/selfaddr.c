@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "selfaddr.h"
 
 void selfaddr_add(struct selfaddr *s, const struct sockaddr *sa)
@@ -15,37 +16,7 @@ void selfaddr_add(struct selfaddr *s, const struct sockaddr *sa)
 						   sizeof(struct sockaddr_in));
 }
 
-/* An address with its port, IPv4-mapped IPv6 taken as IPv4. */
-struct ep {
-	int family;
-	uint8_t ip[16];
-	uint16_t port;
-};
-
-static void ep_of(const struct sockaddr *sa, struct ep *e)
-{
-	memset(e, 0, sizeof(*e));
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		e->family = AF_INET;
-		memcpy(e->ip, &in->sin_addr, 4);
-		e->port = in->sin_port;
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-
-		e->port = in6->sin6_port;
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			e->family = AF_INET;
-			memcpy(e->ip, in6->sin6_addr.s6_addr + 12, 4);
-		} else {
-			e->family = AF_INET6;
-			memcpy(e->ip, &in6->sin6_addr, 16);
-		}
-	}
-}
-
-static int unspecified(const struct ep *e)
+static int unspecified(const struct sg_caddr *e)
 {
 	static const uint8_t zero[16];
 
@@ -53,7 +24,7 @@ static int unspecified(const struct ep *e)
 }
 
 /* Is e an address of this host? It is if a socket can bind to it. */
-static int local(const struct ep *e)
+static int local(const struct sg_caddr *e)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -85,11 +56,11 @@ static int local(const struct ep *e)
 
 int selfaddr_match(const struct selfaddr *s, const struct sockaddr *dst)
 {
-	struct ep d, l;
+	struct sg_caddr d, l;
 
-	ep_of(dst, &d);
+	sg_caddr_set_plain(&d, dst);
 	for (int i = 0; i < s->n; i++) {
-		ep_of((const struct sockaddr *)&s->a[i], &l);
+		sg_caddr_set_plain(&l, (const struct sockaddr *)&s->a[i]);
 		if (l.port != d.port)
 			continue;
 		if (unspecified(&l)) {

@@ -105,6 +105,21 @@ static int derive(const char *secret, size_t slen, uint8_t key[32])
 	return ok ? 0 : -1;
 }
 
+/* AES-256-GCM with key, the token's nonce, and its header as the
+ * additional authenticated data; enc 1 seals, 0 opens. 1 or 0. */
+static int gcm_begin(EVP_CIPHER_CTX *ctx, const uint8_t key[32],
+		     const uint8_t *raw, int enc)
+{
+	int n;
+
+	return EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL,
+				 enc) &&
+	       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN,
+				   NULL) &&
+	       EVP_CipherInit_ex(ctx, NULL, NULL, key, raw + 9, enc) &&
+	       EVP_CipherUpdate(ctx, NULL, &n, raw, TOKEN2_HDR);
+}
+
 int token2_seal(const char *secret, size_t slen, uint64_t expiry,
 		const uint8_t *nonce, const char *addr, size_t alen, char *out,
 		size_t out_max)
@@ -127,12 +142,7 @@ int token2_seal(const char *secret, size_t slen, uint64_t expiry,
 	if (derive(secret, slen, key) < 0)
 		return -1;
 	ctx = EVP_CIPHER_CTX_new();
-	ok = ctx &&
-	     EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN,
-				 NULL) &&
-	     EVP_EncryptInit_ex(ctx, NULL, NULL, key, raw + 9) &&
-	     EVP_EncryptUpdate(ctx, NULL, &n, raw, TOKEN2_HDR) &&
+	ok = ctx && gcm_begin(ctx, key, raw, 1) &&
 	     EVP_EncryptUpdate(ctx, raw + TOKEN2_HDR, &n, (const uint8_t *)addr,
 			       (int)alen) &&
 	     EVP_EncryptFinal_ex(ctx, raw + TOKEN2_HDR + n, &m) &&
@@ -153,12 +163,7 @@ static int open_raw(const uint8_t key[32], uint8_t *raw, size_t rlen,
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int n = 0, m = 0, ok;
 
-	ok = ctx &&
-	     EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN,
-				 NULL) &&
-	     EVP_DecryptInit_ex(ctx, NULL, NULL, key, raw + 9) &&
-	     EVP_DecryptUpdate(ctx, NULL, &n, raw, TOKEN2_HDR) &&
+	ok = ctx && gcm_begin(ctx, key, raw, 0) &&
 	     EVP_DecryptUpdate(ctx, (uint8_t *)plain, &n, raw + TOKEN2_HDR,
 			       (int)clen) &&
 	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, TOKEN2_TAG,
