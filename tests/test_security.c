@@ -669,6 +669,9 @@ Test(security, max_conns_per_ip, .timeout = 60)
 	fx_echo(&f, NULL, args);
 	for (int i = 0; i < 8; i++)
 		held[i] = tcp_connect("127.0.0.1", f.g.port);
+	/* once the gateway has reset them (an emulated kernel is slow) */
+	fx_metric_wait(&f, "sockgate_refused_total{reason=\"per_ip\"} ", 3,
+		       10000);
 	usleep(200000);
 	for (int i = 0; i < 8; i++) {
 		struct pollfd p = { .fd = held[i], .events = POLLIN };
