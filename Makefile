@@ -72,6 +72,11 @@ $(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
 
+# the C client library (clients/c), for its tests
+$(BUILD)/clients/%.o: clients/c/%.c | $(BUILD)/clients
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
 $(BUILD)/sockgate: $(DAEMON_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
@@ -87,7 +92,7 @@ $(BUILD)/sg-echo: $(addprefix $(BUILD)/tests/,echo_main.o servers.o sock.o gwpro
 
 $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 		       $(BUILD)/user/token.o $(BUILD)/user/token2.o \
-		       $(BUILD)/user/secret.o
+		       $(BUILD)/user/secret.o $(BUILD)/clients/sockgate_client.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
@@ -99,7 +104,7 @@ $(BUILD)/sg-bench-backend: bench/backend.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -lpthread -o $@
 
-$(BUILD)/user $(BUILD)/tests $(BUILD)/bpf:
+$(BUILD)/user $(BUILD)/tests $(BUILD)/bpf $(BUILD)/clients:
 	$(Q)mkdir -p $@
 
 deps:
@@ -185,4 +190,5 @@ uninstall:
 clean:
 	$(Q)rm -rf build
 
--include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/bpf/*.d)
+-include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/bpf/*.d \
+	   $(BUILD)/clients/*.d)

@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The client libraries under clients/, against the real gateway: a
+ * backend that greets the moment it accepts (the greeting must arrive
+ * whole, though it may share a segment with the status), a wrong token,
+ * a closed backend port, a gateway that never answers, IPv6.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../clients/c/sockgate_client.h"
+#include "peers.h"
+
+#define GREETING "220 sockgate test backend ready\r\n"
+
+static void greeter_conn(void *ctx, int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	(void)ctx;
+	write_all(fd, GREETING, strlen(GREETING));
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		write_all(fd, buf, (size_t)n);
+	close(fd);
+}
+
+/* Everything the cases need: two gateways (IPv4, IPv6), a greeter, a
+ * closed port, a listener that never answers, and the three tokens. */
+struct env {
+	struct gw g4, g6;
+	int gfd, silent;
+	uint16_t gport, closed_port, silent_port;
+	pthread_t gth;
+	char good[512], bad[512], closed[512];
+};
+
+static void env_up(struct env *e)
+{
+	const char *v6[] = { "--addr", "[::1]:0", NULL };
+	int fd;
+
+	cr_assert_eq(server_start(&e->gfd, &e->gport, &e->gth, 0, 16,
+				  greeter_conn, NULL),
+		     0);
+	fd = tcp_listen(0, &e->closed_port, 1);
+	close(fd);
+	e->silent = tcp_listen(0, &e->silent_port, 16);
+	cr_assert_eq(gw_start(&e->g4, 0, NULL), 0);
+	cr_assert_eq(gw_start(&e->g6, 0, v6), 0, "IPv6 gateway (log %s)",
+		     e->g6.log);
+	snprintf(e->good, sizeof(e->good), "%s", loop_token(e->gport));
+	snprintf(e->bad, sizeof(e->bad), "%s",
+		 ossl_token("another secret", loop_addr(e->gport), NULL));
+	snprintf(e->closed, sizeof(e->closed), "%s",
+		 loop_token(e->closed_port));
+}
+
+static void env_down(struct env *e)
+{
+	cr_assert_eq(gw_stop(&e->g4), 0);
+	cr_assert_eq(gw_stop(&e->g6), 0);
+	server_stop(e->gfd, e->gth);
+	close(e->silent);
+}
+
+static void greeted(int fd)
+{
+	char buf[64] = "";
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(read_full(fd, buf, strlen(GREETING), 5000),
+		     (ssize_t)strlen(GREETING));
+	cr_assert_str_eq(buf, GREETING, "the greeting, whole");
+	fx_round_trip(fd, "ping");
+	close(fd);
+}
+
+Test(clients, c, .timeout = 60)
+{
+	struct env e;
+	char port[8], v6port[8], silent[8];
+	struct sg_dialer d;
+	int st, fd, r;
+
+	env_up(&e);
+	snprintf(port, sizeof(port), "%u", e.g4.port);
+	snprintf(v6port, sizeof(v6port), "%u", e.g6.port);
+	snprintf(silent, sizeof(silent), "%u", e.silent_port);
+	greeted(sg_dial("127.0.0.1", port, e.good, 5000, &st));
+	cr_assert_eq(sg_dial("127.0.0.1", port, e.bad, 5000, &st), -1);
+	cr_assert_eq(st, 401);
+	cr_assert_eq(sg_dial("127.0.0.1", port, e.closed, 5000, &st), -1);
+	cr_assert_eq(st, 502);
+	errno = 0;
+	cr_assert_eq(sg_dial("127.0.0.1", silent, e.good, 300, &st), -1);
+	cr_assert(st == 0 && errno == ETIMEDOUT, "timed out: %d %s", st,
+		  strerror(errno));
+	greeted(sg_dial("::1", v6port, e.good, 5000, &st));
+	/* the non-blocking form, driven by poll as an event loop would */
+	r = sg_dial_start(&d, "127.0.0.1", port, e.good);
+	while (r == SG_DIAL_WANT_READ || r == SG_DIAL_WANT_WRITE) {
+		struct pollfd p = { .fd = d.fd,
+				    .events = r == SG_DIAL_WANT_READ ?
+						      POLLIN :
+						      POLLOUT };
+
+		cr_assert_eq(poll(&p, 1, 5000), 1);
+		r = sg_dial_step(&d);
+	}
+	cr_assert_eq(r, SG_DIAL_DONE);
+	fd = d.fd;
+	{
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		cr_assert_eq(poll(&p, 1, 5000), 1);
+	}
+	greeted(fd);
+	env_down(&e);
+}
+
+/* The source tree's clients/ (not in the guests, which have neither the
+ * tree nor the interpreters). */
+static const char *clients_dir(void)
+{
+	static char path[512];
+	char probe[600];
+
+	snprintf(path, sizeof(path), "%s/../clients", sg_build());
+	snprintf(probe, sizeof(probe), "%s/python", path);
+	if (access(probe, F_OK) != 0)
+		snprintf(path, sizeof(path), "%s/../../clients", sg_build());
+	return path;
+}
+
+/* Runs clients/<sub>/<prog> against the environment's gateways. */
+static void run_selftest(const char *sub, const char *prog)
+{
+	char cmd[4096], *out;
+	struct env e;
+	int st;
+
+	if (sg_light())
+		return;
+	env_up(&e);
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s/%s && %s 127.0.0.1 %u '%s' '%s' '%s' %u %u '%s' 2>&1",
+		 clients_dir(), sub, prog, e.g4.port, e.good, e.bad, e.closed,
+		 e.silent_port, e.g6.port, GREETING);
+	out = run_cmd(cmd, &st);
+	cr_log_info("%s:\n%s", sub, out);
+	cr_assert_eq(st, 0, "%s: %s", sub, out);
+	cr_assert(strstr(out, "ok greeting") && strstr(out, "ok 401") &&
+			  strstr(out, "ok 502") && strstr(out, "ok timeout") &&
+			  strstr(out, "ok ipv6"),
+		  "%s: %s", sub, out);
+	free(out);
+	env_down(&e);
+}
+
+Test(clients, python, .timeout = 60)
+{
+	run_selftest("python", "python3 selftest.py");
+}
+
+Test(clients, node, .timeout = 60)
+{
+	run_selftest("node", "node selftest.js");
+}
