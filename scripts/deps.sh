@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config libssl-dev openssl libc-ares-dev \
 libcriterion-dev libbpf-dev clang llvm bpftool iproute2 procps util-linux \
 qemu-system-x86 busybox-static cpio haproxy nginx libnginx-mod-stream gnuplot-nox \
 clang-format shellcheck xz-utils python3-cryptography \
-libsystemd-dev libmicrohttpd-dev chromium man-db systemd python3 nodejs"
+libsystemd-dev libmicrohttpd-dev chromium man-db systemd python3 nodejs \
+golang-go mono-mcs mono-runtime"
 
 missing=""
 for p in $PKGS; do

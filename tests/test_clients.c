@@ -172,3 +172,17 @@ Test(clients, node, .timeout = 60)
 {
 	run_selftest("node", "node selftest.js");
 }
+
+Test(clients, go, .timeout = 120)
+{
+	/* a module of its own, standard library only: nothing fetched */
+	run_selftest("go", "GOCACHE=/tmp/sg-gocache GOFLAGS=-mod=mod "
+			   "GOTOOLCHAIN=local go run ./selftest");
+}
+
+Test(clients, csharp, .timeout = 120)
+{
+	run_selftest("csharp",
+		     "mcs -nologo -out:/tmp/sg-cs-selftest.exe SockGate.cs "
+		     "SelfTest.cs && mono /tmp/sg-cs-selftest.exe");
+}

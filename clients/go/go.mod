@@ -1,0 +1,3 @@
+module sockgate
+
+go 1.19
