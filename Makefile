@@ -92,7 +92,8 @@ $(BUILD)/sg-echo: $(addprefix $(BUILD)/tests/,echo_main.o servers.o sock.o gwpro
 
 $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 		       $(BUILD)/user/token.o $(BUILD)/user/token2.o \
-		       $(BUILD)/user/secret.o $(BUILD)/clients/sockgate_client.o
+		       $(BUILD)/user/secret.o $(BUILD)/clients/sockgate_client.o \
+		       $(BUILD)/clients/sockgate_issuer.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 

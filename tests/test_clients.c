@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../clients/c/sockgate_client.h"
+#include "../clients/c/sockgate_issuer.h"
 #include "peers.h"
 
 #define GREETING "220 sockgate test backend ready\r\n"
@@ -185,4 +186,88 @@ Test(clients, csharp, .timeout = 120)
 	run_selftest("csharp",
 		     "mcs -nologo -out:/tmp/sg-cs-selftest.exe SockGate.cs "
 		     "SelfTest.cs && mono /tmp/sg-cs-selftest.exe");
+}
+
+/*
+ * Issuers: a token from each (C, Node.js, Python, Go; the authenticated
+ * form with a ttl, and the legacy one) opens a session through the real
+ * gateway, and each legacy one decrypts with openssl enc -d.
+ */
+/* The command that prints issuer k's version 2 token (ttl 60 s) and its
+ * legacy one, a line each. */
+static void issuer_cmd(int k, const char *addr, char *cmd, size_t len)
+{
+	const char *d = clients_dir();
+
+	if (k == 1)
+		snprintf(
+			cmd, len,
+			"cd %s/node && node -e \"const i = require('./issue.js'); "
+			"console.log(i.issueToken('%s', '%s', { ttl: 60 })); "
+			"console.log(i.issueToken('%s', '%s', { legacy: true }))\"",
+			d, addr, TEST_SECRET, addr, TEST_SECRET);
+	else if (k == 2)
+		snprintf(
+			cmd, len,
+			"cd %s/python && python3 -c \"import sockgate_issuer as i; "
+			"print(i.issue_token('%s', '%s', ttl=60)); "
+			"print(i.issue_token('%s', '%s', legacy=True))\"",
+			d, addr, TEST_SECRET, addr, TEST_SECRET);
+	else
+		snprintf(cmd, len,
+			 "cd %s/go && GOCACHE=/tmp/sg-gocache GOFLAGS=-mod=mod "
+			 "GOTOOLCHAIN=local go run ./issuecmd '%s' '%s'",
+			 d, TEST_SECRET, addr);
+}
+
+/*
+ * Issuers: a token from each (C, Node.js, Python, Go; the authenticated
+ * form with a ttl, and the legacy one) opens a session through the real
+ * gateway, and each legacy one decrypts with openssl enc -d.
+ */
+Test(clients, issuers_interoperate, .timeout = 120)
+{
+	static const char *const names[] = { "c", "node", "python", "go" };
+	char addr[64], cmd[1024], tok[2][512], *out, *nl, *plain;
+	struct env e;
+	int st;
+
+	env_up(&e);
+	snprintf(addr, sizeof(addr), "%s", loop_addr(e.gport));
+	cr_assert_gt(sg_issue_token(addr, TEST_SECRET, 60, 0, tok[0],
+				    sizeof(tok[0])),
+		     0);
+	cr_assert_gt(sg_issue_token(addr, TEST_SECRET, 0, 1, tok[1],
+				    sizeof(tok[1])),
+		     0);
+	/* the guests have only the C one */
+	for (int k = 0; k <= (sg_light() ? 0 : 3); k++) {
+		if (k) {
+			issuer_cmd(k, addr, cmd, sizeof(cmd));
+			out = run_cmd(cmd, &st);
+			cr_assert_eq(st, 0, "%s: %s", names[k], out);
+			nl = strchr(out, '\n');
+			cr_assert_not_null(nl, "%s: two lines: %s", names[k],
+					   out);
+			*nl = '\0';
+			snprintf(tok[0], sizeof(tok[0]), "%s", out);
+			snprintf(tok[1], sizeof(tok[1]), "%s", nl + 1);
+			free(out);
+		}
+		for (int i = 0; i < 2; i++) {
+			int fd = -1;
+
+			cr_assert_eq(gw_dial_token(e.g4.port, tok[i], &fd), 200,
+				     "%s's %s token %s", names[k],
+				     i ? "legacy" : "version 2", tok[i]);
+			greeted(fd);
+		}
+		cr_assert_eq(tok[0][0], 'A', "%s: version 2", names[k]);
+		plain = ossl_decrypt(TEST_SECRET, tok[1], "sha256");
+		cr_assert_not_null(plain, "%s: openssl enc -d reads it",
+				   names[k]);
+		cr_assert_str_eq(plain, addr);
+		free(plain);
+	}
+	env_down(&e);
 }

@@ -1,0 +1,45 @@
+# SPDX-License-Identifier: MIT
+"""Token issuing, for the service that hands clients their server list
+(never in client code: it needs the secret). Needs the `cryptography`
+package (Debian: python3-cryptography); the client module does not.
+
+issue_token(address, secret, ttl=None) makes the authenticated form
+(README "Security": version 2, AES-256-GCM, HKDF key, optional expiry);
+legacy=True the openssl enc form.
+"""
+import base64
+import hashlib
+import os
+import struct
+import time
+
+from cryptography.hazmat.primitives import hashes, padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def issue_token(address, secret, ttl=None, legacy=False, md="sha256"):
+    secret = secret.encode() if isinstance(secret, str) else secret
+    if legacy:
+        return _legacy(address.encode(), secret, md)
+    expiry = int(time.time()) + int(ttl) if ttl else 0
+    header = bytes([2]) + struct.pack(">Q", expiry) + os.urandom(12)
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sockgate",
+               info=b"token v2").derive(secret)
+    ct = AESGCM(key).encrypt(header[9:21], address.encode(), header)
+    return base64.urlsafe_b64encode(header + ct).decode().rstrip("=")
+
+
+def _legacy(plain, secret, md):
+    # openssl enc -aes-256-cbc -salt -md <md>: EVP_BytesToKey, one round
+    salt = os.urandom(8)
+    d, prev = b"", b""
+    while len(d) < 48:
+        prev = hashlib.new(md, prev + secret + salt).digest()
+        d += prev
+    pad = padding.PKCS7(128).padder()
+    data = pad.update(plain) + pad.finalize()
+    enc = Cipher(algorithms.AES(d[:32]), modes.CBC(d[32:48])).encryptor()
+    ct = enc.update(data) + enc.finalize()
+    return base64.b64encode(b"Salted__" + salt + ct).decode()
