@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"time"
 )
@@ -84,9 +85,15 @@ func Dial(ctx context.Context, network, address, token string) (net.Conn, error)
 	return conn, nil
 }
 
+// ctxErr reports the context's error for a failure it caused: the
+// connection's deadline is the context's, and may fire a moment before
+// the context marks itself done.
 func ctxErr(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if _, ok := ctx.Deadline(); ok && errors.Is(err, os.ErrDeadlineExceeded) {
+		return context.DeadlineExceeded
 	}
 	return err
 }
