@@ -257,11 +257,12 @@ Test(security, v2_tokens_expire, .timeout = 60)
 	int st;
 
 	fx_echo(&f, NULL, NULL);
-	snprintf(args, sizeof(args), "encrypt --ttl 1 %s", loop_addr(f.e.port));
+	/* 3 s: whole seconds, and time to reach the gateway in a guest */
+	snprintf(args, sizeof(args), "encrypt --ttl 3 %s", loop_addr(f.e.port));
 	tok = ctl(args, &st);
 	cr_assert_eq(st, 0);
 	cr_assert_eq(gw_dial_token(f.g.port, tok, NULL), 200);
-	sleep(2);
+	sleep(4);
 	cr_assert_eq(gw_dial_token(f.g.port, tok, NULL), 401, "expired");
 	cr_assert_geq(gw_log_wait(&f.g, "token expired", 1, 2000), 1);
 	free(tok);
