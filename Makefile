@@ -28,7 +28,7 @@ DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c \
 	       metrics.c bpffs.c fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c \
 	       fwd_sockmap.c sm_copy.c reuseport.c pidfile.c listen.c idle.c \
 	       hslog.c allow.c selfaddr.c token2.c proxy.c privs.c perip.c \
-	       status.c http.c
+	       status.c http.c srv.c
 CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c allow.c token2.c \
 	       addr.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
@@ -92,7 +92,8 @@ $(BUILD)/sg-echo: $(addprefix $(BUILD)/tests/,echo_main.o servers.o sock.o gwpro
 
 $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 		       $(BUILD)/user/token.o $(BUILD)/user/token2.o \
-		       $(BUILD)/user/secret.o $(BUILD)/clients/sockgate_client.o \
+		       $(BUILD)/user/secret.o $(BUILD)/user/srv.o \
+		       $(BUILD)/clients/sockgate_client.o \
 		       $(BUILD)/clients/sockgate_issuer.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@

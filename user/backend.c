@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Backend connect: resolve the name if there is one, then connect without
- * blocking. An attempt walks the resolved addresses within one `timeout`;
+ * Backend connect: resolve the name if there is one (an SRV name: its
+ * targets' addresses in the order to try), then connect without blocking. An attempt walks the resolved addresses within one `timeout`;
  * only timeouts are retried (`retry` attempts in all, then 504); any other
  * failure on the last address answers 502 at once.
  */
@@ -51,12 +51,22 @@ static int destination_check(struct session *s)
 	return -1;
 }
 
+/* The destination as the token named it, for the log. */
+static const char *dest(const struct sess_setup *u, char *buf, size_t len)
+{
+	if (u->srv)
+		snprintf(buf, len, "%s (SRV)", u->host);
+	else
+		snprintf(buf, len, "%s:%u", u->host, u->port);
+	return buf;
+}
+
 static void fail_errno(struct session *s, const char *what, int err)
 {
-	char msg[320];
+	char msg[400], d[272];
 
-	snprintf(msg, sizeof(msg), "%s %s:%u: %s", what, s->setup->host,
-		 s->setup->port, strerror(err));
+	snprintf(msg, sizeof(msg), "%s %s: %s", what,
+		 dest(s->setup, d, sizeof(d)), strerror(err));
 	s->setup->done(s, CODE_502, msg);
 }
 
@@ -127,11 +137,12 @@ static void attempt_timeout(struct session *s)
 {
 	struct sess_setup *u = s->setup;
 	struct gateway *gw = s->w->gw;
+	char d[272];
 
 	drop_fd(s);
 	metric_add(gw->m.connect_timeouts, 1);
-	log_info("connect attempt %d/%d to %s:%u timed out", u->attempt,
-		 gw->conf.retry, u->host, u->port);
+	log_info("connect attempt %d/%d to %s timed out", u->attempt,
+		 gw->conf.retry, dest(u, d, sizeof(d)));
 	if (u->attempt < gw->conf.retry) {
 		attempt_start(s);
 		return;
@@ -203,9 +214,11 @@ void backend_start(struct session *s, const struct token_addr *a,
 	u->done = done;
 	memcpy(u->host, a->host, sizeof(u->host));
 	u->port = a->port;
+	u->srv = a->srv;
 	if (a->family == AF_UNSPEC) {
-		u->dns = resolver_lookup(s->w->res, a->host, a->port, dns_done,
-					 s);
+		u->dns = a->srv ? resolver_srv(s->w->res, a->host, dns_done, s) :
+				  resolver_lookup(s->w->res, a->host, a->port,
+						  dns_done, s);
 		if (!u->dns || ev_timer_start(s->w->loop, &s->timer,
 					      gw->conf.timeout_ns) < 0) {
 			fail_errno(s, "resolve", ENOMEM);

@@ -2,17 +2,26 @@
 /*
  * Asynchronous name resolution: a c-ares channel per worker, its sockets
  * watched by the worker's epoll loop and its timeouts by a loop timer.
+ * A name's addresses (getaddrinfo), or an SRV record's: the record, then
+ * each of its targets' addresses at once, in the order to try them.
  */
 #include <ares.h>
+#include <arpa/nameser.h>
 #include <errno.h>
 #include <stddef.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ev.h"
 #include "log.h"
 #include "resolve.h"
+#include "srv.h"
+
+/* Targets of an SRV record tried, and addresses kept of each. */
+#define SRV_TARGETS 8
+#define SRV_ADDRS 4
 
 struct ares_watch {
 	struct ev_io io;
@@ -27,16 +36,29 @@ struct resolver {
 	struct ares_watch *watches;
 };
 
+struct srv_state {
+	int ntarget, pending;
+	uint8_t querying; /* the SRV query is out: its answer frees */
+	struct srv_target {
+		struct resolve_req *owner, *q;
+		uint16_t port;
+		int n;
+		struct sockaddr_storage addrs[SRV_ADDRS];
+		char host[256];
+	} t[SRV_TARGETS];
+};
+
 struct resolve_req {
 	struct resolver *r;
 	resolve_cb cb; /* NULL once cancelled */
 	void *arg;
+	struct srv_state *srv; /* an SRV lookup's */
 	uint16_t port;
-	uint8_t in_call; /* inside ares_getaddrinfo() */
+	uint8_t in_call; /* inside ares_getaddrinfo() or ares_search() */
 	uint8_t done;	 /* answered during it: delivered by t */
 	int status, n;
 	struct ev_timer t;
-	struct sockaddr_storage addrs[8];
+	struct sockaddr_storage addrs[RESOLVE_MAX];
 };
 
 static void resolver_rearm(struct resolver *r)
@@ -168,12 +190,27 @@ void resolver_free(struct resolver *r)
 	free(r);
 }
 
+static void req_free(struct resolve_req *req)
+{
+	free(req->srv);
+	free(req);
+}
+
 static void deliver(struct resolve_req *req)
 {
 	if (req->cb)
 		req->cb(req->arg, req->status == ARES_SUCCESS ? 0 : -1,
 			ares_strerror(req->status), req->addrs, req->n);
-	free(req);
+	req_free(req);
+}
+
+/* The answer is in req: now, or after the call that started it. */
+static void finish(struct resolve_req *req)
+{
+	if (req->in_call)
+		req->done = 1; /* the caller has no handle yet */
+	else
+		deliver(req);
 }
 
 static void deliver_cb(struct ev_loop *loop, struct ev_timer *t)
@@ -190,7 +227,8 @@ static void gai_cb(void *arg, int status, int timeouts,
 
 	(void)timeouts;
 	if (status == ARES_SUCCESS && res) {
-		for (struct ares_addrinfo_node *ai = res->nodes; ai && n < 8;
+		for (struct ares_addrinfo_node *ai = res->nodes;
+		     ai && n < RESOLVE_MAX;
 		     ai = ai->ai_next) {
 			struct sockaddr_storage *ss = &req->addrs[n];
 
@@ -215,10 +253,23 @@ static void gai_cb(void *arg, int status, int timeouts,
 		status = ARES_ENODATA;
 	req->status = status;
 	req->n = n;
-	if (req->in_call)
-		req->done = 1; /* the caller has no handle yet */
-	else
-		deliver(req);
+	finish(req);
+}
+
+/* req's lookup is started: deliver an answer c-ares gave inside it. */
+static struct resolve_req *started(struct resolve_req *req)
+{
+	req->in_call = 0;
+	if (req->done && ev_timer_start(req->r->loop, &req->t, 0) < 0) {
+		if (req->srv)
+			for (int i = 0; i < req->srv->ntarget; i++)
+				if (req->srv->t[i].q)
+					resolver_cancel(req->srv->t[i].q);
+		req_free(req);
+		return NULL;
+	}
+	resolver_rearm(req->r);
+	return req;
 }
 
 struct resolve_req *resolver_lookup(struct resolver *r, const char *name,
@@ -239,13 +290,110 @@ struct resolve_req *resolver_lookup(struct resolver *r, const char *name,
 	/* c-ares answers a hosts-file hit or a bad name from inside the call */
 	req->in_call = 1;
 	ares_getaddrinfo(r->ch, name, NULL, &hints, gai_cb, req);
-	req->in_call = 0;
-	if (req->done && ev_timer_start(r->loop, &req->t, 0) < 0) {
+	return started(req);
+}
+
+/* One target's addresses are in: once all are, the list in order. */
+static void target_done(void *arg, int status, const char *err,
+			const struct sockaddr_storage *addrs, int n)
+{
+	struct srv_target *t = arg;
+	struct resolve_req *req = t->owner;
+	struct srv_state *st = req->srv;
+
+	(void)err;
+	t->q = NULL;
+	t->n = status == 0 ? (n < SRV_ADDRS ? n : SRV_ADDRS) : 0;
+	memcpy(t->addrs, addrs, (size_t)t->n * sizeof(*addrs));
+	if (--st->pending > 0)
+		return;
+	req->n = 0;
+	for (int i = 0; i < st->ntarget; i++)
+		for (int j = 0; j < st->t[i].n && req->n < RESOLVE_MAX; j++)
+			req->addrs[req->n++] = st->t[i].addrs[j];
+	req->status = req->n ? ARES_SUCCESS : ARES_ENOTFOUND;
+	finish(req);
+}
+
+static uint32_t uniform(uint32_t bound)
+{
+	return arc4random_uniform(bound);
+}
+
+/* The SRV answer: its targets in the order to try, each looked up. */
+static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf,
+		   int alen)
+{
+	struct resolve_req *req = arg;
+	struct srv_state *st = req->srv;
+	struct ares_srv_reply *reply = NULL;
+	struct srv_rec rec[SRV_TARGETS];
+	int n = 0;
+
+	(void)timeouts;
+	st->querying = 0;
+	if (!req->cb) { /* cancelled while it was out */
+		req_free(req);
+		return;
+	}
+	if (status == ARES_SUCCESS)
+		status = ares_parse_srv_reply(abuf, alen, &reply);
+	for (struct ares_srv_reply *a = reply; a && n < SRV_TARGETS;
+	     a = a->next) {
+		/* "." is RFC 2782's "no such service here" */
+		if (a->host[0] == '\0' || strcmp(a->host, ".") == 0)
+			continue;
+		rec[n++] = (struct srv_rec){ .prio = a->priority,
+					     .weight = a->weight,
+					     .port = a->port,
+					     .host = a->host };
+	}
+	if (status == ARES_SUCCESS && n == 0)
+		status = ARES_ENODATA;
+	srv_order(rec, n, uniform);
+	for (int i = 0; i < n; i++) {
+		struct srv_target *t = &st->t[st->ntarget];
+
+		t->owner = req;
+		t->port = rec[i].port;
+		snprintf(t->host, sizeof(t->host), "%s", rec[i].host);
+		st->ntarget++;
+		st->pending++;
+	}
+	/* started only once all are counted: none answers inside */
+	for (int i = 0; i < st->ntarget; i++) {
+		struct srv_target *t = &st->t[i];
+
+		t->q = resolver_lookup(req->r, t->host, t->port, target_done,
+				       t);
+		if (!t->q)
+			st->pending--;
+	}
+	if (reply)
+		ares_free_data(reply);
+	if (st->pending > 0)
+		return;
+	req->status = status == ARES_SUCCESS ? ARES_ENOMEM : status;
+	finish(req);
+}
+
+struct resolve_req *resolver_srv(struct resolver *r, const char *name,
+				 resolve_cb cb, void *arg)
+{
+	struct resolve_req *req = calloc(1, sizeof(*req));
+
+	if (!req || !(req->srv = calloc(1, sizeof(*req->srv)))) {
 		free(req);
 		return NULL;
 	}
-	resolver_rearm(r);
-	return req;
+	req->r = r;
+	req->cb = cb;
+	req->arg = arg;
+	ev_timer_init(&req->t, deliver_cb);
+	req->in_call = 1;
+	req->srv->querying = 1;
+	ares_search(r->ch, name, ns_c_in, ns_t_srv, srv_cb, req);
+	return started(req);
 }
 
 void resolver_cancel(struct resolve_req *req)
@@ -253,6 +401,13 @@ void resolver_cancel(struct resolve_req *req)
 	req->cb = NULL;
 	if (req->done) {
 		ev_timer_stop(req->r->loop, &req->t);
-		free(req);
+		req_free(req);
+		return;
 	}
+	if (!req->srv || req->srv->querying)
+		return; /* its c-ares callback frees it */
+	for (int i = 0; i < req->srv->ntarget; i++)
+		if (req->srv->t[i].q)
+			resolver_cancel(req->srv->t[i].q);
+	req_free(req);
 }

@@ -9,6 +9,9 @@ struct ev_loop;
 struct resolver;
 struct resolve_req;
 
+/* The most addresses one lookup answers with. */
+#define RESOLVE_MAX 16
+
 /*
  * status 0 with n >= 1 addresses (port filled in), or an error with n 0;
  * addrs is only valid during the call.
@@ -23,6 +26,13 @@ void resolver_free(struct resolver *r);
 /* NULL with errno set on failure; cb is called later, never from here. */
 struct resolve_req *resolver_lookup(struct resolver *r, const char *name,
 				    uint16_t port, resolve_cb cb, void *arg);
+/*
+ * The SRV record name: its targets' addresses, each with its target's
+ * port, in the order to try (priority, then weight: RFC 2782); "no such
+ * name" when the record is missing or none of its targets resolves.
+ */
+struct resolve_req *resolver_srv(struct resolver *r, const char *name,
+				 resolve_cb cb, void *arg);
 /* The callback will not be called. */
 void resolver_cancel(struct resolve_req *req);
 int resolver_global_init(void);

@@ -47,6 +47,7 @@ struct sess_setup {
 	uint8_t proxy[108];
 	uint8_t reply[3];
 	uint16_t port;
+	uint8_t srv;	/* host is an SRV name; the addresses carry ports */
 	int attempt;	/* connect attempts started */
 	int naddr, cur; /* resolved addresses, the one being tried */
 	int last_err;

@@ -92,8 +92,19 @@ int token_parse_addr(const char *s, size_t len, struct token_addr *out)
 			break;
 		}
 	}
-	if (!colon || parse_port(colon + 1, len - (size_t)(colon - s) - 1,
-				 &out->port) < 0)
+	if (!colon) {
+		/* a name alone names an SRV record: _svc._proto.name, or
+		 * Consul's svc.service.consul; literals need their port */
+		if (len == 0 || len >= sizeof(out->host) ||
+		    memchr(s, '\0', len) || !valid_name(s, len))
+			return -1;
+		memcpy(out->host, s, len);
+		out->family = AF_UNSPEC;
+		out->srv = 1;
+		return 0;
+	}
+	if (parse_port(colon + 1, len - (size_t)(colon - s) - 1, &out->port) <
+	    0)
 		return -1;
 	hlen = (size_t)(colon - s);
 	if (hlen >= 2 && s[0] == '[') {

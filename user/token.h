@@ -18,6 +18,7 @@ enum token_md { TOKEN_MD_AUTO, TOKEN_MD_MD5, TOKEN_MD_SHA256 };
 struct token_addr {
 	int family; /* AF_INET, AF_INET6, or AF_UNSPEC for a DNS name */
 	uint16_t port;
+	uint8_t srv; /* a name without a port: its SRV record gives them */
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;
@@ -25,7 +26,8 @@ struct token_addr {
 	char host[254]; /* the literal or name, NUL-terminated, no brackets */
 };
 
-/* Strict "host:port" check; 0 if valid, -1 if not. */
+/* Strict "host:port" check, or a DNS name alone (an SRV name, srv set);
+ * 0 if valid, -1 if not. */
 int token_parse_addr(const char *s, size_t len, struct token_addr *out);
 
 /*
