@@ -216,9 +216,10 @@ void backend_start(struct session *s, const struct token_addr *a,
 	u->port = a->port;
 	u->srv = a->srv;
 	if (a->family == AF_UNSPEC) {
-		u->dns = a->srv ? resolver_srv(s->w->res, a->host, dns_done, s) :
-				  resolver_lookup(s->w->res, a->host, a->port,
-						  dns_done, s);
+		u->dns = a->srv ?
+				 resolver_srv(s->w->res, a->host, dns_done, s) :
+				 resolver_lookup(s->w->res, a->host, a->port,
+						 dns_done, s);
 		if (!u->dns || ev_timer_start(s->w->loop, &s->timer,
 					      gw->conf.timeout_ns) < 0) {
 			fail_errno(s, "resolve", ENOMEM);

@@ -228,8 +228,7 @@ static void gai_cb(void *arg, int status, int timeouts,
 	(void)timeouts;
 	if (status == ARES_SUCCESS && res) {
 		for (struct ares_addrinfo_node *ai = res->nodes;
-		     ai && n < RESOLVE_MAX;
-		     ai = ai->ai_next) {
+		     ai && n < RESOLVE_MAX; ai = ai->ai_next) {
 			struct sockaddr_storage *ss = &req->addrs[n];
 
 			if ((ai->ai_family != AF_INET &&
