@@ -3,7 +3,7 @@
 
 BUILD     ?= build
 CC        ?= gcc
-PKGS      := libcrypto libcares libbpf libsystemd libmicrohttpd
+PKGS      := libcrypto libcares libbpf libsystemd libmicrohttpd libcurl json-c
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	     -Wno-missing-field-initializers
@@ -28,9 +28,9 @@ DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c \
 	       metrics.c bpffs.c fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c \
 	       fwd_sockmap.c sm_copy.c reuseport.c pidfile.c listen.c idle.c \
 	       hslog.c allow.c selfaddr.c token2.c proxy.c privs.c perip.c \
-	       status.c http.c srv.c
-CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c allow.c token2.c \
-	       addr.c
+	       status.c http.c srv.c etcdc.c etcd.c
+CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c allow.c token2.c etcdc.c \
+	       ctl_gateways.c addr.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)
 TEST_SRCS   := $(wildcard tests/*.c)

@@ -9,6 +9,8 @@
 
 /* Where the maps are pinned (<dir>/<pid>/), unless --bpf-pin-dir. */
 #define SG_PIN_DIR "/sys/fs/bpf/sockgate"
+/* The release, as --version and the etcd registration show it. */
+#define SG_VERSION "0.16.0"
 
 enum sg_code { CODE_200, CODE_400, CODE_401, CODE_502, CODE_504, CODE_MAX };
 

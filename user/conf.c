@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Command line and environment. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 
 #include "conf.h"
 #include "sockgate.h"
+#include "token.h"
 
 static const char usage_text[] =
 	"usage: sockgate [options]\n"
@@ -54,6 +56,12 @@ static const char usage_text[] =
 	"  --idle-timeout SEC      close a session that moved no byte for SEC\n"
 	"                          (default 0: never)\n"
 	"  --dns-server LIST       ip[:port],... instead of /etc/resolv.conf\n"
+	"  --etcd URL[,URL...]     register in etcd (v3 JSON gateway) while up\n"
+	"  --advertise HOST:PORT   the address clients dial, as registered\n"
+	"                          (default: --addr, unless a wildcard)\n"
+	"  --etcd-prefix P         (default /sockgate/gateways/)\n"
+	"  --etcd-ttl SEC          the registration's lease (default 10)\n"
+	"  --version               print the version and exit\n"
 	"  --bpf-pin-dir DIR       (default " SG_PIN_DIR ")\n"
 	"  --log-level L           debug|info|warn|error (default info)\n"
 	"Single-dash forms (-secret, -addr, ...) work too.\n";
@@ -97,6 +105,43 @@ static long parse_long(const char *flag, const char *s, long min, long max)
 	if (end == s || *end || errno || v < min || v > max)
 		bad(flag, s);
 	return v;
+}
+
+static int is_wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+		&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/* --etcd's URLs and the address it registers: checked before start-up. */
+static void check_etcd(struct conf *c)
+{
+	struct token_addr a;
+
+	if (c->advertise &&
+	    (token_parse_addr(c->advertise, strlen(c->advertise), &a) < 0 ||
+	     a.srv || a.port == 0))
+		bad("advertise", c->advertise);
+	if (!c->etcd)
+		return;
+	for (const char *p = c->etcd; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (strncmp(p, "http://", 7) && strncmp(p, "https://", 8))
+			bad("etcd", c->etcd);
+		p += n + (p[n] == ',');
+	}
+	if (!c->advertise && is_wildcard(&c->listen)) {
+		fprintf(stderr,
+			"sockgate: --etcd registers the address clients dial: "
+			"give --advertise HOST:PORT when --addr is a wildcard "
+			"(%s)\n",
+			c->addr);
+		exit(2);
+	}
 }
 
 int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,
@@ -176,6 +221,11 @@ enum {
 	OPT_USER,
 	OPT_MAX_HS,
 	OPT_MAX_PER_IP,
+	OPT_ETCD,
+	OPT_ADVERTISE,
+	OPT_ETCD_PREFIX,
+	OPT_ETCD_TTL,
+	OPT_VERSION,
 	OPT_HELP,
 };
 
@@ -208,6 +258,11 @@ static const struct option options[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "max-handshakes", required_argument, NULL, OPT_MAX_HS },
 	{ "max-conns-per-ip", required_argument, NULL, OPT_MAX_PER_IP },
+	{ "etcd", required_argument, NULL, OPT_ETCD },
+	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
+	{ "etcd-prefix", required_argument, NULL, OPT_ETCD_PREFIX },
+	{ "etcd-ttl", required_argument, NULL, OPT_ETCD_TTL },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -315,6 +370,8 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	c->buffer = 16384;
 	c->promote_ns = 50000000ull;
 	c->pidfile = "gateway.pid";
+	c->etcd_prefix = "/sockgate/gateways/";
+	c->etcd_ttl = 10;
 	c->bpf_pin_dir = SG_PIN_DIR;
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	c->log_level = LOG_LVL_INFO;
@@ -449,6 +506,24 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			if (log_parse_level(optarg, &c->log_level) < 0)
 				bad("log-level", optarg);
 			break;
+		case OPT_ETCD:
+			c->etcd = optarg;
+			break;
+		case OPT_ADVERTISE:
+			c->advertise = optarg;
+			break;
+		case OPT_ETCD_PREFIX:
+			if (!*optarg || strlen(optarg) > 200)
+				bad("etcd-prefix", optarg);
+			c->etcd_prefix = optarg;
+			break;
+		case OPT_ETCD_TTL:
+			c->etcd_ttl =
+				(int)parse_long("etcd-ttl", optarg, 1, 86400);
+			break;
+		case OPT_VERSION:
+			printf("sockgate %s\n", SG_VERSION);
+			exit(0);
 		case OPT_HELP:
 			usage_exit(0);
 			break;
@@ -505,6 +580,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			 "SOCKGATE_SECRET");
 	if (conf_parse_sockaddr(c->addr, &c->listen, &c->listen_len) < 0)
 		bad("addr", c->addr);
+	check_etcd(c);
 }
 
 void conf_free(struct conf *c)

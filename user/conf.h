@@ -45,6 +45,9 @@ struct conf {
 	const char *pprof;
 	const char *pidfile;
 	const char *dns_servers;
+	/* --etcd: registration (etcd.c); advertise NULL: the listen address */
+	const char *etcd, *advertise, *etcd_prefix;
+	int etcd_ttl;
 	const char *bpf_pin_dir;
 	int workers;
 	long max_conns;	     /* sessions past the handshake; 0: the fd limit */

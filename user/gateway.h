@@ -81,6 +81,7 @@ struct gateway {
 	pthread_rwlock_t keys_lock;
 	struct selfaddr self; /* its own listening addresses: never a backend */
 	struct perip perip;   /* --max-conns-per-ip */
+	struct etcd_reg *etcd; /* --etcd: the registration thread */
 };
 
 #endif

@@ -18,8 +18,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <systemd/sd-daemon.h>
 
+#include "addr.h"
+#include "etcd.h"
 #include "gateway.h"
 #include "http.h"
 #include "listen.h"
@@ -225,6 +228,10 @@ static void signal_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 				 si.ssi_signo);
 			exit_now();
 		}
+		/* out of the registry first: issuers stop sending clients
+		 * here while the sessions drain */
+		etcd_stop(gw.etcd);
+		gw.etcd = NULL;
 		log_info("signal %u: draining (at most %.1f s)", si.ssi_signo,
 			 (double)gw.conf.drain_timeout_ns / 1e9);
 		atomic_store(&gw.stop, GW_DRAIN);
@@ -237,6 +244,26 @@ static void signal_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
 			shutdown(gw.workers[0].lsn_shared_fd, SHUT_RDWR);
 		ev_timer_start(loop, &drain_timer, gw.conf.drain_timeout_ns);
 	}
+}
+
+/* --etcd: the address to register, --advertise or the bound one. */
+static void etcd_begin(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char adv[SG_ADDR_TEXT];
+
+	if (!gw.conf.etcd)
+		return;
+	if (gw.conf.advertise)
+		snprintf(adv, sizeof(adv), "%s", gw.conf.advertise);
+	else if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		sg_sockaddr_fmt((struct sockaddr *)&ss, adv, sizeof(adv));
+	else
+		fatal("--etcd: getsockname: %s", strerror(errno));
+	gw.etcd = etcd_start(&gw, adv);
+	if (!gw.etcd)
+		fatal("--etcd: cannot start the registration");
 }
 
 static void done_cb(struct ev_loop *loop, struct ev_io *w, uint32_t events)
@@ -276,6 +303,8 @@ int main(int argc, char **argv)
 
 	if (resolver_global_init() < 0)
 		fatal("c-ares initialisation failed");
+	if (gw.conf.etcd && curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
+		fatal("libcurl initialisation failed");
 	pthread_rwlock_init(&gw.keys_lock, NULL);
 	if (perip_init(&gw.perip, (unsigned)gw.conf.max_conns_per_ip) < 0)
 		fatal("start-up: out of memory");
@@ -314,6 +343,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < gw.nworkers; i++)
 		if (worker_start(&gw.workers[i]) < 0)
 			fatal("worker %d: %s", i, strerror(errno));
+	etcd_begin(fds[0]);
 	pidfile_try(loop, NULL);
 	log_info("ready: pid %ld", (long)getpid());
 	/* Type=notify: the service is up once it accepts (no-op elsewhere) */
@@ -328,6 +358,7 @@ int main(int argc, char **argv)
 		close(fds[0]);
 	for (int i = 0; i < gw.nworkers; i++)
 		worker_destroy(&gw.workers[i]);
+	etcd_stop(gw.etcd);
 	http_stop();
 	if (gw.sm)
 		ev_io_set(loop, &bpf_io, 0);
@@ -343,5 +374,7 @@ int main(int argc, char **argv)
 	ev_loop_free(loop);
 	pthread_rwlock_destroy(&gw.keys_lock);
 	conf_free(&gw.conf);
+	if (gw.conf.etcd)
+		curl_global_cleanup();
 	return 0;
 }

@@ -104,7 +104,11 @@ size_t metrics_render(struct gateway *gw, char *out, size_t max)
 	     "# TYPE sockgate_handshakes_active gauge\n"
 	     "sockgate_handshakes_active %lld\n"
 	     "# TYPE sockgate_listener_migrations_total counter\n"
-	     "sockgate_listener_migrations_total %llu\n",
+	     "sockgate_listener_migrations_total %llu\n"
+	     "# TYPE sockgate_etcd_registered gauge\n"
+	     "sockgate_etcd_registered %lld\n"
+	     "# TYPE sockgate_etcd_failures_total counter\n"
+	     "sockgate_etcd_failures_total %llu\n",
 	     (unsigned long long)metric_get(m->idle_closed),
 	     (unsigned long long)metric_get(m->reloads[0]),
 	     (unsigned long long)metric_get(m->reloads[1]),
@@ -113,7 +117,9 @@ size_t metrics_render(struct gateway *gw, char *out, size_t max)
 	     (unsigned long long)metric_get(m->per_ip_resets),
 	     (unsigned long long)metric_get(m->evicted),
 	     (long long)metric_get(m->handshaking),
-	     (unsigned long long)reuseport_migrated(gw->rp));
+	     (unsigned long long)reuseport_migrated(gw->rp),
+	     (long long)metric_get(m->etcd_registered),
+	     (unsigned long long)metric_get(m->etcd_failures));
 #undef EMIT
 	return n;
 }

@@ -31,10 +31,12 @@ struct metrics {
 	_Atomic uint64_t idle_closed;  /* --idle-timeout */
 	_Atomic uint64_t refused[2];   /* destinations answered 401: 0 not
 					 * allowed, 1 the gateway itself */
-	_Atomic uint64_t per_ip_resets; /* over --max-conns-per-ip */
-	_Atomic uint64_t evicted;	/* handshakes ended for a newer one */
-	_Atomic uint64_t promotions[2]; /* copy sessions moved: 0 to
+	_Atomic uint64_t per_ip_resets;	 /* over --max-conns-per-ip */
+	_Atomic uint64_t evicted;	 /* handshakes ended for a newer one */
+	_Atomic uint64_t promotions[2];	 /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */
+	_Atomic int64_t etcd_registered; /* --etcd: the key is there */
+	_Atomic uint64_t etcd_failures;	 /* etcd calls that failed */
 };
 
 #define metric_add(field, n) \

@@ -4,6 +4,8 @@
  *   encrypt ADDR         make a token (openssl enc -aes-256-cbc -a -A -salt)
  *   decrypt TOKEN        print what a token holds
  *   connect GW TOKEN     handshake through a gateway, then relay stdin/stdout
+ *   sessions             the live sessions (BPF maps, or --pprof's JSON)
+ *   gateways             the gateways registered in etcd (ctl_gateways.c)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,12 +18,14 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <curl/curl.h>
 #include <dirent.h>
 #include <limits.h>
 #include <openssl/crypto.h>
 
 #include "bpffs.h"
 #include "conf.h"
+#include "ctl_gateways.h"
 #include "sockgate.h"
 #include "sockgate_bpf.h"
 #include "secret.h"
@@ -35,6 +39,7 @@ static const char usage_text[] =
 	"                   encrypt --legacy HOST:PORT | decrypt TOKEN\n"
 	"       sockgatectl connect GATEWAY_HOST:PORT TOKEN\n"
 	"       sockgatectl [--pprof HOST:PORT | --bpf-pin-dir DIR] sessions\n"
+	"       sockgatectl --etcd URL[,URL...] [--etcd-prefix P] [--json] gateways\n"
 	"The secret may also come from env SOCKGATE_SECRET. encrypt makes an\n"
 	"authenticated token (version 2, AES-256-GCM; --ttl: it expires);\n"
 	"--legacy (or --md) makes the openssl enc form, sha256 unless --md\n"
@@ -380,15 +385,19 @@ int main(int argc, char **argv)
 		{ "ttl", required_argument, NULL, 't' },
 		{ "bpf-pin-dir", required_argument, NULL, 'p' },
 		{ "pprof", required_argument, NULL, 'P' },
+		{ "etcd", required_argument, NULL, 'e' },
+		{ "etcd-prefix", required_argument, NULL, 'E' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct secrets sec = { 0 };
 	enum token_md md = TOKEN_MD_AUTO;
-	int legacy = 0;
+	int legacy = 0, json = 0;
 	long ttl = 0;
 	char *end;
 	const char *file = NULL, *env, *pin_dir = SG_PIN_DIR, *pprof = NULL;
+	const char *etcd = NULL, *prefix = "/sockgate/gateways/";
 	int opt, ret;
 
 	while ((opt = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
@@ -417,6 +426,15 @@ int main(int argc, char **argv)
 		case 'l':
 			legacy = 1;
 			break;
+		case 'e':
+			etcd = optarg;
+			break;
+		case 'E':
+			prefix = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 't':
 			ttl = strtol(optarg, &end, 10);
 			if (*end || ttl <= 0 || ttl > 10L * 365 * 86400)
@@ -431,6 +449,14 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind == 1 && !strcmp(argv[optind], "sessions"))
 		return pprof ? cmd_sessions_http(pprof) : cmd_sessions(pin_dir);
+	if (argc - optind == 1 && !strcmp(argv[optind], "gateways")) {
+		if (!etcd)
+			return usage();
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		ret = cmd_gateways(etcd, prefix, json);
+		curl_global_cleanup();
+		return ret;
+	}
 	if (argc - optind == 3 && !strcmp(argv[optind], "connect"))
 		return cmd_connect(argv[optind + 1], argv[optind + 2]);
 	if (argc - optind != 2)
