@@ -145,13 +145,14 @@ int tcp_listen(int v6, uint16_t *port, int backlog)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
-	int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(v6 == 1 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
+			0);
 	int one = 1;
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (v6) {
+	if (v6 == 1) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
 
 		s6->sin6_family = AF_INET6;
@@ -161,7 +162,8 @@ int tcp_listen(int v6, uint16_t *port, int backlog)
 		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
 
 		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		s4->sin_addr.s_addr =
+			htonl(v6 == LISTEN_ANY4 ? INADDR_ANY : INADDR_LOOPBACK);
 		len = sizeof(*s4);
 	}
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 ||
@@ -170,7 +172,7 @@ int tcp_listen(int v6, uint16_t *port, int backlog)
 		close(fd);
 		return -1;
 	}
-	*port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	*port = ntohs(v6 == 1 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
 			   ((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }

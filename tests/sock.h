@@ -17,7 +17,9 @@ ssize_t write_all(int fd, const void *buf, size_t len);
 ssize_t read_full(int fd, void *buf, size_t len, int timeout_ms);
 /* Reads until EOF; returns bytes (or -1 on error/timeout). */
 ssize_t read_to_eof(int fd, int timeout_ms);
-/* A listener on 127.0.0.1 (or ::1 with v6), ephemeral port. */
+/* A listener on 127.0.0.1 (or ::1 with v6 1, 0.0.0.0 with v6 LISTEN_ANY4:
+ * a host of a network namespace), ephemeral port. */
+#define LISTEN_ANY4 2
 int tcp_listen(int v6, uint16_t *port, int backlog);
 
 #endif

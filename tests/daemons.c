@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/* etcd and dnsmasq as the tests' peers. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "daemons.h"
+#include "gwproc.h"
+
+/* A free port on loopback of this namespace, of type (SOCK_STREAM...). */
+static uint16_t free_port(int type)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, type | SOCK_CLOEXEC, 0);
+	uint16_t port = 0;
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, len) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* argv run in ns (or here), stdout and stderr to log; the child's pid. */
+static pid_t spawn(const char *ns, const char *log, const char *const *argv)
+{
+	const char *full[48];
+	int n = 0;
+	pid_t pid;
+
+	if (ns && *ns) {
+		full[n++] = "/usr/bin/ip";
+		full[n++] = "netns";
+		full[n++] = "exec";
+		full[n++] = ns;
+	}
+	for (int i = 0; argv[i] && n < 47; i++)
+		full[n++] = argv[i];
+	full[n] = NULL;
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+
+	if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+		_exit(126);
+	for (int i = 3; i < 1024; i++)
+		close(i);
+	execv(full[0], (char *const *)full);
+	_exit(127);
+}
+
+static void reap(pid_t *pid, int sig)
+{
+	if (*pid <= 0)
+		return;
+	kill(*pid, sig);
+	waitpid(*pid, NULL, 0);
+	*pid = 0;
+}
+
+static int exited(pid_t *pid)
+{
+	if (*pid > 0 && waitpid(*pid, NULL, WNOHANG) == *pid) {
+		*pid = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static char *etcdctl(const struct etcd_srv *e, const char *what, int *st)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s%s%s ETCDCTL_API=3 etcdctl --endpoints %s "
+		 "--command-timeout 2s %s 2>&1",
+		 *e->ns ? "/usr/bin/ip netns exec " : "", e->ns,
+		 *e->ns ? " env" : "", e->url, what);
+	return run_cmd(cmd, st);
+}
+
+/* One try on e->port; 0 once it answers, -1 when it died (port taken). */
+static int etcd_run(struct etcd_srv *e)
+{
+	char data[96], log[96], listen[64], peer[64], cluster[96];
+	uint16_t peer_port = free_port(SOCK_STREAM);
+	const char *argv[] = { "/usr/bin/etcd",
+			       "--data-dir",
+			       data,
+			       "--listen-client-urls",
+			       e->url,
+			       "--advertise-client-urls",
+			       e->url,
+			       "--listen-peer-urls",
+			       listen,
+			       "--initial-advertise-peer-urls",
+			       peer,
+			       "--initial-cluster",
+			       cluster,
+			       NULL };
+
+	snprintf(data, sizeof(data), "%s/data%d", e->dir, e->runs++);
+	snprintf(log, sizeof(log), "%s/etcd.log", e->dir);
+	/* the peer URL is this member's own, on loopback of its host */
+	snprintf(listen, sizeof(listen), "http://127.0.0.1:%u", peer_port);
+	snprintf(peer, sizeof(peer), "http://127.0.0.1:%u", peer_port);
+	snprintf(cluster, sizeof(cluster), "default=%s", peer);
+	e->pid = spawn(e->ns, log, argv);
+	if (e->pid < 0)
+		return -1;
+	for (long end = ms_now() + 15000; ms_now() < end; ms_sleep(50)) {
+		int st;
+		char *out = etcdctl(e, "endpoint health", &st);
+
+		free(out);
+		if (st == 0)
+			return 0;
+		if (exited(&e->pid))
+			return -1;
+	}
+	reap(&e->pid, SIGKILL);
+	return -1;
+}
+
+int etcd_start(struct etcd_srv *e, const char *ns, const char *ip,
+	       uint16_t port)
+{
+	memset(e, 0, sizeof(*e));
+	snprintf(e->ns, sizeof(e->ns), "%s", ns ? ns : "");
+	snprintf(e->ip, sizeof(e->ip), "%s", ip);
+	snprintf(e->dir, sizeof(e->dir), "/tmp/sgetcd.XXXXXX");
+	if (!mkdtemp(e->dir))
+		return -1;
+	for (int tries = 0; tries < 3; tries++) {
+		/* a port free here may be taken before etcd binds it */
+		e->port = port ? port : free_port(SOCK_STREAM);
+		snprintf(e->url, sizeof(e->url), "http://%s:%u", ip, e->port);
+		if (etcd_run(e) == 0)
+			return 0;
+		if (port)
+			break;
+	}
+	return -1;
+}
+
+void etcd_kill(struct etcd_srv *e)
+{
+	reap(&e->pid, SIGKILL);
+}
+
+int etcd_restart(struct etcd_srv *e)
+{
+	etcd_kill(e);
+	for (long end = ms_now() + 5000; ms_now() < end; ms_sleep(100))
+		if (etcd_run(e) == 0)
+			return 0;
+	return -1;
+}
+
+char *etcd_values(const struct etcd_srv *e, const char *prefix)
+{
+	char what[256];
+	int st;
+	char *out;
+
+	snprintf(what, sizeof(what), "get --prefix --print-value-only '%s'",
+		 prefix);
+	out = etcdctl(e, what, &st);
+	if (st != 0) {
+		fprintf(stderr, "etcdctl: %s\n", out ? out : "");
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+int etcd_count(const struct etcd_srv *e, const char *prefix)
+{
+	char what[256];
+	int st, n = 0;
+	char *out;
+
+	snprintf(what, sizeof(what), "get --prefix --keys-only '%s'", prefix);
+	out = etcdctl(e, what, &st);
+	if (st != 0 || !out) {
+		free(out);
+		return -1;
+	}
+	/* a key a line, each followed by an empty one */
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+		n += strncmp(line, prefix, strlen(prefix)) == 0;
+	free(out);
+	return n;
+}
+
+long etcd_wait_count(const struct etcd_srv *e, const char *prefix, int want,
+		     int timeout_ms)
+{
+	long start = ms_now();
+
+	do {
+		if (etcd_count(e, prefix) == want)
+			return ms_now() - start;
+		ms_sleep(20);
+	} while (ms_now() - start < timeout_ms);
+	return -1;
+}
+
+void etcd_stop(struct etcd_srv *e)
+{
+	char cmd[128];
+
+	reap(&e->pid, SIGTERM);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
+	free(run_cmd(cmd, NULL));
+}
+
+int dnsmasq_start(struct dnsmasq *d, const char *const *args)
+{
+	char log[96], port[32];
+	const char *argv[48] = { "/usr/sbin/dnsmasq", "--keep-in-foreground",
+				 "--conf-file=/dev/null", port,
+				 "--listen-address=127.0.0.1",
+				 "--bind-interfaces", "--no-resolv", "--no-hosts",
+				 "--user=root", "--pid-file=",
+				 /* the zones it owns: no name is forwarded */
+				 "--local=/sg.test/", "--local=/consul/",
+				 "--log-queries", "--log-facility=-" };
+	int n = 14;
+
+	memset(d, 0, sizeof(*d));
+	for (int i = 0; args[i] && n < 47; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	snprintf(d->dir, sizeof(d->dir), "/tmp/sgdns.XXXXXX");
+	if (!mkdtemp(d->dir))
+		return -1;
+	snprintf(log, sizeof(log), "%s/dnsmasq.log", d->dir);
+	for (int tries = 0; tries < 3; tries++) {
+		d->port = free_port(SOCK_DGRAM);
+		snprintf(port, sizeof(port), "--port=%u", d->port);
+		snprintf(d->server, sizeof(d->server), "127.0.0.1:%u", d->port);
+		d->pid = spawn(NULL, log, argv);
+		if (d->pid < 0)
+			return -1;
+		/* it logs "started" once its sockets are bound */
+		for (long end = ms_now() + 5000; ms_now() < end && d->pid;
+		     ms_sleep(20)) {
+			char cmd[160];
+			int st;
+
+			snprintf(cmd, sizeof(cmd), "grep -c 'started, version' %s",
+				 log);
+			free(run_cmd(cmd, &st));
+			if (st == 0)
+				return 0;
+			exited(&d->pid);
+		}
+		reap(&d->pid, SIGKILL);
+		truncate(log, 0);
+	}
+	return -1;
+}
+
+void dnsmasq_stop(struct dnsmasq *d)
+{
+	char cmd[128];
+
+	reap(&d->pid, SIGTERM);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d->dir);
+	free(run_cmd(cmd, NULL));
+}
