@@ -230,11 +230,14 @@ void etcd_stop(struct etcd_srv *e)
 int dnsmasq_start(struct dnsmasq *d, const char *const *args)
 {
 	char log[96], port[32];
-	const char *argv[48] = { "/usr/sbin/dnsmasq", "--keep-in-foreground",
+	const char *argv[48] = { access("/usr/sbin/dnsmasq", X_OK) == 0 ?
+					 "/usr/sbin/dnsmasq" :
+					 "/usr/bin/dnsmasq", /* vmtest */
+				 "--keep-in-foreground",
 				 "--conf-file=/dev/null", port,
 				 "--listen-address=127.0.0.1",
-				 "--bind-interfaces", "--no-resolv", "--no-hosts",
-				 "--user=root", "--pid-file=",
+				 "--bind-interfaces", "--no-resolv",
+				 "--no-hosts", "--user=root", "--pid-file=",
 				 /* the zones it owns: no name is forwarded */
 				 "--local=/sg.test/", "--local=/consul/",
 				 "--log-queries", "--log-facility=-" };
@@ -261,8 +264,8 @@ int dnsmasq_start(struct dnsmasq *d, const char *const *args)
 			char cmd[160];
 			int st;
 
-			snprintf(cmd, sizeof(cmd), "grep -c 'started, version' %s",
-				 log);
+			snprintf(cmd, sizeof(cmd),
+				 "grep -c 'started, version' %s", log);
 			free(run_cmd(cmd, &st));
 			if (st == 0)
 				return 0;

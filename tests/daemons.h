@@ -13,8 +13,8 @@
  */
 struct etcd_srv {
 	pid_t pid;
-	char ns[24];  /* "" or the namespace it runs in */
-	char ip[16];  /* the address it serves on */
+	char ns[24]; /* "" or the namespace it runs in */
+	char ip[16]; /* the address it serves on */
 	uint16_t port;
 	char url[48]; /* http://ip:port */
 	char dir[64]; /* data directories and the log */

@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "gwproc.h"
@@ -88,4 +89,80 @@ int in_netns(const char *ns, int (*fn)(void *), void *arg)
 	if (there >= 0)
 		close(there);
 	return r;
+}
+
+const char *lan_ip(int i)
+{
+	static char ip[LAN_MAX][16];
+
+	snprintf(ip[i], sizeof(ip[i]), "10.214.0.%u", (unsigned char)(i + 1));
+	return ip[i];
+}
+
+int lan_create(struct lan *l, int n)
+{
+	static int seq;
+	char cmd[512];
+	int id = (int)getpid() * 16 + seq++ % 16;
+
+	memset(l, 0, sizeof(*l));
+	if (n > LAN_MAX)
+		return -1;
+	snprintf(l->sw, sizeof(l->sw), "sgsw%d", id);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; exec 2>&1; /usr/bin/ip netns add %1$s; "
+		 "/usr/bin/ip -n %1$s link add br0 type bridge; "
+		 "/usr/bin/ip -n %1$s link set br0 up",
+		 l->sw);
+	if (sh(cmd) < 0) {
+		lan_destroy(l);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		snprintf(l->host[i], sizeof(l->host[i]), "sgh%d_%d", id, i);
+		snprintf(l->port[i], sizeof(l->port[i]), "sgp%d_%d",
+			 id % 100000, i);
+		l->n = i + 1;
+		snprintf(cmd, sizeof(cmd),
+			 "set -e; exec 2>&1; /usr/bin/ip netns add %1$s; "
+			 "/usr/bin/ip link add eth0 netns %1$s type veth "
+			 "peer name %2$s netns %3$s; "
+			 "/usr/bin/ip -n %3$s link set %2$s master br0 up; "
+			 "/usr/bin/ip -n %1$s addr add %4$s/24 dev eth0; "
+			 "/usr/bin/ip -n %1$s link set eth0 up; "
+			 "/usr/bin/ip -n %1$s link set lo up",
+			 l->host[i], l->port[i], l->sw, lan_ip(i));
+		if (sh(cmd) < 0) {
+			lan_destroy(l);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int lan_cut(struct lan *l, int i)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "/usr/bin/ip -n %s link set %s down 2>&1",
+		 l->sw, l->port[i]);
+	return sh(cmd);
+}
+
+void lan_destroy(struct lan *l)
+{
+	char cmd[128];
+
+	for (int i = 0; i < l->n; i++) {
+		snprintf(cmd, sizeof(cmd),
+			 "/usr/bin/ip netns del %s 2>/dev/null; true",
+			 l->host[i]);
+		sh(cmd);
+	}
+	if (l->sw[0]) {
+		snprintf(cmd, sizeof(cmd),
+			 "/usr/bin/ip netns del %s 2>/dev/null; true", l->sw);
+		sh(cmd);
+	}
+	l->n = 0;
 }

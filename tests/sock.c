@@ -145,8 +145,8 @@ int tcp_listen(int v6, uint16_t *port, int backlog)
 {
 	struct sockaddr_storage ss = { 0 };
 	socklen_t len;
-	int fd = socket(v6 == 1 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC,
-			0);
+	int fd = socket(v6 == 1 ? AF_INET6 : AF_INET,
+			SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
 
 	if (fd < 0)
@@ -173,6 +173,6 @@ int tcp_listen(int v6, uint16_t *port, int backlog)
 		return -1;
 	}
 	*port = ntohs(v6 == 1 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-			   ((struct sockaddr_in *)&ss)->sin_port);
+				((struct sockaddr_in *)&ss)->sin_port);
 	return fd;
 }

@@ -11,6 +11,7 @@
 
 #include "daemons.h"
 #include "fixture.h"
+#include "netns.h"
 #include "sock.h"
 #include "srv.h"
 #include "tokens.h"
@@ -49,20 +50,21 @@ Test(discovery, srv_token_reaches_backend)
 	/* RFC 2782's form, and the form Consul's DNS interface serves */
 	snprintf(r1, sizeof(r1), "--srv-host=_echo._tcp.sg.test,be.sg.test,%u",
 		 e.port);
-	snprintf(r2, sizeof(r2),
-		 "--srv-host=echo.service.consul,be.sg.test,%u", e.port);
-	cr_assert_eq(dnsmasq_start(&d, (const char *const[]){
-					       r1, r2,
-					       "--host-record=be.sg.test,"
-					       "127.0.0.1",
-					       NULL }),
-		     0, "dnsmasq started");
-	fx_gw(&f, NULL, (const char *const[]){ "--dns-server", d.server, NULL });
+	snprintf(r2, sizeof(r2), "--srv-host=echo.service.consul,be.sg.test,%u",
+		 e.port);
+	cr_assert_eq(
+		dnsmasq_start(&d,
+			      (const char *const[]){ r1, r2,
+						     "--host-record=be.sg.test,"
+						     "127.0.0.1",
+						     NULL }),
+		0, "dnsmasq started");
+	fx_gw(&f, NULL,
+	      (const char *const[]){ "--dns-server", d.server, NULL });
 	for (size_t i = 0; i < 2; i++) {
 		int fd;
 
-		cr_assert_eq(dial_name(&f, names[i], &fd), 200, "%s",
-			     names[i]);
+		cr_assert_eq(dial_name(&f, names[i], &fd), 200, "%s", names[i]);
 		fx_round_trip(fd, "through an SRV record");
 		close(fd);
 	}
@@ -90,15 +92,17 @@ Test(discovery, srv_lower_priority_when_first_refuses)
 		 "--srv-host=_svc._tcp.sg.test,b.sg.test,%u,20,100", e.port);
 	snprintf(r3, sizeof(r3),
 		 "--srv-host=_down._tcp.sg.test,a.sg.test,%u,10,100", dead);
-	cr_assert_eq(dnsmasq_start(&d, (const char *const[]){
-					       r1, r2, r3,
-					       "--host-record=a.sg.test,"
-					       "127.0.0.1",
-					       "--host-record=b.sg.test,"
-					       "127.0.0.1",
-					       NULL }),
-		     0);
-	fx_gw(&f, NULL, (const char *const[]){ "--dns-server", d.server, NULL });
+	cr_assert_eq(
+		dnsmasq_start(&d,
+			      (const char *const[]){ r1, r2, r3,
+						     "--host-record=a.sg.test,"
+						     "127.0.0.1",
+						     "--host-record=b.sg.test,"
+						     "127.0.0.1",
+						     NULL }),
+		0);
+	fx_gw(&f, NULL,
+	      (const char *const[]){ "--dns-server", d.server, NULL });
 	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(dial_name(&f, "_svc._tcp.sg.test", &fd), 200);
 		fx_round_trip(fd, "second choice");
@@ -109,8 +113,9 @@ Test(discovery, srv_lower_priority_when_first_refuses)
 	cr_assert_eq(fx_metric(&f, "sockgate_connect_attempts_total"), 3);
 	/* every target refuses: 502, as for one address */
 	cr_assert_eq(dial_name(&f, "_down._tcp.sg.test", NULL), 502);
-	cr_assert_eq(gw_log_wait(&f.g, "connect _down._tcp.sg.test (SRV): "
-				       "Connection refused",
+	cr_assert_eq(gw_log_wait(&f.g,
+				 "connect _down._tcp.sg.test (SRV): "
+				 "Connection refused",
 				 1, 3000),
 		     1);
 	fx_end(&f);
@@ -123,18 +128,19 @@ Test(discovery, srv_missing_record_502)
 	struct dnsmasq d;
 	struct fx f;
 
-	cr_assert_eq(dnsmasq_start(&d, (const char *const[]){
-					       /* a target without an
+	cr_assert_eq(dnsmasq_start(&d,
+				   (const char *const[]){
+					   /* a target without an
 						* address */
-					       "--srv-host=_lost._tcp.sg.test,"
-					       "nowhere.sg.test,80",
-					       NULL }),
+					   "--srv-host=_lost._tcp.sg.test,"
+					   "nowhere.sg.test,80",
+					   NULL }),
 		     0);
-	fx_gw(&f, NULL, (const char *const[]){ "--dns-server", d.server, NULL });
+	fx_gw(&f, NULL,
+	      (const char *const[]){ "--dns-server", d.server, NULL });
 	cr_assert_eq(dial_name(&f, "_none._tcp.sg.test", NULL), 502);
 	cr_assert_eq(dial_name(&f, "_lost._tcp.sg.test", NULL), 502);
-	cr_assert_eq(fx_metric(&f, "sockgate_replies_total{code=\"502\"}"),
-		     2);
+	cr_assert_eq(fx_metric(&f, "sockgate_replies_total{code=\"502\"}"), 2);
 	/* an address literal still needs its port: that is no SRV name */
 	cr_assert_eq(dial_name(&f, "127.0.0.1", NULL), 401);
 	fx_end(&f);
@@ -162,13 +168,15 @@ Test(discovery, srv_weights_share)
 		 "--srv-host=_z._tcp.sg.test,be.sg.test,%u,10,0", e0.port);
 	snprintf(r4, sizeof(r4),
 		 "--srv-host=_z._tcp.sg.test,be.sg.test,%u,10,100", e1.port);
-	cr_assert_eq(dnsmasq_start(&d, (const char *const[]){
-					       r1, r2, r3, r4,
-					       "--host-record=be.sg.test,"
-					       "127.0.0.1",
-					       NULL }),
-		     0);
-	fx_gw(&f, NULL, (const char *const[]){ "--dns-server", d.server, NULL });
+	cr_assert_eq(
+		dnsmasq_start(&d,
+			      (const char *const[]){ r1, r2, r3, r4,
+						     "--host-record=be.sg.test,"
+						     "127.0.0.1",
+						     NULL }),
+		0);
+	fx_gw(&f, NULL,
+	      (const char *const[]){ "--dns-server", d.server, NULL });
 	for (int i = 0; i < n; i++) {
 		cr_assert_eq(dial_name(&f, "_w._tcp.sg.test", NULL), 200);
 		cr_assert_eq(dial_name(&f, "_z._tcp.sg.test", NULL), 200);
@@ -231,6 +239,14 @@ Test(discovery, srv_order_rfc2782)
 
 /* ---- etcd ---- */
 
+/* etcd (a Go binary of 20 MB) is not in the emulated guests: these run
+ * on the host, where CI runs them too. */
+#define NEED_ETCD()                                                      \
+	do {                                                             \
+		if (sg_light())                                          \
+			cr_skip_test("etcd is not in the vmtest guest"); \
+	} while (0)
+
 static void etcd_gw(struct fx *f, const struct etcd_srv *e, const char *mode,
 		    const char *ttl)
 {
@@ -282,6 +298,7 @@ Test(discovery, etcd_registers_renews_and_leaves_on_sigterm, .timeout = 90)
 	long t0, ms;
 	char *v = NULL;
 
+	NEED_ETCD();
 	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0, "etcd started");
 	t0 = ms_now();
 	etcd_gw(&f, &e, NULL, "2");
@@ -332,6 +349,7 @@ Test(discovery, etcd_lease_expires_after_sigkill, .timeout = 60)
 	struct fx f;
 	long ms, t0;
 
+	NEED_ETCD();
 	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
 	/* copy: a killed gateway leaves no BPF pins behind */
 	etcd_gw(&f, &e, "copy", "2");
@@ -357,6 +375,7 @@ Test(discovery, etcd_restart_registers_again, .timeout = 60)
 	struct fx f;
 	long ms;
 
+	NEED_ETCD();
 	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
 	etcd_gw(&f, &e, NULL, "2");
 	cr_assert_geq(etcd_wait_count(&e, PREFIX, 1, 5000), 0);
@@ -395,6 +414,7 @@ Test(discovery, etcd_down_at_start, .timeout = 60)
 	char url[48];
 	uint16_t port = closed_port();
 
+	NEED_ETCD();
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u", port);
 	fx_echo(&f, NULL,
 		(const char *const[]){ "--etcd", url, "--etcd-ttl", "2",
@@ -427,6 +447,7 @@ Test(discovery, ctl_lists_gateways, .timeout = 60)
 	char *out;
 	int st;
 
+	NEED_ETCD();
 	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
 	etcd_gw(&a, &e, NULL, "10");
 	etcd_gw(&b, &e, "copy", "10");
@@ -493,6 +514,7 @@ Test(discovery, etcd_advertise_and_prefix, .timeout = 60)
 	struct fx f;
 	char *v;
 
+	NEED_ETCD();
 	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
 	fx_echo(&f, NULL,
 		(const char *const[]){ "--etcd", e.url, "--advertise",
@@ -507,4 +529,143 @@ Test(discovery, etcd_advertise_and_prefix, .timeout = 60)
 	fx_end(&f);
 	cr_assert_eq(etcd_count(&e, "/other/"), 0, "deleted at exit");
 	etcd_stop(&e);
+}
+
+/* ---- several hosts: network namespaces ---- */
+
+enum { H_CLIENT, H_GW1, H_GW2, H_BACKEND, H_ETCD, H_N };
+
+static int echo_any(void *arg)
+{
+	return echo_start(arg, LISTEN_ANY4);
+}
+
+struct hop {
+	const char *gw; /* "ip:port" the client dials */
+	const char *token;
+	char err[128];
+};
+
+/* On the client host: through hop->gw to the backend and back. */
+static int client_session(void *arg)
+{
+	struct hop *h = arg;
+	char host[32], code[4] = "", buf[32] = "";
+	const char *msg = "across hosts";
+	int fd, port;
+
+	if (sscanf(h->gw, "%31[^:]:%d", host, &port) != 2)
+		return -1;
+	fd = tcp_connect(host, (uint16_t)port);
+	if (fd < 0) {
+		snprintf(h->err, sizeof(h->err), "connect %s failed", h->gw);
+		return -1;
+	}
+	if (write_all(fd, h->token, strlen(h->token)) < 0 ||
+	    write_all(fd, "\n", 1) < 0 || read_full(fd, code, 3, 5000) != 3 ||
+	    strcmp(code, "200") != 0 || write_all(fd, msg, strlen(msg)) < 0 ||
+	    read_full(fd, buf, strlen(msg), 5000) != (ssize_t)strlen(msg) ||
+	    strcmp(buf, msg) != 0) {
+		snprintf(h->err, sizeof(h->err), "via %s: status '%s', '%s'",
+			 h->gw, code, buf);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* The gateways etcd lists, as the client host sees it: their "addr"s,
+ * space separated, sorted. */
+static void listed(const struct lan *l, const struct etcd_srv *e, char *out,
+		   size_t len)
+{
+	char cmd[512];
+	char *json, *p;
+	int st;
+
+	snprintf(cmd, sizeof(cmd),
+		 "/usr/bin/ip netns exec %s %s/sockgatectl --etcd %s --json "
+		 "gateways 2>/dev/null | grep -o '\"addr\":\"[^\"]*\"' | "
+		 "cut -d'\"' -f4 | sort | tr '\\n' ' '",
+		 l->host[H_CLIENT], sg_build(), e->url);
+	json = run_cmd(cmd, &st);
+	snprintf(out, len, "%s", json ? json : "");
+	free(json);
+	p = out + strlen(out);
+	while (p > out && p[-1] == ' ')
+		*--p = '\0';
+}
+
+Test(discovery, hosts_client_follows_etcd, .timeout = 120)
+{
+	struct lan l;
+	struct etcd_srv e;
+	struct echo_srv be;
+	struct gw g[2];
+	char be_addr[40], list[256], want[96], url[48], addr[2][32];
+	struct hop h;
+	long ms;
+
+	NEED_ETCD();
+	cr_assert_eq(lan_create(&l, H_N), 0,
+		     "five hosts on a bridge (ip netns, veth, bridge)");
+	cr_assert_eq(etcd_start(&e, l.host[H_ETCD], lan_ip(H_ETCD), 2379), 0,
+		     "etcd on its own host");
+	cr_assert_eq(in_netns(l.host[H_BACKEND], echo_any, &be), 0);
+	snprintf(url, sizeof(url), "http://%s:2379", lan_ip(H_ETCD));
+	for (int i = 0; i < 2; i++) {
+		const char *const wrap[] = { "/usr/bin/ip", "netns", "exec",
+					     l.host[H_GW1 + i], NULL };
+		snprintf(addr[i], sizeof(addr[i]), "%s:7000",
+			 lan_ip(H_GW1 + i));
+		cr_assert_eq(gw_start_wrapped(
+				     &g[i], 0, wrap,
+				     (const char *const[]){
+					     "--addr", addr[i], "--etcd", url,
+					     "--etcd-ttl", "2", NULL }),
+			     0, "gateway %d", i + 1);
+	}
+	cr_assert_geq(etcd_wait_count(&e, PREFIX, 2, 5000), 0,
+		      "both registered");
+
+	/* the client host reads etcd and reaches the backend through
+	 * each gateway it lists */
+	listed(&l, &e, list, sizeof(list));
+	snprintf(want, sizeof(want), "%s %s", addr[0], addr[1]);
+	cr_assert_str_eq(list, want);
+	snprintf(be_addr, sizeof(be_addr), "%s:%u", lan_ip(H_BACKEND), be.port);
+	h.token = ossl_token(TEST_SECRET, be_addr, NULL);
+	for (int i = 0; i < 2; i++) {
+		h.gw = addr[i];
+		cr_assert_eq(in_netns(l.host[H_CLIENT], client_session, &h), 0,
+			     "%s", h.err);
+	}
+
+	/* gateway 1's host drops off the network: its lease runs out, and
+	 * the client's next pick is gateway 2 */
+	cr_assert_eq(lan_cut(&l, H_GW1), 0);
+	ms = etcd_wait_count(&e, PREFIX, 1, 8000);
+	cr_log_info("gateway 1 left etcd %ld ms after its host was cut off "
+		    "(ttl 2 s)",
+		    ms);
+	cr_assert_geq(ms, 0);
+	listed(&l, &e, list, sizeof(list));
+	cr_assert_str_eq(list, addr[1]);
+	for (int i = 0; i < 3; i++) {
+		h.gw = list;
+		cr_assert_eq(in_netns(l.host[H_CLIENT], client_session, &h), 0,
+			     "%s", h.err);
+	}
+	cr_assert_eq(atomic_load(&be.conns), 5);
+	/* gateway 1 lives on, cut off, and said so once */
+	cr_assert_eq(gw_log_wait(&g[0], "registering again once etcd answers",
+				 1, 5000),
+		     1);
+	cr_assert_eq(gw_stop(&g[0]), 0);
+	cr_assert_eq(gw_stop(&g[1]), 0);
+	cr_assert_eq(etcd_wait_count(&e, PREFIX, 0, 3000) >= 0, 1);
+	echo_stop(&be);
+	etcd_stop(&e);
+	lan_destroy(&l);
 }

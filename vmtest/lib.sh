@@ -33,7 +33,7 @@ vm_packages() {
 }
 
 # vm_initramfs ROOT OUT INIT FILE...: busybox, FILEs in /sg (with their
-# libraries), bpftool, openssl, setpriv, ip, ss; INIT as /init; cpio.gz in OUT.
+# libraries), bpftool, openssl, setpriv, ip, ss, dnsmasq; INIT as /init; cpio.gz in OUT.
 # With VM_MODULES set, that directory's <kernel version>/*.ko go to
 # /lib/modules (the guest loads them: veth for the netns tests).
 vm_initramfs() {
@@ -49,7 +49,7 @@ vm_initramfs() {
 		vm_copy_with_libs "$root" "$f" "$root/sg/$(basename "$f")"
 	done
 	for tool in /usr/sbin/bpftool /usr/bin/openssl /usr/bin/setpriv \
-		/usr/bin/ip /usr/bin/ss; do
+		/usr/bin/ip /usr/bin/ss /usr/sbin/dnsmasq; do
 		rm -f "$root/bin/$(basename "$tool")" # not busybox's applet
 		vm_copy_with_libs "$root" "$tool" "$root/usr/bin/$(basename "$tool")"
 	done
