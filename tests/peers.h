@@ -3,6 +3,7 @@
 #define SG_TEST_PEERS_H
 
 /* Everything a test file uses, one role a file. */
+#include "daemons.h" /* etcd and dnsmasq, real servers */
 #include "dnsd.h"    /* a DNS server: NXDOMAIN or slow answers */
 #include "figures.h" /* /proc, the metrics endpoint, pinned maps */
 #include "fixture.h" /* gateway + backend + client in one call; modes */

@@ -271,3 +271,94 @@ Test(clients, issuers_interoperate, .timeout = 120)
 	}
 	env_down(&e);
 }
+
+/* Issuer k's list of live gateways from etcd (the first URL is dead:
+ * each helper must go on to the next), addresses space separated. */
+static char *issuer_gateways(int k, const char *url)
+{
+	const char *d = clients_dir();
+	char cmd[1024];
+	int st;
+	char *out;
+
+	if (k == 0)
+		snprintf(
+			cmd, sizeof(cmd),
+			"cd %s/node && node -e \"require('./issue.js')"
+			".liveGateways(['http://127.0.0.1:1', '%s'])"
+			".then(g => console.log(g.map(x => x.addr).join(' ')))\"",
+			d, url);
+	else if (k == 1)
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s/python && python3 -c \"import sockgate_issuer "
+			 "as i; print(' '.join(g['addr'] for g in "
+			 "i.live_gateways(['http://127.0.0.1:1', '%s'])))\"",
+			 d, url);
+	else
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s/go && GOCACHE=/tmp/sg-gocache GOFLAGS=-mod=mod "
+			 "GOTOOLCHAIN=local go run ./gatewayscmd "
+			 "http://127.0.0.1:1,%s | tr '\\n' ' ' | sed 's/ $//'",
+			 d, url);
+	out = run_cmd(cmd, &st);
+	cr_assert_eq(st, 0, "issuer %d: %s", k, out);
+	return out;
+}
+
+/*
+ * The Node.js, Python and Go issuers list the gateways live in a real
+ * etcd: fewest sessions first, and a gateway that stopped is gone.
+ */
+Test(clients, issuers_list_live_gateways, .timeout = 180)
+{
+	static const char *const names[] = { "node", "python", "go" };
+	struct etcd_srv e;
+	struct fx a, b;
+	char want[96], aa[32], ab[32], *v = NULL;
+	struct fx *busy, *idle;
+
+	if (sg_light())
+		return; /* no etcd, Node, Python or Go in the guests */
+	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
+	fx_echo(&a, NULL,
+		(const char *const[]){ "--etcd", e.url, "--etcd-ttl", "2",
+				       NULL });
+	fx_echo(&b, NULL,
+		(const char *const[]){ "--etcd", e.url, "--etcd-ttl", "2",
+				       NULL });
+	cr_assert_geq(etcd_wait_count(&e, "/sockgate/gateways/", 2, 5000), 0);
+	/* a session on the one whose address sorts first: it comes last */
+	snprintf(aa, sizeof(aa), "%s", loop_addr(a.g.port));
+	snprintf(ab, sizeof(ab), "%s", loop_addr(b.g.port));
+	busy = strcmp(aa, ab) < 0 ? &a : &b;
+	idle = busy == &a ? &b : &a;
+	fx_dial_echo(busy);
+	for (long t0 = ms_now(); ms_now() - t0 < 5000; ms_sleep(100)) {
+		free(v);
+		v = etcd_values(&e, "/sockgate/gateways/");
+		if (v && strstr(v, "\"sessions\":1"))
+			break;
+	}
+	cr_assert(v && strstr(v, "\"sessions\":1"), "%s", v);
+	free(v);
+	snprintf(want, sizeof(want), "%s %s", busy == &a ? ab : aa,
+		 busy == &a ? aa : ab);
+	for (int k = 0; k < 3; k++) {
+		char *out = issuer_gateways(k, e.url);
+
+		cr_assert_str_eq(out, want, "%s", names[k]);
+		free(out);
+	}
+	/* the idle one stops: it leaves etcd at once */
+	cr_assert_eq(gw_stop(&idle->g), 0);
+	idle->g.pid = 0;
+	for (int k = 0; k < 3; k++) {
+		char *out = issuer_gateways(k, e.url);
+
+		cr_assert_str_eq(out, loop_addr(busy->g.port), "%s", names[k]);
+		free(out);
+	}
+	fx_end(&a);
+	fx_end(&b);
+	etcd_stop(&e);
+}

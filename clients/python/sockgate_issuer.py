@@ -6,6 +6,9 @@ package (Debian: python3-cryptography); the client module does not.
 issue_token(address, secret, ttl=None) makes the authenticated form
 (README "Security": version 2, AES-256-GCM, HKDF key, optional expiry);
 legacy=True the openssl enc form.
+
+live_gateways(etcd) lists the gateways registered in etcd, so that the
+service hands out addresses of live ones.
 """
 import base64
 import hashlib
@@ -43,3 +46,47 @@ def _legacy(plain, secret, md):
     enc = Cipher(algorithms.AES(d[:32]), modes.CBC(d[32:48])).encryptor()
     ct = enc.update(data) + enc.finalize()
     return base64.b64encode(b"Salted__" + salt + ct).decode()
+
+
+def live_gateways(etcd, prefix="/sockgate/gateways/", timeout=2.0):
+    """The gateways registered in etcd (sockgate --etcd), fewest sessions
+    first: a list of dicts with "addr", "pid", "host", "version", "mode",
+    "sessions", "started". etcd is a URL or a list of them, tried in turn;
+    it reads etcd's v3 JSON gateway with the standard library only. Raises
+    OSError when no endpoint answers."""
+    import json
+    import urllib.request
+
+    urls = [etcd] if isinstance(etcd, str) else list(etcd)
+    key = prefix.encode()
+    end = key[:-1] + bytes([key[-1] + 1])  # every key under prefix
+    body = json.dumps({"key": base64.b64encode(key).decode(),
+                       "range_end": base64.b64encode(end).decode()}).encode()
+    err = None
+    for url in urls:
+        req = urllib.request.Request(url.rstrip("/") + "/v3/kv/range",
+                                     data=body, method="POST",
+                                     headers={"Content-Type":
+                                              "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as r:
+                answer = json.load(r)
+            break
+        except OSError as e:
+            err = e
+    else:
+        raise OSError("no etcd endpoint answered: %s" % err)
+    seen = {}
+    for kv in answer.get("kvs", []):
+        try:
+            g = json.loads(base64.b64decode(kv["value"]))
+        except ValueError:
+            continue  # not a gateway's value
+        if not isinstance(g, dict) or "addr" not in g:
+            continue
+        # a restart with --reuse registers twice for a moment
+        if g["addr"] not in seen or g.get("started", 0) > \
+                seen[g["addr"]].get("started", 0):
+            seen[g["addr"]] = g
+    return sorted(seen.values(),
+                  key=lambda g: (g.get("sessions", 0), g["addr"]))
