@@ -120,8 +120,8 @@ int lan_create(struct lan *l, int n)
 	}
 	for (int i = 0; i < n; i++) {
 		snprintf(l->host[i], sizeof(l->host[i]), "sgh%d_%d", id, i);
-		snprintf(l->port[i], sizeof(l->port[i]), "sgp%d_%d",
-			 id % 100000, i);
+		snprintf(l->port[i], sizeof(l->port[i]), "sgp%u_%u",
+			 (unsigned)id % 100000u, (unsigned char)i);
 		l->n = i + 1;
 		snprintf(cmd, sizeof(cmd),
 			 "set -e; exec 2>&1; /usr/bin/ip netns add %1$s; "
