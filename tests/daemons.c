@@ -265,7 +265,7 @@ int dnsmasq_start(struct dnsmasq *d, const char *const *args)
 			int st;
 
 			snprintf(cmd, sizeof(cmd),
-				 "grep -c 'started, version' %s", log);
+				 "grep -sc 'started, version' %s", log);
 			free(run_cmd(cmd, &st));
 			if (st == 0)
 				return 0;

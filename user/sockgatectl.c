@@ -159,6 +159,10 @@ static int list_pid(const char *dir, const char *pid, int *count)
 
 	snprintf(path, sizeof(path), "%s/%s/" SG_MAP_SESSIONS, dir, pid);
 	fd = bpf_obj_get(path);
+	/* a gateway that exited after the directory was read, or has not
+	 * pinned its maps yet: no sessions of its to list */
+	if (fd < 0 && errno == ENOENT)
+		return 0;
 	if (fd < 0) {
 		fprintf(stderr, "sockgatectl: %s: %s\n", path, strerror(errno));
 		return -1;
