@@ -83,11 +83,18 @@ static char *etcdctl(const struct etcd_srv *e, const char *what, int *st)
 {
 	char cmd[512];
 
+	char tls[256] = "";
+
+	if (*e->tls)
+		snprintf(tls, sizeof(tls),
+			 "--cacert %1$s/ca.pem --cert %1$s/client.pem "
+			 "--key %1$s/client.key",
+			 e->tls);
 	snprintf(cmd, sizeof(cmd),
-		 "%s%s%s ETCDCTL_API=3 etcdctl --endpoints %s "
+		 "%s%s%s ETCDCTL_API=3 etcdctl --endpoints %s %s "
 		 "--command-timeout 2s %s 2>&1",
 		 *e->ns ? "/usr/bin/ip netns exec " : "", e->ns,
-		 *e->ns ? " env" : "", e->url, what);
+		 *e->ns ? " env" : "", e->url, tls, what);
 	return run_cmd(cmd, st);
 }
 
@@ -95,6 +102,7 @@ static char *etcdctl(const struct etcd_srv *e, const char *what, int *st)
 static int etcd_run(struct etcd_srv *e)
 {
 	char data[96], log[96], listen[64], peer[64], cluster[96];
+	char cert[96], key[96], ca[96];
 	uint16_t peer_port = free_port(SOCK_STREAM);
 	const char *argv[] = { "/usr/bin/etcd",
 			       "--data-dir",
@@ -109,6 +117,13 @@ static int etcd_run(struct etcd_srv *e)
 			       peer,
 			       "--initial-cluster",
 			       cluster,
+			       *e->tls ? "--cert-file" : NULL,
+			       cert,
+			       "--key-file",
+			       key,
+			       "--trusted-ca-file",
+			       ca,
+			       "--client-cert-auth",
 			       NULL };
 
 	snprintf(data, sizeof(data), "%s/data%d", e->dir, e->runs++);
@@ -117,6 +132,9 @@ static int etcd_run(struct etcd_srv *e)
 	snprintf(listen, sizeof(listen), "http://127.0.0.1:%u", peer_port);
 	snprintf(peer, sizeof(peer), "http://127.0.0.1:%u", peer_port);
 	snprintf(cluster, sizeof(cluster), "default=%s", peer);
+	snprintf(cert, sizeof(cert), "%s/server.pem", e->tls);
+	snprintf(key, sizeof(key), "%s/server.key", e->tls);
+	snprintf(ca, sizeof(ca), "%s/ca.pem", e->tls);
 	e->pid = spawn(e->ns, log, argv);
 	if (e->pid < 0)
 		return -1;
@@ -134,10 +152,11 @@ static int etcd_run(struct etcd_srv *e)
 	return -1;
 }
 
-int etcd_start(struct etcd_srv *e, const char *ns, const char *ip,
-	       uint16_t port)
+static int start(struct etcd_srv *e, const char *ns, const char *ip,
+		 uint16_t port, const char *tls)
 {
 	memset(e, 0, sizeof(*e));
+	snprintf(e->tls, sizeof(e->tls), "%s", tls ? tls : "");
 	snprintf(e->ns, sizeof(e->ns), "%s", ns ? ns : "");
 	snprintf(e->ip, sizeof(e->ip), "%s", ip);
 	snprintf(e->dir, sizeof(e->dir), "/tmp/sgetcd.XXXXXX");
@@ -146,13 +165,52 @@ int etcd_start(struct etcd_srv *e, const char *ns, const char *ip,
 	for (int tries = 0; tries < 3; tries++) {
 		/* a port free here may be taken before etcd binds it */
 		e->port = port ? port : free_port(SOCK_STREAM);
-		snprintf(e->url, sizeof(e->url), "http://%s:%u", ip, e->port);
+		snprintf(e->url, sizeof(e->url), "%s://%s:%u",
+			 *e->tls ? "https" : "http", ip, e->port);
 		if (etcd_run(e) == 0)
 			return 0;
 		if (port)
 			break;
 	}
 	return -1;
+}
+
+int etcd_start(struct etcd_srv *e, const char *ns, const char *ip,
+	       uint16_t port)
+{
+	return start(e, ns, ip, port, NULL);
+}
+
+int etcd_start_tls(struct etcd_srv *e, const char *dir)
+{
+	return start(e, NULL, "127.0.0.1", 0, dir);
+}
+
+int tls_make(char *out, size_t len)
+{
+	char cmd[2048];
+	int st;
+
+	snprintf(out, len, "/tmp/sgtls.XXXXXX");
+	if (!mkdtemp(out))
+		return -1;
+	/* P-256 keys: quick to make; SAN IP:127.0.0.1 for the server */
+	snprintf(
+		cmd, sizeof(cmd),
+		"set -e; cd %s; exec 2>&1; "
+		"k='-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes'; "
+		"openssl req -x509 $k -keyout ca.key -out ca.pem -days 2 "
+		"-subj /CN=sockgate-test-ca; "
+		"for n in server client; do "
+		"openssl req $k -keyout $n.key -out $n.csr -subj /CN=$n; done; "
+		"printf 'subjectAltName=IP:127.0.0.1\n' >server.ext; "
+		"printf 'extendedKeyUsage=clientAuth\n' >client.ext; "
+		"for n in server client; do "
+		"openssl x509 -req -in $n.csr -CA ca.pem -CAkey ca.key "
+		"-CAcreateserial -out $n.pem -days 2 -extfile $n.ext; done",
+		out);
+	free(run_cmd(cmd, &st));
+	return st == 0 ? 0 : -1;
 }
 
 void etcd_kill(struct etcd_srv *e)

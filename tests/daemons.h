@@ -19,12 +19,23 @@ struct etcd_srv {
 	char url[48]; /* http://ip:port */
 	char dir[64]; /* data directories and the log */
 	int runs;     /* starts so far: each has a fresh data directory */
+	char tls[64]; /* "": http; else https with tls_make's files there,
+		       * client certificates required */
 };
+
+/*
+ * A CA, a server certificate for 127.0.0.1 and a client certificate it
+ * signed, made with the openssl CLI in a new directory (out): ca.pem,
+ * server.pem/.key, client.pem/.key. 0, or -1.
+ */
+int tls_make(char *out, size_t len);
 
 /* etcd on ip (ns: NULL or a namespace), on port or (0) a free one;
  * waits until it answers. 0, or -1. */
 int etcd_start(struct etcd_srv *e, const char *ns, const char *ip,
 	       uint16_t port);
+/* The same over https on 127.0.0.1, with tls_make's files in dir. */
+int etcd_start_tls(struct etcd_srv *e, const char *dir);
 /* SIGKILL: as if its host died. Its port stays e->port. */
 void etcd_kill(struct etcd_srv *e);
 /* Started again on the same address, with an empty data directory (a

@@ -669,3 +669,53 @@ Test(discovery, hosts_client_follows_etcd, .timeout = 120)
 	etcd_stop(&e);
 	lan_destroy(&l);
 }
+
+/* etcd over https with client certificates, as production etcd runs. */
+Test(discovery, etcd_over_tls, .timeout = 60)
+{
+	struct etcd_srv e;
+	struct fx f, nocert;
+	char dir[64], ca[96], cert[96], key[96], cmd[768], want[40], *out;
+	int st;
+
+	NEED_ETCD();
+	cr_assert_eq(tls_make(dir, sizeof(dir)), 0, "openssl made the certs");
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/client.pem", dir);
+	snprintf(key, sizeof(key), "%s/client.key", dir);
+	cr_assert_eq(etcd_start_tls(&e, dir), 0,
+		     "etcd with --client-cert-auth");
+	fx_echo(&f, NULL,
+		(const char *const[]){ "--etcd", e.url, "--etcd-cacert", ca,
+				       "--etcd-cert", cert, "--etcd-key", key,
+				       NULL });
+	/* without a client certificate etcd refuses it: it serves on */
+	fx_echo(&nocert, "copy",
+		(const char *const[]){ "--etcd", e.url, "--etcd-cacert", ca,
+				       NULL });
+	cr_assert_geq(etcd_wait_count(&e, PREFIX, 1, 5000), 0);
+	assert_registered(&e, &f, NULL);
+	cr_assert_eq(gw_log_wait(&nocert.g,
+				 "registering again once etcd "
+				 "answers",
+				 1, 5000),
+		     1);
+	fx_round_trip(fx_dial_echo(&nocert), "served without etcd");
+	close(nocert.fd);
+	nocert.fd = -1;
+	snprintf(cmd, sizeof(cmd),
+		 "%s/sockgatectl --etcd %s --etcd-cacert %s --etcd-cert %s "
+		 "--etcd-key %s gateways 2>&1",
+		 sg_build(), e.url, ca, cert, key);
+	out = run_cmd(cmd, &st);
+	snprintf(want, sizeof(want), "127.0.0.1:%u ", f.g.port);
+	cr_assert(st == 0 && strstr(out, want), "%s", out);
+	free(out);
+	cr_assert_eq(etcd_count(&e, PREFIX), 1, "the one with a certificate");
+	fx_end(&f);
+	cr_assert_eq(etcd_count(&e, PREFIX), 0, "deleted at exit over TLS");
+	fx_end(&nocert);
+	etcd_stop(&e);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	free(run_cmd(cmd, NULL));
+}

@@ -61,6 +61,9 @@ static const char usage_text[] =
 	"                          (default: --addr, unless a wildcard)\n"
 	"  --etcd-prefix P         (default /sockgate/gateways/)\n"
 	"  --etcd-ttl SEC          the registration's lease (default 10)\n"
+	"  --etcd-cacert PATH      https: the CA of etcd's certificate\n"
+	"  --etcd-cert PATH        https: a client certificate for etcd, and\n"
+	"  --etcd-key PATH         its key\n"
 	"  --version               print the version and exit\n"
 	"  --bpf-pin-dir DIR       (default " SG_PIN_DIR ")\n"
 	"  --log-level L           debug|info|warn|error (default info)\n"
@@ -127,6 +130,18 @@ static void check_etcd(struct conf *c)
 		bad("advertise", c->advertise);
 	if (!c->etcd)
 		return;
+	/* curl reads them at each connection: missing ones fail at once */
+	if (c->etcd_cacert && access(c->etcd_cacert, R_OK) < 0)
+		bad("etcd-cacert", c->etcd_cacert);
+	if (c->etcd_cert && access(c->etcd_cert, R_OK) < 0)
+		bad("etcd-cert", c->etcd_cert);
+	if (c->etcd_key && access(c->etcd_key, R_OK) < 0)
+		bad("etcd-key", c->etcd_key);
+	if (!c->etcd_cert != !c->etcd_key) {
+		fprintf(stderr, "sockgate: --etcd-cert and --etcd-key go "
+				"together\n");
+		exit(2);
+	}
 	for (const char *p = c->etcd; *p;) {
 		size_t n = strcspn(p, ",");
 
@@ -225,6 +240,9 @@ enum {
 	OPT_ADVERTISE,
 	OPT_ETCD_PREFIX,
 	OPT_ETCD_TTL,
+	OPT_ETCD_CACERT,
+	OPT_ETCD_CERT,
+	OPT_ETCD_KEY,
 	OPT_VERSION,
 	OPT_HELP,
 };
@@ -262,6 +280,9 @@ static const struct option options[] = {
 	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
 	{ "etcd-prefix", required_argument, NULL, OPT_ETCD_PREFIX },
 	{ "etcd-ttl", required_argument, NULL, OPT_ETCD_TTL },
+	{ "etcd-cacert", required_argument, NULL, OPT_ETCD_CACERT },
+	{ "etcd-cert", required_argument, NULL, OPT_ETCD_CERT },
+	{ "etcd-key", required_argument, NULL, OPT_ETCD_KEY },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -520,6 +541,15 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		case OPT_ETCD_TTL:
 			c->etcd_ttl =
 				(int)parse_long("etcd-ttl", optarg, 1, 86400);
+			break;
+		case OPT_ETCD_CACERT:
+			c->etcd_cacert = optarg;
+			break;
+		case OPT_ETCD_CERT:
+			c->etcd_cert = optarg;
+			break;
+		case OPT_ETCD_KEY:
+			c->etcd_key = optarg;
 			break;
 		case OPT_VERSION:
 			printf("sockgate %s\n", SG_VERSION);

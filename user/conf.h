@@ -47,6 +47,7 @@ struct conf {
 	const char *dns_servers;
 	/* --etcd: registration (etcd.c); advertise NULL: the listen address */
 	const char *etcd, *advertise, *etcd_prefix;
+	const char *etcd_cacert, *etcd_cert, *etcd_key; /* https */
 	int etcd_ttl;
 	const char *bpf_pin_dir;
 	int workers;

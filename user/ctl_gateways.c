@@ -44,7 +44,8 @@ static void row(const char *key, json_object *v, int json, time_t now)
 	       field(v, "sessions"), up, key);
 }
 
-int cmd_gateways(const char *etcd, const char *prefix, int json)
+int cmd_gateways(const char *etcd, const char *prefix, int json,
+		 const char *const tls[3])
 {
 	struct etcd_client c;
 	json_object *req, *resp = NULL, *kvs;
@@ -60,6 +61,9 @@ int cmd_gateways(const char *etcd, const char *prefix, int json)
 		free(end);
 		return 1;
 	}
+	c.cacert = tls[0];
+	c.cert = tls[1];
+	c.key = tls[2];
 	req = json_object_new_object();
 	json_object_object_add(req, "key", json_object_new_string(k));
 	json_object_object_add(req, "range_end", json_object_new_string(end));

@@ -293,6 +293,9 @@ struct etcd_reg *etcd_start(struct gateway *gw, const char *advertise)
 		return NULL;
 	}
 	e->gw = gw;
+	e->c.cacert = gw->conf.etcd_cacert;
+	e->c.cert = gw->conf.etcd_cert;
+	e->c.key = gw->conf.etcd_key;
 	e->c.abort_cb = stopping;
 	e->c.abort_arg = e;
 	/* a request waits at most a renewal period */

@@ -123,6 +123,12 @@ static int call_one(struct etcd_client *c, const char *url, const char *path,
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->timeout_ms);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L); /* threads */
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (c->cacert)
+		curl_easy_setopt(c->curl, CURLOPT_CAINFO, c->cacert);
+	if (c->cert)
+		curl_easy_setopt(c->curl, CURLOPT_SSLCERT, c->cert);
+	if (c->key)
+		curl_easy_setopt(c->curl, CURLOPT_SSLKEY, c->key);
 	rc = curl_easy_perform(c->curl);
 	curl_slist_free_all(hdr);
 	if (rc != CURLE_OK) {

@@ -21,6 +21,9 @@ struct etcd_client {
 	int (*abort_cb)(void *); /* nonzero: give up the request now */
 	void *abort_arg;
 	int answered; /* the last failure was etcd's own answer */
+	/* https: the CA that signed etcd's certificate (NULL: the system's),
+	 * and a client certificate and key for etcd's --client-cert-auth */
+	const char *cacert, *cert, *key;
 	char err[640];
 	char *body; /* the response being read */
 	size_t len, cap;

@@ -39,7 +39,8 @@ static const char usage_text[] =
 	"                   encrypt --legacy HOST:PORT | decrypt TOKEN\n"
 	"       sockgatectl connect GATEWAY_HOST:PORT TOKEN\n"
 	"       sockgatectl [--pprof HOST:PORT | --bpf-pin-dir DIR] sessions\n"
-	"       sockgatectl --etcd URL[,URL...] [--etcd-prefix P] [--json] gateways\n"
+	"       sockgatectl --etcd URL[,URL...] [--etcd-prefix P] [--json]\n"
+	"                   [--etcd-cacert F] [--etcd-cert F --etcd-key F] gateways\n"
 	"The secret may also come from env SOCKGATE_SECRET. encrypt makes an\n"
 	"authenticated token (version 2, AES-256-GCM; --ttl: it expires);\n"
 	"--legacy (or --md) makes the openssl enc form, sha256 unless --md\n"
@@ -392,6 +393,9 @@ int main(int argc, char **argv)
 		{ "etcd", required_argument, NULL, 'e' },
 		{ "etcd-prefix", required_argument, NULL, 'E' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "etcd-cacert", required_argument, NULL, 'C' },
+		{ "etcd-cert", required_argument, NULL, 'c' },
+		{ "etcd-key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -402,6 +406,7 @@ int main(int argc, char **argv)
 	char *end;
 	const char *file = NULL, *env, *pin_dir = SG_PIN_DIR, *pprof = NULL;
 	const char *etcd = NULL, *prefix = "/sockgate/gateways/";
+	const char *tls[3] = { NULL, NULL, NULL };
 	int opt, ret;
 
 	while ((opt = getopt_long_only(argc, argv, "", opts, NULL)) != -1) {
@@ -439,6 +444,15 @@ int main(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'C':
+			tls[0] = optarg;
+			break;
+		case 'c':
+			tls[1] = optarg;
+			break;
+		case 'k':
+			tls[2] = optarg;
+			break;
 		case 't':
 			ttl = strtol(optarg, &end, 10);
 			if (*end || ttl <= 0 || ttl > 10L * 365 * 86400)
@@ -457,7 +471,7 @@ int main(int argc, char **argv)
 		if (!etcd)
 			return usage();
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		ret = cmd_gateways(etcd, prefix, json);
+		ret = cmd_gateways(etcd, prefix, json, tls);
 		curl_global_cleanup();
 		return ret;
 	}
