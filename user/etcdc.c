@@ -149,8 +149,10 @@ static int call_one(struct etcd_client *c, const char *url, const char *path,
 			 m ? json_object_get_string(m) :
 			     (o ? "unexpected answer" : "not JSON"));
 		json_object_put(o);
-		/* a proxy's 5xx is an endpoint that did not answer */
-		return status >= 500 && !m ? 1 : -1;
+		/* a proxy's 5xx is an endpoint that did not answer, and 503
+		 * is etcd's Unavailable (no leader, or stopping): both worth
+		 * the next endpoint */
+		return status == 503 || (status >= 500 && !m) ? 1 : -1;
 	}
 	*resp = o;
 	return 0;
