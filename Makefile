@@ -41,7 +41,8 @@ TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run test test-asan vmtest check bench format lint \
+.PHONY: all clean deps run test test-asan vmtest check bench bench-discovery \
+	format lint \
 	install uninstall
 
 all: $(BUILD)/sockgate $(BUILD)/sockgatectl $(BUILD)/sg-echo
@@ -138,6 +139,10 @@ check: lint test vmtest
 # for a short profile. Results in bench/results/.
 bench: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
 	$(Q)QUICK=$(QUICK) bash bench/run.sh $(BUILD)
+
+# handshakes per second by what the token names (literal, name, SRV)
+bench-discovery: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
+	$(Q)bash bench/discovery.sh $(BUILD)
 
 # The C tree in the repo's .clang-format (the kernel's style); the shell
 # scripts through shellcheck; the daemon's module calls free of cycles.
