@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
  * Backend connect: resolve the name if there is one (an SRV name: its
- * targets' addresses in the order to try), then connect without blocking. An attempt walks the resolved addresses within one `timeout`;
- * only timeouts are retried (`retry` attempts in all, then 504); any other
+ * targets' addresses in the order to try), then connect without blocking.
+ * An attempt walks the resolved addresses within one `timeout`; only
+ * timeouts are retried (`retry` attempts in all, then 504); any other
  * failure on the last address answers 502 at once.
  */
 #include <arpa/inet.h>
