@@ -300,11 +300,8 @@ long etcd_wait_count(const struct etcd_srv *e, const char *prefix, int want,
 
 void etcd_stop(struct etcd_srv *e)
 {
-	char cmd[128];
-
 	reap(&e->pid, SIGTERM);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", e->dir);
-	free(run_cmd(cmd, NULL));
+	rm_tree(e->dir);
 }
 
 int dnsmasq_start(struct dnsmasq *d, const char *const *args)
@@ -365,9 +362,6 @@ int dnsmasq_start(struct dnsmasq *d, const char *const *args)
 
 void dnsmasq_stop(struct dnsmasq *d)
 {
-	char cmd[128];
-
 	reap(&d->pid, SIGTERM);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", d->dir);
-	free(run_cmd(cmd, NULL));
+	rm_tree(d->dir);
 }

@@ -225,6 +225,11 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 	return remove(path);
 }
 
+void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int gw_stop(struct gw *g)
 {
 	int r;
@@ -241,7 +246,7 @@ int gw_stop(struct gw *g)
 	}
 	/* a clean exit leaves nothing to look at (SG_KEEP=1 keeps it) */
 	if (r == 0 && !getenv("SG_KEEP"))
-		nftw(g->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		rm_tree(g->dir);
 	return r;
 }
 

@@ -43,6 +43,8 @@ const char *sg_build(void);
 int sg_light(void);
 /* Runs a shell command, returns its stdout (malloc'd, trailing \n cut). */
 char *run_cmd(const char *cmd, int *status);
+/* Removes a directory and everything in it (a test's scratch space). */
+void rm_tree(const char *dir);
 long ms_now(void);
 void ms_sleep(int ms);
 

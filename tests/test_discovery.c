@@ -716,6 +716,5 @@ Test(discovery, etcd_over_tls, .timeout = 60)
 	cr_assert_eq(etcd_count(&e, PREFIX), 0, "deleted at exit over TLS");
 	fx_end(&nocert);
 	etcd_stop(&e);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	free(run_cmd(cmd, NULL));
+	rm_tree(dir);
 }

@@ -255,15 +255,21 @@ static void gai_cb(void *arg, int status, int timeouts,
 	finish(req);
 }
 
+/* The target lookups still out: they will not call back. */
+static void srv_cancel_targets(struct srv_state *st)
+{
+	for (int i = 0; i < st->ntarget; i++)
+		if (st->t[i].q)
+			resolver_cancel(st->t[i].q);
+}
+
 /* req's lookup is started: deliver an answer c-ares gave inside it. */
 static struct resolve_req *started(struct resolve_req *req)
 {
 	req->in_call = 0;
 	if (req->done && ev_timer_start(req->r->loop, &req->t, 0) < 0) {
 		if (req->srv)
-			for (int i = 0; i < req->srv->ntarget; i++)
-				if (req->srv->t[i].q)
-					resolver_cancel(req->srv->t[i].q);
+			srv_cancel_targets(req->srv);
 		req_free(req);
 		return NULL;
 	}
@@ -405,8 +411,6 @@ void resolver_cancel(struct resolve_req *req)
 	}
 	if (!req->srv || req->srv->querying)
 		return; /* its c-ares callback frees it */
-	for (int i = 0; i < req->srv->ntarget; i++)
-		if (req->srv->t[i].q)
-			resolver_cancel(req->srv->t[i].q);
+	srv_cancel_targets(req->srv);
 	req_free(req);
 }
