@@ -118,13 +118,18 @@ static void sink_conn(void *ctx, int fd)
 {
 	struct sink_srv *k = ctx;
 	char buf[65536];
-	unsigned long long got = 0;
+	unsigned long long got = 0, acked = 0;
 	ssize_t n;
 
-	if (k->delay_ms)
-		ms_sleep(k->delay_ms);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
+	if (k->hold && k->hold(k->hold_arg) < 0)
+		atomic_store(&k->hold_rc, -1);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		got += (unsigned long long)n;
+		for (; k->ack_every && got - acked >= k->ack_every;
+		     acked += k->ack_every)
+			if (write_all(fd, "k", 1) != 1)
+				break;
+	}
 	n = snprintf(buf, sizeof(buf), "got=%llu\n", got);
 	write_all(fd, buf, (size_t)n);
 	close(fd);
@@ -132,6 +137,7 @@ static void sink_conn(void *ctx, int fd)
 
 int sink_start(struct sink_srv *k)
 {
+	atomic_init(&k->hold_rc, 0);
 	return server_start(&k->fd, &k->port, &k->th, 0, 64, sink_conn, k);
 }
 
@@ -139,11 +145,30 @@ void sink_stop(struct sink_srv *k)
 {
 	server_stop(k->fd, k->th);
 }
-int sink_upload(uint16_t gw_port, uint16_t sink_port, size_t len, char *err,
-		size_t errlen)
+
+/* len zero bytes to fd from buf, which holds a step: chunk, or all of
+ * them; with chunk, a byte back after each chunk. */
+static int upload(int fd, const char *buf, size_t len, size_t chunk)
+{
+	size_t step = chunk ? chunk : len;
+	char ack;
+
+	for (size_t off = 0; off < len; off += step) {
+		size_t n = len - off < step ? len - off : step;
+
+		if (write_all(fd, buf, n) != (ssize_t)n)
+			return -1;
+		if (chunk && n == chunk && read_full(fd, &ack, 1, 30000) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+int sink_upload(uint16_t gw_port, uint16_t sink_port, size_t len, size_t chunk,
+		char *err, size_t errlen)
 {
 	char reply[64] = "", want[64];
-	char *buf = calloc(1, len);
+	char *buf = calloc(1, chunk ? chunk : len);
 	int fd = -1, code, ret = -1;
 	ssize_t n;
 
@@ -153,7 +178,7 @@ int sink_upload(uint16_t gw_port, uint16_t sink_port, size_t len, char *err,
 		snprintf(err, errlen, "handshake answered %d", code);
 		goto out;
 	}
-	if (!buf || write_all(fd, buf, len) != (ssize_t)len) {
+	if (!buf || upload(fd, buf, len, chunk) < 0) {
 		snprintf(err, errlen, "upload of %zu bytes failed", len);
 		goto out;
 	}

@@ -9,7 +9,9 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -98,17 +100,26 @@ static int dir_counts_get(const struct fx *f, int role, struct dir_counts *c)
 /*
  * `total` bytes from a writer to a reader through the gateway, up (client
  * to backend) or down. The reader stalls `stalls` times, each until the
- * writer has not moved for 50 ms (every buffer on the way is full: in
- * sockmap mode that takes an episode, as redirected bytes never close a
- * window) or for a second. SHA-256 at both ends.
+ * writer is blocked: every buffer on the way is full. In sockmap mode
+ * that takes an episode (redirected bytes never close a window), so there
+ * the stall also waits for the verdict's `congested` in the maps. No
+ * stall rests on the machine's speed: each waits for the state itself,
+ * up to STALL_BOUND_MS, and says which part never came. SHA-256 at both
+ * ends.
  */
+#define STALL_BOUND_MS 120000
+
 struct xfer {
 	int wfd, rfd;
 	uint64_t total;
 	int stalls;
+	const struct fx *sm; /* sockmap: its gateway, for the maps */
+	int role;	     /* the writer's socket at the gateway */
 	_Atomic uint64_t sent, got;
+	atomic_int blocked; /* the writer waits for its socket to drain */
 	unsigned char sha_w[32], sha_r[32];
 	int werr, rerr;
+	char why[192]; /* a stall whose state never came */
 };
 
 static uint64_t xorshift(uint64_t *s)
@@ -119,6 +130,32 @@ static uint64_t xorshift(uint64_t *s)
 	return *s;
 }
 
+/* All of buf to a non-blocking fd; x->blocked while the socket is full. */
+static int send_blocking(struct xfer *x, const uint8_t *buf, size_t len)
+{
+	struct pollfd p = { .fd = x->wfd, .events = POLLOUT };
+
+	while (len) {
+		ssize_t n = send(x->wfd, buf, len, MSG_NOSIGNAL);
+
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || errno != EAGAIN)
+			return -1;
+		atomic_store(&x->blocked, 1);
+		n = poll(&p, 1, -1);
+		atomic_store(&x->blocked, 0);
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
 static void *xfer_writer(void *arg)
 {
 	struct xfer *x = arg;
@@ -126,6 +163,7 @@ static void *xfer_writer(void *arg)
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	uint64_t seed = 0x9e3779b97f4a7c15ull, off = 0;
 
+	fcntl(x->wfd, F_SETFL, fcntl(x->wfd, F_GETFL) | O_NONBLOCK);
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
 	while (off < x->total) {
 		size_t len = sizeof(buf);
@@ -135,13 +173,14 @@ static void *xfer_writer(void *arg)
 		for (size_t i = 0; i < sizeof(buf) / 8; i++)
 			buf[i] = xorshift(&seed);
 		EVP_DigestUpdate(md, buf, len);
-		if (write_all(x->wfd, buf, len) != (ssize_t)len) {
+		if (send_blocking(x, (uint8_t *)buf, len) < 0) {
 			x->werr = errno ? errno : EIO;
 			break;
 		}
 		off += len;
 		atomic_store(&x->sent, off);
 	}
+	fcntl(x->wfd, F_SETFL, fcntl(x->wfd, F_GETFL) & ~O_NONBLOCK);
 	EVP_DigestFinal_ex(md, x->sha_w, NULL);
 	EVP_MD_CTX_free(md);
 	return NULL;
@@ -155,24 +194,39 @@ static long mono_ms(void)
 	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Until the writer has not moved for 50 ms, or a second has passed. */
-static void stall(struct xfer *x)
+/*
+ * Until the writer is blocked (and, for sockmap, an episode is on) or has
+ * sent everything. 0, or -1 with x->why set.
+ */
+static int stall(struct xfer *x)
 {
-	long t0 = mono_ms(), still_since = t0;
-	uint64_t last = atomic_load(&x->sent);
+	long end = mono_ms() + STALL_BOUND_MS;
+	struct dir_counts c = { .congested = -1 };
 
-	while (mono_ms() - t0 < 1000 && atomic_load(&x->sent) < x->total) {
-		uint64_t now;
-
-		usleep(5000);
-		now = atomic_load(&x->sent);
-		if (now != last) {
-			last = now;
-			still_since = mono_ms();
-		} else if (mono_ms() - still_since >= 50) {
-			break;
+	while (atomic_load(&x->sent) < x->total) {
+		if (atomic_load(&x->blocked)) {
+			if (!x->sm)
+				return 0;
+			if (dir_counts_get(x->sm, x->role, &c) == 0 &&
+			    c.congested)
+				return 0;
 		}
+		if (mono_ms() > end) {
+			snprintf(x->why, sizeof(x->why),
+				 "in %d s of the reader's stall: writer %s "
+				 "after %llu bytes, episode %s (congested "
+				 "%lld, episodes %lld)",
+				 STALL_BOUND_MS / 1000,
+				 atomic_load(&x->blocked) ? "blocked" :
+							    "never blocked",
+				 (unsigned long long)atomic_load(&x->sent),
+				 c.congested > 0 ? "on" : "never on",
+				 c.congested, c.episodes);
+			return -1;
+		}
+		usleep(atomic_load(&x->blocked) ? 20000 : 2000);
 	}
+	return 0;
 }
 
 static void *xfer_reader(void *arg)
@@ -189,7 +243,10 @@ static void *xfer_reader(void *arg)
 		ssize_t n;
 
 		if (x->stalls && off >= next) {
-			stall(x);
+			if (stall(x) < 0) {
+				x->rerr = ETIMEDOUT;
+				break;
+			}
 			next += part;
 		}
 		if (want > x->total - off)
@@ -248,6 +305,8 @@ static void stalled_reader(const char *mode, int up)
 	session_pair(&f, mode, &cfd, &bfd);
 	x.wfd = up ? cfd : bfd;
 	x.rfd = up ? bfd : cfd;
+	x.sm = sm ? &f : NULL;
+	x.role = up ? 1 : 2;
 	pthread_create(&tw, NULL, xfer_writer, &x);
 	pthread_create(&tr, NULL, xfer_reader, &x);
 	pthread_join(tw, NULL);
@@ -255,12 +314,13 @@ static void stalled_reader(const char *mode, int up)
 	cr_assert_eq(x.werr, 0, "%s %s: write: %s", mode, dir,
 		     strerror(x.werr));
 	cr_assert_eq(x.rerr, 0, "%s %s: read after %llu bytes: %s", mode, dir,
-		     (unsigned long long)atomic_load(&x.got), strerror(x.rerr));
+		     (unsigned long long)atomic_load(&x.got),
+		     x.why[0] ? x.why : strerror(x.rerr));
 	cr_assert_eq(atomic_load(&x.got), x.total, "%s %s", mode, dir);
 	cr_assert_arr_eq(x.sha_w, x.sha_r, 32, "%s %s: SHA-256 differs", mode,
 			 dir);
 	if (sm) {
-		int role = up ? 1 : 2;
+		int role = x.role;
 
 		cr_assert_eq(dir_counts_get(&f, role, &before), 0);
 		cr_log_info("%s %s: kernel %lld, user %lld bytes, %lld "
@@ -310,30 +370,32 @@ MODE_TEST(episodes, stalled_client, M_ALL | M_AUTO, .timeout = 180)
 /* ------------------------------------------ endings during an episode -- */
 
 /*
- * The client writes until the stalled backend's buffers are full: an
- * episode is on. Returns the bytes the client got out.
+ * The client writes until the stalled backend's buffers are full and the
+ * verdict has started an episode (stall()). Returns the bytes the client
+ * got out.
  */
-static uint64_t fill_until_stuck(struct xfer *x, pthread_t *tw)
+static uint64_t fill_until_stuck(struct fx *f, struct xfer *x, pthread_t *tw)
 {
-	long t0 = mono_ms();
-
+	x->sm = f;
+	x->role = 1;
 	pthread_create(tw, NULL, xfer_writer, x);
-	stall(x);
-	cr_assert_lt(mono_ms() - t0, 60000);
+	cr_assert_eq(stall(x), 0, "%s", x->why);
 	return atomic_load(&x->sent);
 }
 
+/* Until the client socket's flow is congested: an episode is on. */
 static void wait_episode(const struct fx *f)
 {
 	struct dir_counts c = { 0 };
+	long end = mono_ms() + STALL_BOUND_MS;
 
-	for (int i = 0; i < 200; i++) {
+	while (mono_ms() < end) {
 		if (dir_counts_get(f, 1, &c) == 0 && c.congested)
 			return;
-		usleep(50000);
+		usleep(20000);
 	}
-	cr_assert_fail("no episode: kernel %lld, user %lld", c.kernel,
-		       c.written);
+	cr_assert_fail("no episode within %d s: kernel %lld, user %lld",
+		       STALL_BOUND_MS / 1000, c.kernel, c.written);
 }
 
 /* An RST from one side in an episode resets the other; nothing leaks. */
@@ -349,8 +411,7 @@ static void reset_in_episode(int client_resets)
 
 	session_pair(&f, "sockmap", &cfd, &bfd);
 	x.wfd = cfd;
-	fill_until_stuck(&x, &tw);
-	wait_episode(&f);
+	fill_until_stuck(&f, &x, &tw);
 	if (client_resets) {
 		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 		shutdown(cfd, SHUT_RDWR); /* the writer's send fails */
@@ -403,8 +464,7 @@ Test(episodes, fin_in_episode, .timeout = 120)
 	session_pair(&f, "sockmap", &cfd, &bfd);
 	x.wfd = cfd;
 	x.rfd = bfd;
-	fill_until_stuck(&x, &tw);
-	wait_episode(&f);
+	fill_until_stuck(&f, &x, &tw);
 	pthread_create(&tr, NULL, xfer_reader, &x);
 	pthread_join(tw, NULL);
 	shutdown(cfd, SHUT_WR);
@@ -471,8 +531,6 @@ Test(episodes, repeat_in_episode, .timeout = 120)
 	struct pat_writer p = { .total = 192ull << 20 };
 	static uint8_t buf[1 << 16];
 	uint64_t off = 0, gap_at = UINT64_MAX, shift = 0;
-	long last_move, t0;
-	uint64_t last = 0;
 	pthread_t tw;
 	struct fx f;
 	int bfd, bad = 0;
@@ -482,17 +540,7 @@ Test(episodes, repeat_in_episode, .timeout = 120)
 	session_pair(&f, "sockmap", &p.fd, &bfd);
 	unsetenv("SOCKGATE_TEST_REPEAT_EPISODE");
 	pthread_create(&tw, NULL, pat_write, &p);
-	/* stall until the client is stuck: an episode */
-	t0 = last_move = mono_ms();
-	while (mono_ms() - last_move < 100 && mono_ms() - t0 < 60000) {
-		usleep(5000);
-		if (atomic_load(&p.sent) != last) {
-			last = atomic_load(&p.sent);
-			last_move = mono_ms();
-		}
-	}
-	/* a busy machine can hold the writer up for 100 ms as well: read
-	 * only once the verdict has started the episode */
+	/* the backend reads only once the verdict has started an episode */
 	wait_episode(&f);
 	while ((n = read(bfd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n && !bad; i++) {

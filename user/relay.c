@@ -291,6 +291,11 @@ static void promote_check(struct session *s)
 	}
 	if (s->promote == PROMOTE_LATER && p->checks > 0 &&
 	    moved * 1000000000ull >= BUSY_BYTES_PER_S * dt) {
+		if (!p->seeks)
+			log_debug("session busy (%llu bytes/s): seeking an skb "
+				  "boundary",
+				  (unsigned long long)(moved * 1000000000ull /
+						       (dt ? dt : 1)));
 		if ((p->seeks++ >= SEEK_CHECKS || copy_seek_boundary(s) < 0) &&
 		    cs >= COPY_EMPTY) {
 			promote(s, &fwd_splice_ops);

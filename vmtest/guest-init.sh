@@ -32,7 +32,7 @@ done
 kill $pid; wait $pid
 sed -n 's/.*\(mode auto: .*\)/VMTEST-AUTO: \1/p' /tmp/auto.log
 
-setpriv --bounding-set=-all --inh-caps=-all -- /bin/true ||
+/usr/bin/setpriv --bounding-set=-all --inh-caps=-all -- /bin/true ||
 	echo "VMTEST-DIAG: setpriv does not work here"
 
 cd /sg || exit 1
