@@ -179,7 +179,8 @@ MODE_TEST(session, fin_after_upload, M_ALL, .timeout = 60)
 
 	cr_assert_eq(sink_start(&k), 0);
 	fx_gw(&f, mode, NULL);
-	cr_assert_eq(sink_upload(f.g.port, k.port, 8 << 20, 0, err, sizeof(err)),
+	cr_assert_eq(sink_upload(f.g.port, k.port, 8 << 20, 0, err,
+				 sizeof(err)),
 		     0, "%s", err);
 	fx_wait_done(&f, 1);
 	/* every stage change is logged at debug level, once */
