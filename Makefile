@@ -47,6 +47,14 @@ TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
 
 all: $(BUILD)/sockgate $(BUILD)/sockgatectl $(BUILD)/sg-echo
 
+# The daemon the tests run: the same objects but for the files that read
+# the test hooks (SOCKGATE_TEST_*), built again with -DSG_TEST_HOOKS. The
+# installed build/sockgate has none.
+HOOK_SRCS := main.c conf.c
+HOOK_OBJS := $(HOOK_SRCS:%.c=$(BUILD)/user/%.hooks.o)
+TESTD_OBJS := $(filter-out $(HOOK_SRCS:%.c=$(BUILD)/user/%.o),$(DAEMON_OBJS)) \
+	      $(HOOK_OBJS)
+
 # kernel side: %.bpf.c -> %.bpf.o -> %.skel.h
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c | $(BUILD)/bpf
 	$(call msg,BPF,$@)
@@ -69,6 +77,10 @@ $(BUILD)/user/%.o: user/%.c | $(BUILD)/user
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
+$(BUILD)/user/%.hooks.o: user/%.c | $(BUILD)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -DSG_TEST_HOOKS -c $< -o $@
+
 $(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests -c $< -o $@
@@ -79,6 +91,10 @@ $(BUILD)/clients/%.o: clients/c/%.c | $(BUILD)/clients
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/sockgate: $(DAEMON_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/sockgate-test: $(TESTD_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
@@ -118,7 +134,7 @@ run: deps all
 	$(Q)sh scripts/demo.sh $(BUILD)
 
 # The suite runs the real daemon; TEST_ARGS go to Criterion (e.g. --filter).
-test: deps all $(BUILD)/test-gateway
+test: deps all $(BUILD)/sockgate-test $(BUILD)/test-gateway
 	$(Q)SG_BUILD=$(abspath $(BUILD)) $(BUILD)/test-gateway -j2 $(TEST_ARGS)
 
 test-asan: deps
@@ -129,7 +145,7 @@ test-asan: deps
 
 # The suite inside QEMU on Debian's LTS kernels (KERNELS="6.1 6.12" or
 # package names); VMTEST_TEST_ARGS go to Criterion inside the guest.
-vmtest: deps all $(BUILD)/test-gateway
+vmtest: deps all $(BUILD)/sockgate-test $(BUILD)/test-gateway
 	$(Q)bash vmtest/run.sh $(BUILD) $(KERNELS)
 
 # Everything CI runs: lint, the host suite, then the suite on the LTS kernels.

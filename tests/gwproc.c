@@ -124,7 +124,7 @@ int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 	snprintf(g->log, sizeof(g->log), "%s/gw.log", g->dir);
 	snprintf(g->pidfile, sizeof(g->pidfile), "%s/gateway.pid", g->dir);
 	snprintf(secret_file, sizeof(secret_file), "%s/secret", g->dir);
-	snprintf(bin, sizeof(bin), "%s/sockgate", sg_build());
+	snprintf(bin, sizeof(bin), "%s/sockgate-test", sg_build());
 	f = fopen(secret_file, "w");
 	if (!f)
 		return -1;

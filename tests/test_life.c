@@ -504,3 +504,50 @@ Test(life, handshake_failures_summed_up, .timeout = 60)
 	cr_assert_geq(n, HSLOG_BURST_TEST, "the first ones are");
 	fx_end(&f);
 }
+
+/* ------------------------------------------------------- start-up -- */
+
+/*
+ * Start-up checks what it can before it changes anything: a bad --pprof
+ * or --user is a bad flag value (exit 2), a port in use fails before the
+ * BPF program is loaded (exit 1); none of them leaves pins or a pid file.
+ */
+Test(life, startup_fails_before_changing_anything, .timeout = 60)
+{
+	static const struct {
+		const char *args, *says;
+		int status;
+	} cases[] = {
+		{ "--pprof nonsense", "invalid value for --pprof", 2 },
+		{ "--user nosuchuser", "invalid value for --user", 2 },
+		{ "--addr 127.0.0.1:$busy", "cannot listen on", 1 },
+		{ "--pprof 127.0.0.1:$busy", "cannot serve --pprof", 1 },
+	};
+	int lfd;
+	uint16_t busy;
+
+	lfd = tcp_listen(0, &busy, 1);
+	cr_assert_geq(lfd, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char cmd[1024], *out;
+		int st;
+
+		/* prints the exit status, then what outlived the process */
+		snprintf(cmd, sizeof(cmd),
+			 "d=$(mktemp -d); cd $d; busy=%u; "
+			 "%s/sockgate --secret x --mode sockmap --addr "
+			 "127.0.0.1:0 %s 2>log & pid=$!; wait $pid; "
+			 "echo \"exit $?\"; grep -c '%s' log; "
+			 "ls -d /sys/fs/bpf/sockgate/$pid gateway.pid "
+			 "2>/dev/null; cd /; rm -rf $d",
+			 busy, sg_build(), cases[i].args, cases[i].says);
+		out = run_cmd(cmd, &st);
+		snprintf(cmd, sizeof(cmd), "exit %d\n1", cases[i].status);
+		cr_expect_str_eq(out, cmd,
+				 "%s: exit status, message, and "
+				 "nothing left behind: %s",
+				 cases[i].args, out);
+		free(out);
+	}
+	close(lfd);
+}

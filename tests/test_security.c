@@ -445,23 +445,42 @@ static long long status_hex(pid_t pid, const char *key)
 	return v;
 }
 
+/* The pid in a pid file, or -1. */
+static long pid_in(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long v = -1;
+
+	if (f && fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	if (f)
+		fclose(f);
+	return v;
+}
+
 /*
  * --user nobody: after set-up the process has nobody's uid and only
  * CAP_NET_ADMIN; mode auto's sessions start on copy, move to sockmap and
- * end cleanly, and root's bpftool still reads the pinned maps.
+ * end cleanly, and root's bpftool still reads the pinned maps. The pid
+ * file, in a directory only root may write, was written before the drop;
+ * at exit it stays (nobody may not remove it) and the pins go, their
+ * directory included.
  */
 Test(security, user_nobody_keeps_only_what_sockmap_needs, .timeout = 60)
 {
 	char dir[64], pidf[96];
 	const char *args[] = { "--user", "nobody", "--pidfile", pidf, NULL };
 	struct fx f;
+	pid_t pid;
 	int fd, n;
 
 	snprintf(dir, sizeof(dir), "/tmp/sgnobody.%d", getpid());
-	mkdir(dir, 01777);
-	chmod(dir, 01777);
+	mkdir(dir, 0755);
+	chmod(dir, 0755);
 	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
 	fx_echo(&f, NULL, args);
+	cr_assert_eq(pid_in(pidf), (long)f.g.pid,
+		     "the pid file, written as root (log %s)", f.g.log);
 	{
 		char cmd[128], *out;
 
@@ -495,15 +514,37 @@ Test(security, user_nobody_keeps_only_what_sockmap_needs, .timeout = 60)
 	cr_assert_gt(fx_metric(&f, "sockgate_path_bytes_total{dir=\"up\","
 				   "path=\"kernel\"} "),
 		     0);
+	pid = f.g.pid;
 	fx_end(&f);
-	cr_assert_neq(access(pidf, F_OK), 0, "its pid file removed");
-	{
-		char pin[160];
+	cr_assert_eq(pid_in(pidf), (long)pid, "the pid file stays, stale");
+	cr_assert_neq(access(f.pin, F_OK), 0, "its pin directory removed");
+	unlink(pidf);
+	rmdir(dir);
+}
 
-		snprintf(pin, sizeof(pin), "%s/sessions", f.pin);
-		cr_assert_neq(access(pin, F_OK), 0, "its pins removed");
-		rmdir(f.pin); /* the directory stays for the next start */
-	}
+/*
+ * --user with the pid file held by a live process (a restart in the same
+ * directory): taken at start, as root; the old process leaves it alone.
+ */
+Test(security, user_takes_a_held_pid_file_at_start, .timeout = 60)
+{
+	char dir[64], pidf[96];
+	const char *a1[] = { "--pidfile", pidf, "--reuse", "1", NULL };
+	const char *a2[] = { "--user", "nobody", "--pidfile", pidf, NULL };
+	struct fx f1, f2;
+
+	snprintf(dir, sizeof(dir), "/tmp/sgtake.%d", getpid());
+	mkdir(dir, 0755);
+	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
+	fx_gw(&f1, "copy", a1);
+	cr_assert_eq(pid_in(pidf), (long)f1.g.pid);
+	fx_gw(&f2, "copy", a2);
+	cr_assert_eq(pid_in(pidf), (long)f2.g.pid, "taken (log %s)", f2.g.log);
+	cr_assert_eq(gw_log_count(&f2.g, "taken from running process"), 1);
+	fx_end(&f1);
+	cr_assert_eq(pid_in(pidf), (long)f2.g.pid, "the old one left it");
+	fx_end(&f2);
+	unlink(pidf);
 	rmdir(dir);
 }
 
@@ -519,7 +560,7 @@ Test(security, sockmap_needs_no_capability_at_run_time, .timeout = 60)
 
 	snprintf(dir, sizeof(dir), "/tmp/sgnocap.%d", getpid());
 	mkdir(dir, 01777);
-	chmod(dir, 01777);
+	chmod(dir, 01777); /* nobody removes its pid file */
 	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
 	setenv("SOCKGATE_TEST_KEEP_CAPS", "0", 1);
 	fx_echo(&f, "sockmap", args);
@@ -723,4 +764,32 @@ Test(security, max_conns_per_ip, .timeout = 60)
 	for (int i = 0; i < 8; i++)
 		close(held[i]);
 	fx_end(&f);
+}
+
+/* The test hooks are in the tests' build only: the installed binary has
+ * none of their names, and ignores their variables. */
+Test(security, no_test_hooks_in_the_installed_binary, .timeout = 60)
+{
+	char cmd[512], *out;
+	int st;
+
+	snprintf(
+		cmd, sizeof(cmd),
+		"strings %s/sockgate | grep -c SOCKGATE_TEST_; "
+		"strings %s/sockgate-test | grep -c '^SOCKGATE_TEST_KEEP_CAPS$'",
+		sg_build(), sg_build());
+	out = run_cmd(cmd, &st);
+	cr_assert_str_eq(out, "0\n1", "hook names in sockgate, sockgate-test");
+	free(out);
+	snprintf(cmd, sizeof(cmd),
+		 "d=$(mktemp -d); cd $d; SOCKGATE_TEST_REPEAT=4 "
+		 "%s/sockgate --secret x --addr 127.0.0.1:0 --mode copy "
+		 "2>log & pid=$!; "
+		 "for i in $(seq 200); do grep -q ready log && break; "
+		 "sleep 0.05; done; kill $pid; wait $pid; "
+		 "grep -c 'test hook' log; cd /; rm -rf $d",
+		 sg_build());
+	out = run_cmd(cmd, &st);
+	cr_assert_str_eq(out, "0", "no hook read: %s", out);
+	free(out);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "peers.h"
@@ -640,4 +641,26 @@ Test(sockmap, repeated_head_skipped, .timeout = 60)
 Test(sockmap, repeated_skb_dropped, .timeout = 60)
 {
 	repeat_case(13, "DEFGHIJ");
+}
+
+/* A gone gateway's pins are removed at the next start in any mode. */
+MODE_TEST(sockmap, stale_pins_cleaned_in_every_mode, M_ALL, .timeout = 60)
+{
+	char stale[128];
+	struct stat st;
+	struct fx f;
+	pid_t gone = fork();
+
+	if (gone == 0)
+		_exit(0);
+	cr_assert_gt(gone, 0);
+	waitpid(gone, NULL, 0);
+	/* an empty directory, as a crash between pins would leave */
+	mkdir("/sys/fs/bpf/sockgate", 0700);
+	snprintf(stale, sizeof(stale), "/sys/fs/bpf/sockgate/%ld", (long)gone);
+	cr_assert_eq(mkdir(stale, 0700), 0, "mkdir %s", stale);
+	fx_gw(&f, mode, NULL);
+	cr_assert_neq(stat(stale, &st), 0, "--mode %s removed %s (log %s)",
+		      mode, stale, f.g.log);
+	fx_end(&f);
 }

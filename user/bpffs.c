@@ -66,27 +66,35 @@ int bpffs_prepare(const char *base)
 	return 0;
 }
 
-void bpffs_remove_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0)
-		return;
-	bpffs_remove_at(fd, dir);
-	close(fd);
-}
-
-void bpffs_remove_at(int dirfd, const char *dir)
+static void remove_pins(int dirfd)
 {
 	static const char *const maps[] = { SG_MAP_SESSIONS, SG_MAP_PEERS,
 					    SG_MAP_ACTIVE, SG_MAP_FLOWS };
 
 	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		unlinkat(dirfd, maps[i], 0);
-	/* after --user the parent is not ours: the empty directory stays
-	 * until the next start's bpffs_clean_stale */
-	if (rmdir(dir) < 0 && errno != EACCES && errno != ENOENT)
+}
+
+void bpffs_remove_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	remove_pins(fd);
+	close(fd);
+	if (rmdir(dir) < 0 && errno != ENOENT)
 		log_debug("rmdir %s: %s", dir, strerror(errno));
+}
+
+void bpffs_remove_at(int basefd, int dirfd, const char *dir)
+{
+	const char *name = strrchr(dir, '/');
+
+	remove_pins(dirfd);
+	if (unlinkat(basefd, name ? name + 1 : dir, AT_REMOVEDIR) < 0 &&
+	    errno != ENOENT)
+		log_warn("cannot remove %s: %s", dir, strerror(errno));
 }
 
 void bpffs_clean_stale(const char *base)

@@ -17,10 +17,12 @@
 int bpffs_prepare(const char *base);
 /* Removes the pinned files of dir and dir itself. */
 void bpffs_remove_dir(const char *dir);
-/* The same through a descriptor of dir opened before the process gave up
- * its privileges (the path's parents may not be searchable by then). */
-void bpffs_remove_at(int dirfd, const char *dir);
-/* Removes <base>/<pid> dirs whose process is gone (a crash, SIGKILL). */
+/* The same through descriptors of dir and of its parent opened before the
+ * process gave up its privileges (the path's parents may not be
+ * searchable by then). */
+void bpffs_remove_at(int basefd, int dirfd, const char *dir);
+/* Removes <base>/<pid> dirs whose process is gone (a crash, SIGKILL),
+ * whatever mode the calling gateway runs in. */
 void bpffs_clean_stale(const char *base);
 /* libbpf's messages go to our log (its debug level). */
 void bpffs_log_to_ours(void);

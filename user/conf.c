@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <netdb.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -370,11 +371,41 @@ int conf_load_allow(const struct conf *c, struct allow *out, char *why,
 	return 0;
 }
 
+/*
+ * The test build's hooks (make's sockgate-test, -DSG_TEST_HOOKS): the
+ * verdict's repeat check exercised on demand. The installed binary reads
+ * no such variable.
+ */
+static void test_hooks(struct conf *c)
+{
+#ifdef SG_TEST_HOOKS
+	const char *rep = getenv("SOCKGATE_TEST_REPEAT");
+	const char *rep_ep = getenv("SOCKGATE_TEST_REPEAT_EPISODE");
+
+	if (rep) {
+		c->test_repeat = (uint32_t)parse_long("SOCKGATE_TEST_REPEAT",
+						      rep, 0, 1 << 20);
+		log_warn(
+			"test hook SOCKGATE_TEST_REPEAT=%u: the first %u bytes "
+			"of each client stream are dropped as repeats",
+			c->test_repeat, c->test_repeat);
+	}
+	if (rep_ep) {
+		c->test_repeat_episode = (uint32_t)parse_long(
+			"SOCKGATE_TEST_REPEAT_EPISODE", rep_ep, 0, 1 << 20);
+		log_warn("test hook SOCKGATE_TEST_REPEAT_EPISODE=%u: in a "
+			 "client's first congestion episode %u bytes are "
+			 "dropped as repeats",
+			 c->test_repeat_episode, c->test_repeat_episode);
+	}
+#else
+	(void)c;
+#endif
+}
+
 void conf_parse(struct conf *c, int argc, char **argv)
 {
 	char why[320];
-	const char *test_repeat = getenv("SOCKGATE_TEST_REPEAT");
-	const char *test_repeat_ep = getenv("SOCKGATE_TEST_REPEAT_EPISODE");
 	int secret_on_cmdline = 0, opt;
 	long n;
 
@@ -587,29 +618,23 @@ void conf_parse(struct conf *c, int argc, char **argv)
 				"PATH, env SOCKGATE_SECRET, or --secret\n");
 		exit(2);
 	}
-	if (test_repeat) {
-		c->test_repeat = (uint32_t)parse_long("SOCKGATE_TEST_REPEAT",
-						      test_repeat, 0, 1 << 20);
-		log_warn(
-			"test hook SOCKGATE_TEST_REPEAT=%u: the first %u bytes "
-			"of each client stream are dropped as repeats",
-			c->test_repeat, c->test_repeat);
-	}
-	if (test_repeat_ep) {
-		c->test_repeat_episode =
-			(uint32_t)parse_long("SOCKGATE_TEST_REPEAT_EPISODE",
-					     test_repeat_ep, 0, 1 << 20);
-		log_warn("test hook SOCKGATE_TEST_REPEAT_EPISODE=%u: in a "
-			 "client's first congestion episode %u bytes are "
-			 "dropped as repeats",
-			 c->test_repeat_episode, c->test_repeat_episode);
-	}
+	test_hooks(c);
 	if (secret_on_cmdline)
 		log_warn("the secret was given on the command line, where "
 			 "other users can read it; use --secret-file or "
 			 "SOCKGATE_SECRET");
 	if (conf_parse_sockaddr(c->addr, &c->listen, &c->listen_len) < 0)
 		bad("addr", c->addr);
+	/* checked before anything is bound, loaded or pinned */
+	if (c->pprof) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (conf_parse_sockaddr(c->pprof, &ss, &len) < 0)
+			bad("pprof", c->pprof);
+	}
+	if (c->user && !getpwnam(c->user))
+		bad("user", c->user);
 	check_etcd(c);
 }
 

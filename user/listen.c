@@ -60,7 +60,6 @@ void listen_open(struct gateway *gw, int *fds)
 	struct conf *c = &gw->conf;
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof(bound);
-	char addr[SG_ADDR_TEXT];
 
 	if (c->reuse)
 		migration_setup(gw);
@@ -91,10 +90,19 @@ void listen_open(struct gateway *gw, int *fds)
 		gw->rp = NULL;
 	}
 	selfaddr_add(&gw->self, (struct sockaddr *)&bound);
-	sg_sockaddr_fmt((struct sockaddr *)&bound, addr, sizeof(addr));
+}
+
+void listen_announce(const struct gateway *gw, int fd)
+{
+	struct sockaddr_storage bound;
+	socklen_t blen = sizeof(bound);
+	char addr[SG_ADDR_TEXT] = "?";
+
+	if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0)
+		sg_sockaddr_fmt((struct sockaddr *)&bound, addr, sizeof(addr));
 	log_info("listening on %s (%d workers, mode %s%s)", addr, gw->nworkers,
 		 gw->fwd->name,
-		 !c->reuse ? "" :
-		 gw->rp	   ? ", SO_REUSEPORT, restarts move waiting clients" :
-			     ", SO_REUSEPORT");
+		 !gw->conf.reuse ? "" :
+		 gw->rp ? ", SO_REUSEPORT, restarts move waiting clients" :
+			  ", SO_REUSEPORT");
 }

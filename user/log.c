@@ -68,12 +68,23 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void (*fatal_hook)(void);
+
+void log_on_fatal(void (*fn)(void))
+{
+	fatal_hook = fn;
+}
+
 void fatal(const char *fmt, ...)
 {
+	void (*fn)(void) = fatal_hook;
 	va_list ap;
 
 	va_start(ap, fmt);
 	log_vmsg(LOG_LVL_ERROR, fmt, ap);
 	va_end(ap);
+	fatal_hook = NULL;
+	if (fn)
+		fn();
 	_exit(1); /* nothing to flush: log lines are written whole */
 }

@@ -14,6 +14,9 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap);
 /* Start-up failures only: logs and exits 1. */
+/* fn runs once in fatal(), before the exit: start-up undoes its changes
+ * (pinned maps, the pid file) there. */
+void log_on_fatal(void (*fn)(void));
 void fatal(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2), noreturn));
 

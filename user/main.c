@@ -22,6 +22,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "addr.h"
+#include "bpffs.h"
 #include "etcd.h"
 #include "gateway.h"
 #include "http.h"
@@ -50,20 +51,28 @@ static int workers_done;
 static void drop_privileges(void)
 {
 	uint64_t keep = gw.sm ? PRIVS_SOCKMAP_CAPS : 0;
-	const char *env = getenv("SOCKGATE_TEST_KEEP_CAPS");
 	char why[256];
+
+#ifdef SG_TEST_HOOKS
+	const char *env = getenv("SOCKGATE_TEST_KEEP_CAPS");
 
 	if (env) /* the tests' probe of what the path needs */
 		keep = strtoull(env, NULL, 16);
+#endif
 	if (gw.conf.user) {
 		struct passwd *pw = getpwnam(gw.conf.user);
 
+		/* conf_parse checked the user; it cannot have gone */
+		if (!pw)
+			fatal("--user %s: no such user", gw.conf.user);
 		/* its pins' directory becomes the user's, so that it can
 		 * remove them at exit */
-		if (pw && gw.sm &&
-		    chown(sockmap_pin_dir(gw.sm), pw->pw_uid, pw->pw_gid) < 0)
-			log_warn("chown %s: %s", sockmap_pin_dir(gw.sm),
-				 strerror(errno));
+		if (gw.sm &&
+		    sockmap_give_pins(gw.sm, pw->pw_uid, pw->pw_gid) < 0)
+			fatal("--user %s: cannot hand it the pin directory "
+			      "%s: %s",
+			      gw.conf.user, sockmap_pin_dir(gw.sm),
+			      strerror(errno));
 		if (privs_drop(gw.conf.user, keep, why, sizeof(why)) < 0)
 			fatal("--user %s: %s", gw.conf.user, why);
 		log_info("running as %s, capabilities %016llx", gw.conf.user,
@@ -88,16 +97,20 @@ static void bpf_events_cb(struct ev_loop *loop, struct ev_io *w, uint32_t ev)
 	sockmap_events_consume(gw.sm);
 }
 
-/* The pid file: ours at start, or once the live process holding it
- * (the old one of a restart in the same directory) is gone. */
+/*
+ * The pid file: ours at start, or once the live process holding it (the
+ * old one of a restart in the same directory) is gone. With --user it is
+ * written at start, as root, before the privileges go (the directory may
+ * be root's alone), and taken from a live holder at once.
+ */
 static void pidfile_try(struct ev_loop *loop, struct ev_timer *t)
 {
 	pid_t holder = 0;
-	int r;
+	int take = gw.conf.user != NULL, r;
 
 	if (!gw.conf.pidfile)
 		return; /* --pidfile "": a service manager tracks the pid */
-	r = pidfile_claim(gw.conf.pidfile, &holder);
+	r = pidfile_claim(gw.conf.pidfile, take, &holder);
 
 	if (r < 0)
 		fatal("cannot write pid file %s: %s", gw.conf.pidfile,
@@ -105,6 +118,10 @@ static void pidfile_try(struct ev_loop *loop, struct ev_timer *t)
 	if (r == 0) {
 		if (t)
 			log_info("pid file %s written", gw.conf.pidfile);
+		else if (holder)
+			log_info("pid file %s taken from running process %ld "
+				 "(--user: written now, while root may)",
+				 gw.conf.pidfile, (long)holder);
 		return;
 	}
 	if (!t)
@@ -169,6 +186,22 @@ static void reload(void)
 	sd_notify(0, "READY=1");
 }
 
+/* Removes our pid file; after --user the directory may not allow it:
+ * then it stays, and the next start replaces it (stale). */
+static void pidfile_drop(void)
+{
+	if (gw.conf.pidfile && pidfile_release(gw.conf.pidfile) < 0)
+		log_info("pid file %s stays (%s): the next start replaces it",
+			 gw.conf.pidfile, strerror(errno));
+}
+
+/* A fatal error at start-up: what start-up changed goes. */
+static void undo_start(void)
+{
+	sockmap_unpin(gw.sm);
+	pidfile_drop();
+}
+
 /*
  * The second signal: exit at once. Every TCP socket gets SO_LINGER 0
  * first, so that the exit resets the sessions: a cut stream must not
@@ -192,8 +225,7 @@ static void exit_now(void)
 	if (d)
 		closedir(d);
 	sockmap_unload(gw.sm);
-	if (gw.conf.pidfile)
-		pidfile_release(gw.conf.pidfile);
+	pidfile_drop();
 	_exit(1);
 }
 
@@ -309,7 +341,6 @@ int main(int argc, char **argv)
 	if (perip_init(&gw.perip, (unsigned)gw.conf.max_conns_per_ip) < 0)
 		fatal("start-up: out of memory");
 	warn_no_rules();
-	relay_choose(&gw, congestion_event);
 	gw.nworkers = gw.conf.workers;
 	gw.workers = calloc((size_t)gw.nworkers, sizeof(*gw.workers));
 	fds = calloc((size_t)gw.nworkers, sizeof(*fds));
@@ -317,7 +348,22 @@ int main(int argc, char **argv)
 	gw.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (!gw.workers || !fds || !loop || gw.done_fd < 0)
 		fatal("start-up: %s", strerror(errno));
+	/*
+	 * What can fail for a reason the operator must fix comes before
+	 * anything outlives the process: the ports, then the pid file, then
+	 * the BPF side and its pins; a fatal error after that undoes them.
+	 */
 	listen_open(&gw, fds);
+	if (gw.conf.pprof && http_start(&gw, loop) < 0)
+		fatal("cannot serve --pprof %s: %s", gw.conf.pprof,
+		      strerror(errno));
+	log_on_fatal(undo_start);
+	if (gw.conf.user)
+		pidfile_try(loop, NULL);
+	/* a gone gateway's pins, whatever mode this one runs */
+	bpffs_clean_stale(gw.conf.bpf_pin_dir);
+	relay_choose(&gw, congestion_event);
+	listen_announce(&gw, fds[0]);
 	for (int i = 0; i < gw.nworkers; i++)
 		if (worker_init(&gw.workers[i], &gw, i, fds[i],
 				!gw.conf.reuse) < 0)
@@ -336,15 +382,13 @@ int main(int argc, char **argv)
 		if (ev_io_set(loop, &bpf_io, EPOLLIN) < 0)
 			fatal("ring buffer epoll: %s", strerror(errno));
 	}
-	if (gw.conf.pprof && http_start(&gw, loop) < 0)
-		fatal("cannot serve --pprof %s: %s", gw.conf.pprof,
-		      strerror(errno));
 	drop_privileges();
 	for (int i = 0; i < gw.nworkers; i++)
 		if (worker_start(&gw.workers[i]) < 0)
 			fatal("worker %d: %s", i, strerror(errno));
 	etcd_begin(fds[0]);
-	pidfile_try(loop, NULL);
+	if (!gw.conf.user)
+		pidfile_try(loop, NULL);
 	log_info("ready: pid %ld", (long)getpid());
 	/* Type=notify: the service is up once it accepts (no-op elsewhere) */
 	sd_notify(0, "READY=1");
@@ -364,8 +408,7 @@ int main(int argc, char **argv)
 		ev_io_set(loop, &bpf_io, 0);
 	sockmap_unload(gw.sm);
 	reuseport_unload(gw.rp);
-	if (gw.conf.pidfile)
-		pidfile_release(gw.conf.pidfile);
+	pidfile_drop();
 	log_info("stopped");
 	free(gw.workers);
 	free(fds);

@@ -41,7 +41,23 @@ static int alive(pid_t pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
-int pidfile_claim(const char *path, pid_t *holder)
+/*
+ * Our file beside path: O_EXCL and O_NOFOLLOW, so that in a directory
+ * another user can write, a link planted under the name cannot make us
+ * write through it. A leftover of an earlier process with our pid goes
+ * first (unlink removes a link, never its target).
+ */
+static int tmp_create(const char *tmp)
+{
+	int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+	int fd = open(tmp, flags, 0644);
+
+	if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, flags, 0644);
+	return fd;
+}
+
+int pidfile_claim(const char *path, int take, pid_t *holder)
 {
 	char tmp[4096], buf[32];
 	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
@@ -53,7 +69,7 @@ int pidfile_claim(const char *path, pid_t *holder)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = tmp_create(tmp);
 	if (fd < 0)
 		return -1;
 	if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0) {
@@ -77,11 +93,13 @@ int pidfile_claim(const char *path, pid_t *holder)
 	}
 	old = read_pid(path);
 	if (old > 0 && old != getpid() && alive(old)) {
-		unlink(tmp);
 		*holder = old;
-		return 1;
+		if (!take) {
+			unlink(tmp);
+			return 1;
+		}
 	}
-	/* stale (a crash, SIGKILL) or unreadable: ours now */
+	/* stale (a crash, SIGKILL), unreadable, or taken: ours now */
 	if (rename(tmp, path) < 0) {
 		err = errno;
 		unlink(tmp);
@@ -91,8 +109,9 @@ int pidfile_claim(const char *path, pid_t *holder)
 	return 0;
 }
 
-void pidfile_release(const char *path)
+int pidfile_release(const char *path)
 {
-	if (read_pid(path) == getpid())
-		unlink(path);
+	if (read_pid(path) != getpid())
+		return 0;
+	return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
 }

@@ -34,7 +34,9 @@ struct sockmap {
 	int pinned;
 	char dir[PATH_MAX];
 	/* sg_flows, mapped: two entries (client, backend) a session slot */
-	int dir_fd; /* the pin directory, for the removal after --user */
+	/* the pin directory and its parent, opened before --user: the
+	 * paths' parents may not be searchable after it */
+	int dir_fd, base_fd;
 	struct sg_flow *flows;
 	size_t flows_len;
 	/* free session slots: the stack, then the never used from `fresh` */
@@ -61,7 +63,6 @@ static void pin_maps(struct sockmap *sm, const char *base)
 			 strerror(errno));
 		return;
 	}
-	bpffs_clean_stale(base);
 	snprintf(sm->dir, sizeof(sm->dir), "%s/%ld", base, (long)getpid());
 	bpffs_remove_dir(sm->dir); /* a previous process with our pid */
 	if (mkdir(sm->dir, 0700) < 0) {
@@ -80,6 +81,7 @@ static void pin_maps(struct sockmap *sm, const char *base)
 	}
 	sm->pinned = 1;
 	sm->dir_fd = open(sm->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sm->base_fd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	log_info("sockmap: maps pinned under %s", sm->dir);
 }
 
@@ -114,7 +116,7 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
-	sm->dir_fd = -1;
+	sm->dir_fd = sm->base_fd = -1;
 	bpffs_log_to_ours();
 	sm->skel = sockgate_bpf__open();
 	if (!sm->skel) {
@@ -137,8 +139,10 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 	if (err) {
 		snprintf(why, whylen, "cannot load the BPF program: %s%s",
 			 strerror(-err),
-			 err == -EPERM ? " (needs CAP_BPF and CAP_NET_ADMIN)" :
-					 "");
+			 err == -EPERM || err == -EINVAL ?
+				 " (needs CAP_BPF, CAP_PERFMON and "
+				 "CAP_NET_ADMIN)" :
+				 "");
 		goto fail;
 	}
 	sm->prog = bpf_program__fd(sm->skel->progs.sg_verdict);
@@ -181,17 +185,37 @@ fail:
 	return NULL;
 }
 
+int sockmap_give_pins(struct sockmap *sm, uid_t uid, gid_t gid)
+{
+	if (!sm->pinned)
+		return 0;
+	if (fchown(sm->dir_fd, uid, gid) < 0)
+		return -1;
+	/* sticky, as /tmp: each may remove only its own directory */
+	return fchmod(sm->base_fd, 01733);
+}
+
+void sockmap_unpin(struct sockmap *sm)
+{
+	if (!sm || !sm->pinned)
+		return;
+	if (sm->dir_fd >= 0 && sm->base_fd >= 0)
+		bpffs_remove_at(sm->base_fd, sm->dir_fd, sm->dir);
+	else
+		bpffs_remove_dir(sm->dir);
+	sm->pinned = 0;
+}
+
 void sockmap_unload(struct sockmap *sm)
 {
 	if (!sm)
 		return;
 	bpf_prog_detach2(sm->prog, sm->active, BPF_SK_SKB_STREAM_VERDICT);
-	if (sm->pinned && sm->dir_fd >= 0)
-		bpffs_remove_at(sm->dir_fd, sm->dir);
-	else if (sm->pinned)
-		bpffs_remove_dir(sm->dir);
+	sockmap_unpin(sm);
 	if (sm->dir_fd >= 0)
 		close(sm->dir_fd);
+	if (sm->base_fd >= 0)
+		close(sm->base_fd);
 	ring_buffer__free(sm->rb);
 	munmap(sm->flows, sm->flows_len);
 	sockgate_bpf__destroy(sm->skel);

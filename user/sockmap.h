@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "sockgate_bpf.h"
 
@@ -25,6 +26,11 @@ int sockmap_events_fd(struct sockmap *sm);
 void sockmap_events_consume(struct sockmap *sm);
 /* Detaches, unpins, frees. */
 void sockmap_unload(struct sockmap *sm);
+/* Removes the pins (the process exits; the maps go with it). */
+void sockmap_unpin(struct sockmap *sm);
+/* Before --user: the pin directory becomes uid's and its parent sticky
+ * (mode 1733), so that the process can remove both at exit. 0 or -1. */
+int sockmap_give_pins(struct sockmap *sm, uid_t uid, gid_t gid);
 const char *sockmap_pin_dir(const struct sockmap *sm);
 
 /*

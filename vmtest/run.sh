@@ -28,7 +28,7 @@ for pkg in "${PKGS[@]}"; do
 done
 echo "${VMTEST_TEST_ARGS:-}" >"$OUT/test-args"
 vm_initramfs "$OUT/initramfs" "$OUT/initramfs.gz" "$HERE/guest-init.sh" \
-	"$BUILD/sockgate" "$BUILD/sockgatectl" "$BUILD/sg-echo" \
+	"$BUILD/sockgate" "$BUILD/sockgate-test" "$BUILD/sockgatectl" "$BUILD/sg-echo" \
 	"$BUILD/test-gateway" "$OUT/test-args"
 
 # --- one guest per kernel ---------------------------------------------------
