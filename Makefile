@@ -110,6 +110,8 @@ $(BUILD)/sg-echo: $(addprefix $(BUILD)/tests/,echo_main.o servers.o sock.o gwpro
 $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 		       $(BUILD)/user/token.o $(BUILD)/user/token2.o \
 		       $(BUILD)/user/secret.o $(BUILD)/user/srv.o \
+		       $(BUILD)/user/allow.o $(BUILD)/user/addr.o \
+		       $(BUILD)/user/pidfile.o \
 		       $(BUILD)/clients/sockgate_client.o \
 		       $(BUILD)/clients/sockgate_issuer.o
 	$(call msg,LINK,$@)
@@ -178,8 +180,12 @@ lint: deps all
 	$(Q)sh scripts/modgraph.sh $(BUILD) -q
 
 # make install [PREFIX=/usr/local] [DESTDIR=]: the binaries, the systemd
-# unit, sysusers entry and man pages; /etc/sockgate (mode 0700) is created
-# if missing and never touched otherwise.
+# unit, sysusers entry and man pages. /etc/sockgate is created if missing
+# (root's, mode 0750, its group the service's, so that the daemon, once
+# it runs as sockgate, can read its secret file again on a reload); one
+# left by an older install as root's 0700 gets the same; any other is
+# never touched. Without DESTDIR the sockgate user is created first, by
+# $(SYSUSERS) (empty: not).
 PREFIX     ?= /usr/local
 SYSCONFDIR ?= /etc
 SBINDIR    := $(PREFIX)/sbin
@@ -187,6 +193,9 @@ BINDIR     := $(PREFIX)/bin
 MAN8DIR    := $(PREFIX)/share/man/man8
 UNITDIR    ?= $(PREFIX)/lib/systemd/system
 SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
+SERVICE_GROUP ?= sockgate
+SYSUSERS   ?= systemd-sysusers
+ETCDIR     = $(DESTDIR)$(SYSCONFDIR)/sockgate
 
 install: all
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
@@ -200,8 +209,15 @@ install: all
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/sockgate.service
 	$(Q)install -m 0644 dist/sysusers.conf \
 		$(DESTDIR)$(SYSUSERSDIR)/sockgate.conf
-	$(Q)[ -d $(DESTDIR)$(SYSCONFDIR)/sockgate ] || \
-		install -d -m 0700 $(DESTDIR)$(SYSCONFDIR)/sockgate
+	$(Q)if [ -z "$(DESTDIR)" ] && [ -n "$(SYSUSERS)" ] && \
+	    command -v $(SYSUSERS) >/dev/null; then \
+		$(SYSUSERS) $(DESTDIR)$(SYSUSERSDIR)/sockgate.conf; fi
+	$(Q)if [ ! -d $(ETCDIR) ] || \
+	    [ "$$(stat -c '%a %U %G' $(ETCDIR))" = "700 root root" ]; then \
+		install -d -m 0750 $(ETCDIR) && \
+		chmod 0750 $(ETCDIR) && \
+		{ ! getent group $(SERVICE_GROUP) >/dev/null || \
+		  chgrp $(SERVICE_GROUP) $(ETCDIR); }; fi
 
 uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))

@@ -123,6 +123,48 @@ Test(discovery, srv_lower_priority_when_first_refuses)
 	echo_stop(&e);
 }
 
+/*
+ * Twelve records: eight of priority 10 on refused ports, four of priority
+ * 0 on the live backend. Whatever order the server lists them in (dnsmasq
+ * rotates them), the gateway orders all twelve and keeps the best eight:
+ * every handshake reaches a priority-0 target.
+ */
+Test(discovery, srv_best_targets_kept_from_a_long_answer)
+{
+	char recs[12][128], *args[14];
+	struct echo_srv e;
+	struct dnsmasq d;
+	struct fx f;
+	int n = 0, fd;
+
+	cr_assert_eq(echo_start(&e, 0), 0);
+	for (int i = 0; i < 8; i++)
+		snprintf(recs[i], sizeof(recs[i]),
+			 "--srv-host=_many._tcp.sg.test,a.sg.test,%u,10,%d",
+			 closed_port(), 10 + i);
+	for (int i = 8; i < 12; i++)
+		snprintf(recs[i], sizeof(recs[i]),
+			 "--srv-host=_many._tcp.sg.test,a.sg.test,%u,0,%d",
+			 e.port, i);
+	for (int i = 0; i < 12; i++)
+		args[n++] = recs[i];
+	args[n++] = "--host-record=a.sg.test,127.0.0.1";
+	args[n] = NULL;
+	cr_assert_eq(dnsmasq_start(&d, (const char *const *)args), 0);
+	fx_gw(&f, NULL,
+	      (const char *const[]){ "--dns-server", d.server, NULL });
+	for (int i = 0; i < 24; i++) {
+		cr_assert_eq(dial_name(&f, "_many._tcp.sg.test", &fd), 200,
+			     "handshake %d (log %s)", i, f.g.log);
+		fx_round_trip(fd, "priority 0");
+		close(fd);
+	}
+	cr_assert_eq(atomic_load(&e.conns), 24);
+	fx_end(&f);
+	dnsmasq_stop(&d);
+	echo_stop(&e);
+}
+
 Test(discovery, srv_missing_record_502)
 {
 	struct dnsmasq d;

@@ -605,7 +605,8 @@ Test(security, secrets_kept_private, .timeout = 60)
 		 "echo \"exit $?\"; rm -rf $d",
 		 sg_build());
 	out = run_cmd(cmd, &st);
-	cr_assert(strstr(out, "readable by group or others: chmod 600 it") &&
+	cr_assert(strstr(out, "is open to others, or to a group other than "
+			      "--user's: chmod 600 it") &&
 			  strstr(out, "exit 1"),
 		  "%s", out);
 	free(out);

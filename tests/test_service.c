@@ -4,11 +4,14 @@
  * pages, /sessions.json and the status page in a real browser, and the
  * endpoint under idle connections and fd exhaustion.
  */
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,7 +58,7 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 		{ "usr/local/lib/sysusers.d/sockgate.conf", 0644 },
 		{ "usr/local/share/man/man8/sockgate.8", 0644 },
 		{ "usr/local/share/man/man8/sockgatectl.8", 0644 },
-		{ "etc/sockgate", 0700 },
+		{ "etc/sockgate", 0750 },
 	};
 	char d[64], cmd[1024], *out;
 	struct stat st;
@@ -92,6 +95,7 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 	snprintf(
 		cmd, sizeof(cmd),
 		"make -s -C %s install BUILD=%s PREFIX=%s/p SYSCONFDIR=%s/p/etc "
+		"SYSUSERS= "
 		">/dev/null && MANPATH=%s/p/share/man systemd-analyze verify "
 		"%s/p/lib/systemd/system/sockgate.service 2>&1",
 		repo(), sg_build(), d, d, d, d);
@@ -128,6 +132,137 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 							      "stays");
 	free(out);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	sh_ok(cmd, NULL);
+}
+
+/*
+ * The shipped unit's own limits, without systemd as PID 1: the gateway
+ * runs under exactly the unit's CapabilityBoundingSet (setpriv), as root
+ * with --user, on a secret file in a directory laid out as make install
+ * lays it and as the README says (root's, group the service user's, 0640
+ * in 0750: nobody's nogroup stands in for sockgate). Without
+ * CAP_DAC_OVERRIDE root reads the file as its owner, the service user
+ * through its group. Mode auto must take the sockmap path, and a reload
+ * must read a new secret there.
+ */
+static void unit_bounding_set(char *out, size_t len)
+{
+	char path[600], line[512], *p, *tok, *save;
+	FILE *f;
+	size_t n;
+
+	/* the guests get the unit beside the binaries */
+	snprintf(path, sizeof(path), "%s/sockgate.service.in", sg_build());
+	if (access(path, R_OK) != 0)
+		snprintf(path, sizeof(path), "%s/dist/sockgate.service.in",
+			 repo());
+	f = fopen(path, "r");
+	cr_assert_not_null(f, "%s", path);
+	p = NULL;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "CapabilityBoundingSet=", 22)) {
+			p = line + 22;
+			break;
+		}
+	fclose(f);
+	cr_assert_not_null(p, "CapabilityBoundingSet in %s", path);
+	n = (size_t)snprintf(out, len, "--bounding-set=-all");
+	for (tok = strtok_r(p, " \n", &save); tok && n < len;
+	     tok = strtok_r(NULL, " \n", &save)) {
+		cr_assert(!strncmp(tok, "CAP_", 4), "%s", tok);
+		n += (size_t)snprintf(out + n, len - n, ",+");
+		for (tok += 4; *tok && n + 1 < len; tok++)
+			out[n++] = (char)tolower((unsigned char)*tok);
+		out[n] = '\0';
+	}
+}
+
+Test(service, unit_limits_sockmap_and_secret_reload, .timeout = 120)
+{
+	char bset[256], etc[128], sf[160], cmd[1024], *out;
+	const char *wrap[] = { "setpriv", bset, "--", NULL };
+	const char *args[] = { "--user", "nobody", "--secret-file", sf, NULL };
+	struct fx f;
+	int fd;
+
+	unit_bounding_set(bset, sizeof(bset));
+	cr_assert(strstr(bset, "+perfmon"),
+		  "the verifier needs CAP_PERFMON: "
+		  "%s",
+		  bset);
+	snprintf(etc, sizeof(etc), "/tmp/sgunit.%d", getpid());
+	if (!sg_light())
+		snprintf(cmd, sizeof(cmd),
+			 "rm -rf %s && make -s -C %s install BUILD=%s "
+			 "DESTDIR=%s SERVICE_GROUP=nogroup >/dev/null 2>&1",
+			 etc, repo(), sg_build(), etc);
+	else /* no make in the guests: the same layout by hand */
+		snprintf(cmd, sizeof(cmd),
+			 "rm -rf %s && install -d -m 0750 -g nogroup "
+			 "%s/etc/sockgate",
+			 etc, etc);
+	cr_assert_eq(sh_ok(cmd, NULL), 0, "%s", cmd);
+	snprintf(sf, sizeof(sf), "%s/etc/sockgate/secret", etc);
+	snprintf(cmd, sizeof(cmd),
+		 "stat -c '%%a %%U %%G' %s/etc/sockgate && echo '%s' >%s && "
+		 "chgrp nogroup %s && chmod 0640 %s",
+		 etc, TEST_SECRET, sf, sf, sf);
+	out = run_cmd(cmd, NULL);
+	cr_assert_str_eq(out, "750 root nogroup", "the directory as installed");
+	free(out);
+
+	memset(&f, 0, sizeof(f));
+	f.fd = -1;
+	f.mode = "auto";
+	{
+		const char *all[] = { "--pprof", "127.0.0.1:0", args[0],
+				      args[1],	 args[2],	args[3],
+				      NULL };
+
+		cr_assert_eq(gw_start_wrapped(&f.g, 0, wrap, all), 0,
+			     "started under %s", bset);
+	}
+	f.mport = f.g.mport;
+	gw_pin_dir(&f.g, f.pin, sizeof(f.pin));
+	cr_assert_eq(gw_log_count(&f.g, "mode auto: sockmap"), 1,
+		     "the kernel path under the unit's bounding set (log %s)",
+		     f.g.log);
+	cr_assert_eq(echo_start(&f.e, 0), 0);
+	f.echo = 1;
+	fd = fx_dial_echo(&f);
+	fx_round_trip(fd, "under the unit");
+	cr_assert_eq(fx_metric_wait(&f,
+				    "sockgate_promotions_total{to="
+				    "\"sockmap\"} ",
+				    1, 10000),
+		     1, "moved to sockmap (log %s)", f.g.log);
+	fx_round_trip(fd, "in the kernel");
+	close(fd);
+	f.fd = -1;
+
+	/* a new secret, the old one gone: SIGHUP as nobody reads it */
+	snprintf(cmd, sizeof(cmd), "echo 'rotated secret' >%s", sf);
+	cr_assert_eq(sh_ok(cmd, NULL), 0);
+	kill(f.g.pid, SIGHUP);
+	cr_assert_eq(fx_metric_wait(&f,
+				    "sockgate_reloads_total{result="
+				    "\"ok\"} ",
+				    1, 10000),
+		     1, "the reload read the file as nobody (log %s)", f.g.log);
+	cr_assert_eq(fx_metric(&f, "sockgate_reloads_total{result="
+				   "\"failed\"} "),
+		     0);
+	cr_assert_eq(gw_dial_token(f.g.port,
+				   ossl_token("rotated secret",
+					      loop_addr(f.e.port), NULL),
+				   &fd),
+		     200, "the new secret opens");
+	close(fd);
+	cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.e.port), &fd), 401,
+		     "the old one no longer");
+	close(fd);
+	fx_end(&f);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", etc);
 	sh_ok(cmd, NULL);
 }
 
@@ -345,4 +480,79 @@ Test(service, endpoint_under_fd_exhaustion, .timeout = 60)
 		echo_stop(&e);
 	}
 	cr_assert_eq(gw_stop(&g), 0);
+}
+
+/* A connection to 127.0.0.1:port from the source address src. */
+static int connect_from(const char *src, uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port) };
+	struct sockaddr_in b = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+	inet_pton(AF_INET, src, &b.sin_addr);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&b, sizeof(b)) < 0 ||
+	    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * 64 clients (16 from each of four addresses: every slot) each send a
+ * request one byte at a time, a byte a second, never finishing it. The
+ * endpoint gives a request 5 s in all, not 5 s between bytes: it closes
+ * every one of them, and then serves GET /metrics again.
+ */
+Test(service, endpoint_closes_slow_requests, .timeout = 120)
+{
+	enum { SLOW = 64 };
+	static const char req[] = "GET /metrics HTTP/1.1\r\nHost: x\r\n";
+	int slow[SLOW], open_left = SLOW, closed_by_us = 0;
+	long long accepted = -1;
+	struct fx f;
+	char src[16];
+
+	fx_gw(&f, "copy", NULL);
+	for (int i = 0; i < SLOW; i++) {
+		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i / 16);
+		slow[i] = connect_from(src, f.mport);
+		cr_assert_geq(slow[i], 0, "slow client %d", i);
+	}
+	/* a byte a second each, until the endpoint has closed them all or
+	 * 60 s have passed (the request is 32 bytes long) */
+	for (size_t k = 0; open_left && k < sizeof(req) - 1; k++) {
+		for (int i = 0; i < SLOW; i++) {
+			char c;
+
+			if (slow[i] < 0)
+				continue;
+			/* the end, or a reset: closed by the endpoint */
+			if (recv(slow[i], &c, 1, MSG_DONTWAIT) == 0 ||
+			    (errno != EAGAIN && errno != EWOULDBLOCK) ||
+			    send(slow[i], &req[k], 1, MSG_NOSIGNAL) != 1) {
+				close(slow[i]);
+				slow[i] = -1;
+				open_left--;
+			}
+		}
+		ms_sleep(1000); /* the attack's pace, not a wait for a result */
+	}
+	for (int i = 0; i < SLOW; i++) {
+		if (slow[i] < 0)
+			continue;
+		closed_by_us++;
+		close(slow[i]);
+	}
+	cr_assert_eq(closed_by_us, 0,
+		     "%d of %d slow requests still open after %zu s",
+		     closed_by_us, SLOW, sizeof(req) - 1);
+	for (long end = ms_now() + 10000; accepted < 0 && ms_now() < end;
+	     ms_sleep(100))
+		accepted = fx_metric(&f, "sockgate_accepted_total ");
+	cr_assert_eq(accepted, 0, "GET /metrics answered again");
+	fx_end(&f);
 }

@@ -46,6 +46,28 @@ static int parse_ports(const char *s, struct allow_rule *r)
 	return 0;
 }
 
+/*
+ * Destinations are compared with IPv4-mapped IPv6 addresses as IPv4
+ * (allow_match), so a rule for ::ffff:a.b.c.d/N becomes the IPv4 rule it
+ * means, a.b.c.d/(N-96). One shorter than /96 would mix the two
+ * families: refused. 0 or -1.
+ */
+static int v4_mapped(struct allow_rule *r)
+{
+	static const uint8_t pfx[12] = { 0, 0, 0, 0, 0,	   0,
+					 0, 0, 0, 0, 0xff, 0xff };
+
+	if (r->family != AF_INET6 || memcmp(r->ip, pfx, sizeof(pfx)) != 0)
+		return 0;
+	if (r->prefix < 96)
+		return -1;
+	memmove(r->ip, r->ip + 12, 4);
+	memset(r->ip + 4, 0, 12);
+	r->family = AF_INET;
+	r->prefix = (uint8_t)(r->prefix - 96);
+	return 0;
+}
+
 int allow_parse(const char *s, struct allow_rule *r)
 {
 	char addr[64];
@@ -66,9 +88,10 @@ int allow_parse(const char *s, struct allow_rule *r)
 			return -1;
 		memcpy(addr, s + 1, alen);
 		addr[alen] = '\0';
+		/* after the bracket: nothing, /N, :PORTS or /N:PORTS */
 		s = end + 1;
 		slash = *s == '/' ? s : NULL;
-		ports = strchr(s, ':');
+		ports = *s == ':' ? s : slash ? strchr(slash, ':') : NULL;
 		if (*s && !slash && !ports)
 			return -1;
 	} else {
@@ -105,7 +128,7 @@ int allow_parse(const char *s, struct allow_rule *r)
 	r->prefix = (uint8_t)prefix;
 	if (ports && parse_ports(ports + 1, r) < 0)
 		return -1;
-	return 0;
+	return v4_mapped(r);
 }
 
 int allow_add(struct allow *a, const struct allow_rule *r)
@@ -122,19 +145,29 @@ int allow_add(struct allow *a, const struct allow_rule *r)
 int allow_load_file(struct allow *a, const char *path, char *why, size_t whylen)
 {
 	FILE *f = fopen(path, "re");
-	char line[256];
-	int no = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int no = 0, ret = 0;
 
 	if (!f) {
 		snprintf(why, whylen, "cannot read --allow-file %s: %s", path,
 			 strerror(errno));
 		return -1;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* whole lines: a long comment must never leave a tail that parses */
+	while ((n = getline(&line, &cap, f)) >= 0) {
 		struct allow_rule r;
 		char *p = line, *e;
 
 		no++;
+		if (n > ALLOW_LINE_MAX) {
+			snprintf(why, whylen,
+				 "--allow-file %s:%d: longer than %d bytes",
+				 path, no, ALLOW_LINE_MAX);
+			ret = -1;
+			break;
+		}
 		line[strcspn(line, "#\r\n")] = '\0';
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -145,14 +178,20 @@ int allow_load_file(struct allow *a, const char *path, char *why, size_t whylen)
 			continue;
 		if (allow_parse(p, &r) < 0 || allow_add(a, &r) < 0) {
 			snprintf(why, whylen,
-				 "--allow-file %s:%d: not a rule: %s", path, no,
-				 p);
-			fclose(f);
-			return -1;
+				 "--allow-file %s:%d: not a rule: %.64s", path,
+				 no, p);
+			ret = -1;
+			break;
 		}
 	}
+	if (!ret && ferror(f)) {
+		snprintf(why, whylen, "cannot read --allow-file %s: %s", path,
+			 strerror(errno));
+		ret = -1;
+	}
+	free(line);
 	fclose(f);
-	return 0;
+	return ret;
 }
 
 void allow_free(struct allow *a)

@@ -7,7 +7,8 @@
 #include <sys/socket.h>
 
 /* One --allow rule: CIDR[:PORT[-PORT]]; IPv6 in brackets when a port
- * follows ("[::1]/128:22"). A bare address is a /32 or /128. */
+ * follows ("[::1]/128:22"). A bare address is a /32 or /128; an
+ * IPv4-mapped one (::ffff:a.b.c.d/96 or longer) is the IPv4 rule. */
 struct allow_rule {
 	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t prefix;
@@ -26,9 +27,10 @@ int allow_parse(const char *s, struct allow_rule *r);
 int allow_add(struct allow *a, const struct allow_rule *r);
 /*
  * Reads rules, one a line ('#' starts a comment, blank lines skipped).
- * 0, or -1 with a message in why (the line that does not parse, or the
- * file that cannot be read).
+ * 0, or -1 with a message in why (the line that does not parse or is
+ * longer than ALLOW_LINE_MAX, or the file that cannot be read).
  */
+#define ALLOW_LINE_MAX 4096
 int allow_load_file(struct allow *a, const char *path, char *why,
 		    size_t whylen);
 void allow_free(struct allow *a);

@@ -320,19 +320,26 @@ int conf_parse_keepalive(const char *s, struct keepalive *k)
 int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
 		      size_t whylen)
 {
+	unsigned line = 0;
+
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < c->fixed.n; i++)
 		if (secrets_add(out, c->fixed.v[i].s, c->fixed.v[i].len) < 0)
 			goto fail;
 	if (!c->secret_file)
 		return 0;
-	if (secrets_load_file(out, c->secret_file) < 0) {
+	if (secrets_load_file(out, c->secret_file, c->user_gid, &line) < 0) {
 		if (errno == EPERM)
-			snprintf(
-				why, whylen,
-				"--secret-file %s is readable by group or others: "
-				"chmod 600 it",
-				c->secret_file);
+			snprintf(why, whylen,
+				 "--secret-file %s is open to others, or to a "
+				 "group other than --user's: chmod 600 it (or "
+				 "640 with --user's group)",
+				 c->secret_file);
+		else if (errno == EFBIG)
+			snprintf(why, whylen,
+				 "--secret-file %s, line %u: longer than %d "
+				 "bytes",
+				 c->secret_file, line, SECRET_LINE_MAX);
 		else
 			snprintf(why, whylen,
 				 "cannot read --secret-file %s: %s",
@@ -425,6 +432,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	c->etcd_prefix = "/sockgate/gateways/";
 	c->etcd_ttl = 10;
 	c->bpf_pin_dir = SG_PIN_DIR;
+	c->user_gid = (gid_t)-1;
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	c->log_level = LOG_LVL_INFO;
 	if (c->workers < 1)
@@ -609,6 +617,23 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			unsetenv("SOCKGATE_SECRET");
 		}
 	}
+	/* checked before anything is read, bound, loaded or pinned */
+	if (conf_parse_sockaddr(c->addr, &c->listen, &c->listen_len) < 0)
+		bad("addr", c->addr);
+	if (c->pprof) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		if (conf_parse_sockaddr(c->pprof, &ss, &len) < 0)
+			bad("pprof", c->pprof);
+	}
+	if (c->user) {
+		const struct passwd *pw = getpwnam(c->user);
+
+		if (!pw)
+			bad("user", c->user);
+		c->user_gid = pw->pw_gid;
+	}
 	if (conf_load_secrets(c, &c->secrets, why, sizeof(why)) < 0)
 		fatal("%s", why);
 	if (conf_load_allow(c, &c->allow, why, sizeof(why)) < 0)
@@ -623,18 +648,6 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		log_warn("the secret was given on the command line, where "
 			 "other users can read it; use --secret-file or "
 			 "SOCKGATE_SECRET");
-	if (conf_parse_sockaddr(c->addr, &c->listen, &c->listen_len) < 0)
-		bad("addr", c->addr);
-	/* checked before anything is bound, loaded or pinned */
-	if (c->pprof) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-
-		if (conf_parse_sockaddr(c->pprof, &ss, &len) < 0)
-			bad("pprof", c->pprof);
-	}
-	if (c->user && !getpwnam(c->user))
-		bad("user", c->user);
 	check_etcd(c);
 }
 

@@ -40,6 +40,7 @@ struct conf {
 	int legacy_tokens;  /* the openssl enc form accepted (default) */
 	int proxy_protocol; /* 0 off, 1 or 2: the header the backend gets */
 	const char *user;   /* --user: run as, once set up */
+	gid_t user_gid;	    /* its group, which may read --secret-file */
 	struct keepalive keepalive;
 	int buffer;
 	const char *pprof;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -31,6 +32,92 @@ static struct ev_timer h_timer, h_retry;
 static int h_paused;
 
 #define ACCEPT_RETRY_NS 100000000ull
+
+/*
+ * A client has HTTP_TIMEOUT_S to send a whole request (and, on a kept
+ * connection, the next one after a response): MHD's own timeout is an
+ * idle one, which a byte every few seconds resets, so that 64 such
+ * clients would hold every slot. pump() shuts those past their deadline
+ * down; MHD then sees the end and closes them.
+ */
+struct hconn {
+	struct hconn *prev, *next;
+	int fd;
+	int answered; /* the handler has its request */
+	uint64_t deadline_ns;
+};
+static struct hconn h_conns = { &h_conns, &h_conns, -1, 0, 0 };
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void request_due(struct hconn *h)
+{
+	h->answered = 0;
+	h->deadline_ns = now_ns() + HTTP_TIMEOUT_S * 1000000000ull;
+}
+
+static void notify_conn(void *cls, struct MHD_Connection *c, void **ctx,
+			enum MHD_ConnectionNotificationCode toe)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct hconn *h = *ctx;
+
+	(void)cls;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (h) {
+			h->prev->next = h->next;
+			h->next->prev = h->prev;
+			free(h);
+			*ctx = NULL;
+		}
+		return;
+	}
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	h = ci ? calloc(1, sizeof(*h)) : NULL;
+	if (!h)
+		return; /* MHD's idle timeout still applies */
+	h->fd = ci->connect_fd;
+	request_due(h);
+	h->next = &h_conns;
+	h->prev = h_conns.prev;
+	h_conns.prev->next = h;
+	h_conns.prev = h;
+	*ctx = h;
+}
+
+/* A response sent: the next request on the connection is due. */
+static void notify_done(void *cls, struct MHD_Connection *c, void **state,
+			enum MHD_RequestTerminationCode toe)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	(void)cls;
+	(void)state;
+	(void)toe;
+	if (ci && ci->socket_context)
+		request_due(ci->socket_context);
+}
+
+static void cut_late_requests(void)
+{
+	uint64_t now = now_ns();
+
+	for (struct hconn *h = h_conns.next; h != &h_conns; h = h->next)
+		if (!h->answered && now > h->deadline_ns) {
+			h->answered = 1; /* once */
+			log_debug("metrics endpoint: no whole request in %d s: "
+				  "closing",
+				  HTTP_TIMEOUT_S);
+			shutdown(h->fd, SHUT_RDWR);
+		}
+}
 
 /* The status page: inline styles and script, nothing fetched from
  * elsewhere; it reads /sessions.json and /metrics once a second and
@@ -67,10 +154,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 			       const char *version, const char *data,
 			       size_t *data_len, void **state)
 {
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
 	(void)cls;
 	(void)version;
 	(void)data;
 	(void)state;
+	if (ci && ci->socket_context)
+		((struct hconn *)ci->socket_context)->answered = 1;
 	if (*data_len)
 		return MHD_NO; /* no bodies here */
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
@@ -107,6 +199,7 @@ static void pump(void)
 {
 	MHD_UNSIGNED_LONG_LONG ms = 1000;
 
+	cut_late_requests();
 	MHD_run(d);
 	if (MHD_get_timeout(d, &ms) != MHD_YES || ms > 1000)
 		ms = 1000;
@@ -204,13 +297,14 @@ int http_start(struct gateway *gw, struct ev_loop *loop)
 	}
 	h_gw = gw;
 	h_loop = loop;
-	d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL,
-			     NULL, handler, NULL, MHD_OPTION_CONNECTION_LIMIT,
-			     (unsigned)HTTP_CONN_LIMIT,
-			     MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-			     (unsigned)HTTP_PER_IP_LIMIT,
-			     MHD_OPTION_CONNECTION_TIMEOUT,
-			     (unsigned)HTTP_TIMEOUT_S, MHD_OPTION_END);
+	d = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+		handler, NULL, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)HTTP_CONN_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)HTTP_PER_IP_LIMIT, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_TIMEOUT_S, MHD_OPTION_NOTIFY_CONNECTION,
+		notify_conn, NULL, MHD_OPTION_NOTIFY_COMPLETED, notify_done,
+		NULL, MHD_OPTION_END);
 	info = d ? MHD_get_daemon_info(d, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
 	if (!info) {
 		if (d)

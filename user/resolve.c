@@ -332,8 +332,8 @@ static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 	struct resolve_req *req = arg;
 	struct srv_state *st = req->srv;
 	struct ares_srv_reply *reply = NULL;
-	struct srv_rec rec[SRV_TARGETS];
-	int n = 0;
+	struct srv_rec *rec = NULL;
+	int n = 0, all = 0;
 
 	(void)timeouts;
 	st->querying = 0;
@@ -343,8 +343,13 @@ static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 	}
 	if (status == ARES_SUCCESS)
 		status = ares_parse_srv_reply(abuf, alen, &reply);
-	for (struct ares_srv_reply *a = reply; a && n < SRV_TARGETS;
-	     a = a->next) {
+	/* every record is ordered, then the best SRV_TARGETS are kept: a
+	 * server rotates its answers, so the first ones need not be best */
+	for (struct ares_srv_reply *a = reply; a; a = a->next)
+		all++;
+	if (all && !(rec = calloc((size_t)all, sizeof(*rec))))
+		status = ARES_ENOMEM;
+	for (struct ares_srv_reply *a = rec ? reply : NULL; a; a = a->next) {
 		/* "." is RFC 2782's "no such service here" */
 		if (a->host[0] == '\0' || strcmp(a->host, ".") == 0)
 			continue;
@@ -356,6 +361,8 @@ static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 	if (status == ARES_SUCCESS && n == 0)
 		status = ARES_ENODATA;
 	srv_order(rec, n, uniform);
+	if (n > SRV_TARGETS)
+		n = SRV_TARGETS;
 	for (int i = 0; i < n; i++) {
 		struct srv_target *t = &st->t[st->ntarget];
 
@@ -374,6 +381,7 @@ static void srv_cb(void *arg, int status, int timeouts, unsigned char *abuf,
 		if (!t->q)
 			st->pending--;
 	}
+	free(rec);
 	if (reply)
 		ares_free_data(reply);
 	if (st->pending > 0)

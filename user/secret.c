@@ -49,12 +49,23 @@ int secrets_add(struct secrets *sec, const char *s, size_t len)
 	return 0;
 }
 
-int secrets_load_file(struct secrets *sec, const char *path)
+/* Others: nothing; the group: nothing, or reading when it is `group`. */
+static int private_enough(const struct stat *st, gid_t group)
+{
+	mode_t g = st->st_mode & 070;
+
+	return !(st->st_mode & 007) &&
+	       (!g || (g == 040 && group != (gid_t)-1 && st->st_gid == group));
+}
+
+int secrets_load_file(struct secrets *sec, const char *path, gid_t group,
+		      unsigned *bad_line)
 {
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
 	int ret = 0, saved;
+	unsigned lineno = 0;
 	FILE *f = fopen(path, "re");
 	struct stat st;
 
@@ -62,12 +73,20 @@ int secrets_load_file(struct secrets *sec, const char *path)
 		return -1;
 	/* like ssh with a private key: a secret others can read is no
 	 * secret, and the gateway will not pretend it is */
-	if (fstat(fileno(f), &st) == 0 && (st.st_mode & 077)) {
+	if (fstat(fileno(f), &st) < 0 || !private_enough(&st, group)) {
 		fclose(f);
 		errno = EPERM;
 		return -1;
 	}
 	while ((n = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		if (n > SECRET_LINE_MAX) {
+			if (bad_line)
+				*bad_line = lineno;
+			errno = EFBIG;
+			ret = -1;
+			break;
+		}
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			n--;
 		if (n == 0)

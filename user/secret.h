@@ -3,6 +3,7 @@
 #define SG_SECRET_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* The accepted secrets; several during a rotation. */
 struct secrets {
@@ -15,9 +16,16 @@ struct secrets {
 
 /* Appends one secret (copied). Returns 0 or -1 (ENOMEM, or empty). */
 int secrets_add(struct secrets *sec, const char *s, size_t len);
-/* Reads one secret a line; empty lines are skipped. 0, or -1 with errno
- * (EPERM: group or others may read the file). */
-int secrets_load_file(struct secrets *sec, const char *path);
+/*
+ * Reads one secret a line; empty lines are skipped. Others may have no
+ * access; the group only read access, and only when it is `group` (the
+ * --user's, which reads the file again on a reload; (gid_t)-1: none).
+ * 0, or -1 with errno (EPERM: the mode; EFBIG: a line longer than
+ * SECRET_LINE_MAX, its number in *bad_line when bad_line is set).
+ */
+#define SECRET_LINE_MAX 4096
+int secrets_load_file(struct secrets *sec, const char *path, gid_t group,
+		      unsigned *bad_line);
 /* Wipes and frees. */
 void secrets_free(struct secrets *sec);
 

@@ -479,7 +479,7 @@ int main(int argc, char **argv)
 		return cmd_connect(argv[optind + 1], argv[optind + 2]);
 	if (argc - optind != 2)
 		return usage();
-	if (file && secrets_load_file(&sec, file) < 0) {
+	if (file && secrets_load_file(&sec, file, (gid_t)-1, NULL) < 0) {
 		fprintf(stderr, "sockgatectl: %s: %s\n", file, strerror(errno));
 		return 1;
 	}

@@ -29,7 +29,7 @@ done
 echo "${VMTEST_TEST_ARGS:-}" >"$OUT/test-args"
 vm_initramfs "$OUT/initramfs" "$OUT/initramfs.gz" "$HERE/guest-init.sh" \
 	"$BUILD/sockgate" "$BUILD/sockgate-test" "$BUILD/sockgatectl" "$BUILD/sg-echo" \
-	"$BUILD/test-gateway" "$OUT/test-args"
+	"$BUILD/test-gateway" "$OUT/test-args" "$HERE/../dist/sockgate.service.in"
 
 # --- one guest per kernel ---------------------------------------------------
 declare -a ROWS
