@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -250,7 +251,16 @@ Test(handshake, timeouts_504_after_retry_attempts)
 		connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 		fill[nfill++] = fd;
 	}
-	usleep(100000);
+	/* the queue is full once a connection waits in it (TCP_INFO of a
+	 * listener: tcpi_unacked is its accept queue's length) */
+	for (long end = ms_now() + 30000; ms_now() < end; ms_sleep(10)) {
+		struct tcp_info ti = { 0 };
+		socklen_t tl = sizeof(ti);
+
+		if (getsockopt(lfd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
+		    ti.tcpi_unacked >= 1)
+			break;
+	}
 	fx_gw(&f, NULL, args);
 	cr_assert_eq(gw_dial_token(f.g.port, loop_token(port), NULL), 504);
 	cr_assert_eq(fx_metric(&f, "sockgate_connect_attempts_total "), 3,

@@ -86,7 +86,7 @@ Test(ops, secret_rotation_file_and_env, .timeout = 60)
 		"set -e; d=$(mktemp -d); cd $d; : >log; "
 		"SOCKGATE_SECRET=env-secret %s/sockgate --addr 127.0.0.1:0 "
 		"--workers 1 2>log & pid=$!; "
-		"for i in $(seq 200); do grep -q 'listening on' log && break; "
+		"for i in $(seq 300); do grep -q 'listening on' log && break; "
 		"sleep 0.05; done; "
 		"port=$(sed -n 's/.*listening on 127.0.0.1:\\([0-9]*\\).*/\\1/p' log); "
 		"tok=$(SOCKGATE_SECRET=env-secret %s/sockgatectl encrypt %s); "

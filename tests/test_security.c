@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "peers.h"
@@ -242,10 +244,17 @@ Test(security, v2_tokens_authenticated, .timeout = 120)
 			     "byte %zu flipped", i);
 		raw[i] ^= 0x01;
 	}
-	sleep(1); /* past the second whose failures were summed up */
-	cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.e.port), NULL), 401,
-		     "an openssl enc token, with --legacy-tokens off");
-	cr_assert_geq(gw_log_count(&f.g, "legacy token refused"), 1);
+	/* the flips' failures are summed up a second at a time: refused
+	 * legacy tokens until a worker's window has passed and one of them
+	 * is logged by name */
+	for (long end = ms_now() + 30000;
+	     !gw_log_count(&f.g, "legacy token refused") && ms_now() < end;
+	     ms_sleep(100))
+		cr_assert_eq(
+			gw_dial_token(f.g.port, loop_token(f.e.port), NULL),
+			401, "an openssl enc token, with --legacy-tokens off");
+	cr_assert_geq(gw_log_count(&f.g, "legacy token refused"), 1, "log %s",
+		      f.g.log);
 	free(tok);
 	fx_end(&f);
 }
@@ -256,15 +265,29 @@ Test(security, v2_tokens_expire, .timeout = 60)
 	struct fx f;
 	int st;
 
+	long t0, code = 200;
+
 	fx_echo(&f, NULL, NULL);
 	/* 3 s: whole seconds, and time to reach the gateway in a guest */
+	t0 = ms_now();
 	snprintf(args, sizeof(args), "encrypt --ttl 3 %s", loop_addr(f.e.port));
 	tok = ctl(args, &st);
 	cr_assert_eq(st, 0);
-	cr_assert_eq(gw_dial_token(f.g.port, tok, NULL), 200);
-	sleep(4);
-	cr_assert_eq(gw_dial_token(f.g.port, tok, NULL), 401, "expired");
-	cr_assert_geq(gw_log_wait(&f.g, "token expired", 1, 2000), 1);
+	code = gw_dial_token(f.g.port, tok, NULL);
+	cr_assert(code == 200 || ms_now() - t0 >= 3000, "a fresh token: %ld",
+		  code);
+	cr_assert_eq(code, 200,
+		     "this machine took %ld ms to make a token and dial: past "
+		     "its 3 s TTL, the test cannot see it valid",
+		     ms_now() - t0);
+	/* then refused, once it has expired */
+	for (long end = ms_now() + 30000; code == 200 && ms_now() < end;
+	     ms_sleep(200))
+		code = gw_dial_token(f.g.port, tok, NULL);
+	cr_assert_eq(code, 401, "expired after %ld ms", ms_now() - t0);
+	cr_assert_geq(ms_now() - t0, 3000 - 1000,
+		      "not before its TTL (whole seconds)");
+	cr_assert_geq(gw_log_wait(&f.g, "token expired", 1, 5000), 1);
 	free(tok);
 	fx_end(&f);
 }
@@ -589,7 +612,7 @@ Test(security, secrets_kept_private, .timeout = 60)
 		"d=$(mktemp -d); cd $d; "
 		"SOCKGATE_SECRET=env-only-secret %s/sockgate --addr "
 		"127.0.0.1:0 --workers 1 2>log & pid=$!; "
-		"for i in $(seq 100); do grep -q 'ready' log && break; "
+		"for i in $(seq 300); do grep -q 'ready' log && break; "
 		"sleep 0.05; done; "
 		"tr '\\0' '\\n' </proc/$pid/environ | grep -c env-only-secret; "
 		"kill $pid; wait $pid; cd /; rm -rf $d",
@@ -625,28 +648,29 @@ static int code_after(int fd, int timeout_ms, long *ms)
 	return atoi(code);
 }
 
-/* Answers come at once, not at the handshake timeout (10 s). */
+/* Answers come at once, not at the handshake timeout (60 s here, longer
+ * than each read below waits). */
 Test(security, original_handshake_cases, .timeout = 60)
 {
 	static char nuls[128];
+	const char *args[] = { "--handshake-timeout", "60", NULL };
 	struct fx f;
 	long ms;
 	int fd;
 
-	fx_echo(&f, NULL, NULL);
+	fx_echo(&f, NULL, args);
 	fd = tcp_connect("127.0.0.1", f.g.port);
 	shutdown(fd, SHUT_WR);
-	cr_assert_eq(code_after(fd, 5000, &ms), 400, "EOF at once");
+	cr_assert_eq(code_after(fd, 20000, &ms), 400, "EOF at once");
 	close(fd);
 	fd = tcp_connect("127.0.0.1", f.g.port);
 	write_all(fd, "abc", 3);
 	shutdown(fd, SHUT_WR);
-	cr_assert_eq(code_after(fd, 5000, &ms), 400, "abc and EOF");
+	cr_assert_eq(code_after(fd, 20000, &ms), 400, "abc and EOF");
 	close(fd);
 	fd = tcp_connect("127.0.0.1", f.g.port);
 	write_all(fd, nuls, sizeof(nuls));
-	cr_assert_eq(code_after(fd, 5000, &ms), 400, "128 NUL bytes");
-	cr_assert_lt(ms, 5000);
+	cr_assert_eq(code_after(fd, 20000, &ms), 400, "128 NUL bytes");
 	close(fd);
 	cr_assert_eq(gw_dial(f.g.port, "abc\n", 4, NULL), 401);
 	cr_assert_eq(dial_addr(&f, "0.0.0.0:0"), 502);
@@ -659,13 +683,18 @@ Test(security, original_handshake_cases, .timeout = 60)
 
 /*
  * 600 clients send half a token and wait; --max-conns 300. Complete
- * clients still get their 200 and echo within 2 s: the slow ones give
- * way, oldest first.
+ * clients still get their 200 and echo: the slow ones give way, oldest
+ * first, whichever worker holds them. The slow handshakes' timeout is 60
+ * s, longer than a dial waits (30 s), so a client let in only when slow
+ * handshakes time out fails here. (Once a client waited 12 s: the worker
+ * a waiting client woke held no handshake to evict, the other held them
+ * all and was not woken again; now the others are asked, worker.c.)
  */
 Test(security, slow_handshakes_do_not_lock_out_clients, .timeout = 120)
 {
 	enum { SLOW = 600, GOOD = 20 };
-	const char *args[] = { "--max-conns", "300", NULL };
+	const char *args[] = { "--max-conns", "300", "--handshake-timeout",
+			       "60", NULL };
 	static int slow[SLOW];
 	struct fx f;
 	long worst = 0;
@@ -676,13 +705,17 @@ Test(security, slow_handshakes_do_not_lock_out_clients, .timeout = 120)
 		cr_assert_geq(slow[i], 0);
 		write_all(slow[i], "U2F", 3);
 	}
-	usleep(300000);
+	/* the gateway is full of them before the good clients come (two
+	 * workers may each take one as the count reaches the limit) */
+	cr_assert_geq(fx_metric_wait(&f, "sockgate_sessions_active ", 300,
+				     30000),
+		      300, "300 slow handshakes held (log %s)", f.g.log);
 	for (int i = 0; i < GOOD; i++) {
 		long t0 = ms_now();
 		int fd;
 
 		cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.e.port), &fd),
-			     200, "client %d", i);
+			     200, "client %d (log %s)", i, f.g.log);
 		fx_round_trip(fd, "through");
 		close(fd);
 		if (ms_now() - t0 > worst)
@@ -693,53 +726,92 @@ Test(security, slow_handshakes_do_not_lock_out_clients, .timeout = 120)
 		    GOOD, SLOW, worst,
 		    fx_metric(&f, "sockgate_refused_total{reason="
 				  "\"handshake_evicted\"} "));
-	cr_assert_lt(worst, 2000);
+	cr_assert_geq(fx_metric(&f, "sockgate_refused_total{reason="
+				    "\"handshake_evicted\"} "),
+		      GOOD, "slow handshakes gave way");
 	for (int i = 0; i < SLOW; i++)
 		close(slow[i]);
 	fx_end(&f);
 }
 
-/* One address over --max-conns-per-ip: the extra connections are reset
- * at once; another address is not held to the first one's count. */
+/* A connection to 127.0.0.1:port; -1 with errno when connect() fails. */
+static int connect_errno(uint16_t port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err;
+
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+/*
+ * One address over --max-conns-per-ip: the extra connections are reset
+ * at once; another address is not held to the first one's count. The
+ * reset can be so quick that the client's connect() itself reports it:
+ * the handshake completed in softirq, connect() slept, and the gateway on
+ * the other CPU accepted and reset before it ran again (seen in the
+ * emulated 6.1 guest, where the test used to poll the -1 such a connect
+ * returned and so never saw those resets). Both count here.
+ */
 Test(security, max_conns_per_ip, .timeout = 60)
 {
-	const char *args[] = { "--max-conns-per-ip", "5", NULL };
+	const char *args[] = { "--max-conns-per-ip", "5", "--handshake-timeout",
+			       "60", NULL };
 	struct sockaddr_in from = { .sin_family = AF_INET };
 	struct fx f;
-	int held[8], reset = 0, other;
+	int held[8], reset = 0, at_connect = 0, silent = 0, other;
 	char c;
 
 	fx_echo(&f, NULL, args);
-	for (int i = 0; i < 8; i++)
-		held[i] = tcp_connect("127.0.0.1", f.g.port);
-	/* once the gateway has reset them (an emulated kernel is slow) */
-	fx_metric_wait(&f, "sockgate_refused_total{reason=\"per_ip\"} ", 3,
-		       10000);
-	usleep(200000);
-	/* the resets reach the clients' sockets (slowly on an emulated
-	 * kernel); the five held ones stay silent */
-	for (int tries = 0; tries < 50 && reset < 3; tries++) {
-		reset = 0;
+	for (int i = 0; i < 8; i++) {
+		held[i] = connect_errno(f.g.port);
+		if (held[i] < 0) {
+			cr_assert(errno == ECONNRESET || errno == ECONNREFUSED,
+				  "connect %d: %s", i, strerror(errno));
+			at_connect++;
+		}
+	}
+	cr_assert_eq(fx_metric_wait(&f,
+				    "sockgate_refused_total{reason="
+				    "\"per_ip\"} ",
+				    3, 30000),
+		     3, "the gateway reset three (log %s)", f.g.log);
+	/* the resets reach the clients' sockets; the five held ones stay
+	 * silent */
+	for (long end = ms_now() + 30000; ms_now() < end; ms_sleep(50)) {
+		reset = at_connect;
+		silent = 0;
 		for (int i = 0; i < 8; i++) {
 			struct pollfd p = { .fd = held[i], .events = POLLIN };
 
-			reset += poll(&p, 1, 0) == 1;
+			if (held[i] < 0)
+				continue;
+			if (poll(&p, 1, 0) == 1)
+				reset++;
+			else
+				silent++;
 		}
-		if (reset < 3)
-			usleep(100000);
+		if (reset >= 3)
+			break;
 	}
-	reset = 0;
+	cr_log_info("resets seen: %d at connect(), %d after", at_connect,
+		    reset - at_connect);
+	cr_assert_eq(reset, 3, "three sockets over the limit see their reset");
+	cr_assert_eq(silent, 5, "the five held ones stay silent");
 	for (int i = 0; i < 8; i++) {
 		struct pollfd p = { .fd = held[i], .events = POLLIN };
 
-		if (poll(&p, 1, 0) == 1 && read(held[i], &c, 1) <= 0)
-			reset++;
+		if (held[i] >= 0 && poll(&p, 1, 0) == 1) {
+			cr_assert_eq(read(held[i], &c, 1), -1, "not an EOF");
+			cr_assert_eq(errno, ECONNRESET, "a reset");
+		}
 	}
-	/* the emulated 6.1 guest (vmtest) counted the three resets in the
-	 * gateway but its client sockets had not seen them after 5 s in
-	 * three runs; unexplained, so there only the counter is checked */
-	if (!sg_light())
-		cr_assert_eq(reset, 3, "three over the limit");
 	cr_assert_eq(fx_metric(&f, "sockgate_refused_total{reason="
 				   "\"per_ip\"} "),
 		     3);
@@ -763,7 +835,8 @@ Test(security, max_conns_per_ip, .timeout = 60)
 	}
 	close(other);
 	for (int i = 0; i < 8; i++)
-		close(held[i]);
+		if (held[i] >= 0)
+			close(held[i]);
 	fx_end(&f);
 }
 
@@ -786,7 +859,7 @@ Test(security, no_test_hooks_in_the_installed_binary, .timeout = 60)
 		 "d=$(mktemp -d); cd $d; SOCKGATE_TEST_REPEAT=4 "
 		 "%s/sockgate --secret x --addr 127.0.0.1:0 --mode copy "
 		 "2>log & pid=$!; "
-		 "for i in $(seq 200); do grep -q ready log && break; "
+		 "for i in $(seq 300); do grep -q ready log && break; "
 		 "sleep 0.05; done; kill $pid; wait $pid; "
 		 "grep -c 'test hook' log; cd /; rm -rf $d",
 		 sg_build());

@@ -198,9 +198,10 @@ Test(service, unit_limits_sockmap_and_secret_reload, .timeout = 120)
 			 etc, repo(), sg_build(), etc);
 	else /* no make in the guests: the same layout by hand */
 		snprintf(cmd, sizeof(cmd),
-			 "rm -rf %s && install -d -m 0750 -g nogroup "
-			 "%s/etc/sockgate",
-			 etc, etc);
+			 "rm -rf %s && mkdir -p %s/etc/sockgate && "
+			 "chmod 0750 %s/etc/sockgate && "
+			 "chgrp nogroup %s/etc/sockgate",
+			 etc, etc, etc, etc);
 	cr_assert_eq(sh_ok(cmd, NULL), 0, "%s", cmd);
 	snprintf(sf, sizeof(sf), "%s/etc/sockgate/secret", etc);
 	snprintf(cmd, sizeof(cmd),
@@ -292,6 +293,20 @@ static char *get(uint16_t port, const char *path)
 	return buf;
 }
 
+/* GET path until its body holds want (30 s at most); the last body. */
+static char *get_until(uint16_t port, const char *path, const char *want)
+{
+	char *body = NULL;
+
+	for (long end = ms_now() + 30000; ms_now() < end; ms_sleep(20)) {
+		free(body);
+		body = get(port, path);
+		if (body && strstr(body, want))
+			break;
+	}
+	return body;
+}
+
 /* One live session in each mode: /sessions.json lists it with its
  * addresses and path, and its byte counts follow the traffic (for
  * sockmap the kernel's counters). sockgatectl sessions says the same. */
@@ -307,8 +322,7 @@ MODE_TEST(service, sessions_json_every_mode, M_ALL, .timeout = 60)
 	fd = fx_dial_echo(&f);
 	getsockname(fd, (struct sockaddr *)&cl, &len);
 	fx_round_trip(fd, "12345");
-	usleep(100000);
-	json = get(f.mport, "/sessions.json");
+	json = get_until(f.mport, "/sessions.json", "\"up\":5,\"down\":5");
 	cr_assert_not_null(json);
 	snprintf(want, sizeof(want), "\"client\":\"127.0.0.1:%u\"",
 		 ntohs(cl.sin_port));
@@ -320,8 +334,7 @@ MODE_TEST(service, sessions_json_every_mode, M_ALL, .timeout = 60)
 	cr_assert(strstr(json, "\"up\":5,\"down\":5"), "%s", json);
 	free(json);
 	fx_round_trip(fd, "678");
-	usleep(100000);
-	json = get(f.mport, "/sessions.json");
+	json = get_until(f.mport, "/sessions.json", "\"up\":8,\"down\":8");
 	cr_assert(strstr(json, "\"up\":8,\"down\":8"), "counts follow: %s",
 		  json);
 	free(json);
@@ -454,10 +467,14 @@ Test(service, endpoint_under_fd_exhaustion, .timeout = 60)
 	cr_assert_eq(gw_start(&g, 32, args), 0);
 	for (int i = 0; i < N; i++)
 		held[i] = tcp_connect("127.0.0.1", g.port);
-	usleep(200000);
+	cr_assert_geq(gw_log_wait(&g, "pausing accepts until fds free up", 1,
+				  30000),
+		      1, "the sessions' accepts hit EMFILE (log %s)", g.log);
 	for (int i = 0; i < 8; i++)
 		metrics[i] = tcp_connect("127.0.0.1", g.mport);
-	usleep(200000);
+	cr_assert_geq(gw_log_wait(&g, "metrics endpoint: accept:", 1, 30000), 1,
+		      "the endpoint's accepts hit EMFILE (log %s)", g.log);
+	/* a spinning accept loop would take most of these 2 s */
 	c0 = cpu_s(g.pid);
 	sleep(2);
 	cr_assert_lt(cpu_s(g.pid) - c0, 0.5, "no spin at EMFILE (log %s)",
@@ -472,7 +489,6 @@ Test(service, endpoint_under_fd_exhaustion, .timeout = 60)
 
 		cr_assert_eq(echo_start(&e, 0), 0);
 		tok = loop_token(e.port);
-		usleep(300000);
 		cr_assert_eq(gw_dial_token(g.port, tok, &fd), 200,
 			     "serves again");
 		fx_round_trip(fd, "recovered");

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -257,7 +259,11 @@ Test(sockmap, handoff_request_queued_before_insert, .timeout = 60)
 	char buf[16] = "";
 
 	slow_case_start(&c, "");
-	usleep(100000); /* the gateway is waiting for DNS now */
+	/* the gateway is waiting for DNS now (answered 300 ms after) */
+	for (long end = ms_now() + 30000;
+	     !atomic_load(&c.dns.queries) && ms_now() < end; ms_sleep(5))
+		;
+	cr_assert_gt(atomic_load(&c.dns.queries), 0, "the gateway asked");
 	cr_assert_eq(write_all(c.f.fd, "REQ", 3), 3);
 	cr_assert_eq(read_full(c.f.fd, buf, 6, 10000), 6, "status and answer");
 	cr_assert_str_eq(buf, "200REQ");
@@ -616,7 +622,14 @@ static void repeat_case(unsigned repeat, const char *want)
 	unsetenv("SOCKGATE_TEST_REPEAT");
 	fd = fx_dial_echo(&f);
 	cr_assert_eq(write_all(fd, "0123456789", 10), 10);
-	usleep(100000);
+	/* two skbs: the second is sent once the first is acked, i.e. in the
+	 * gateway's socket (Nagle would otherwise merge them) */
+	for (long end = ms_now() + 30000; ms_now() < end; ms_sleep(5)) {
+		int outq = -1;
+
+		if (ioctl(fd, SIOCOUTQ, &outq) == 0 && outq == 0)
+			break;
+	}
 	cr_assert_eq(write_all(fd, "ABCDEFGHIJ", 10), 10);
 	cr_assert_eq(read_full(fd, back, n, 10000), (ssize_t)n, "got \"%s\"",
 		     back);

@@ -32,6 +32,9 @@ struct worker {
 	int lsn_shared_fd; /* that socket, closed by the main thread */
 	int accepting;	   /* lsn is in the epoll set */
 	int accept_err;	   /* errno of the failure that paused accepts */
+	/* another worker, at --max-conns with clients waiting, holds no
+	 * handshake old enough to give way: this one is asked (worker.c) */
+	atomic_int evict_ask;
 	struct ev_timer accept_timer;
 	struct ev_timer burst_timer; /* a burst of pauses ends: worker.c */
 	unsigned burst_pauses;	     /* pauses in the current burst */
