@@ -145,8 +145,9 @@ test-asan: deps
 	$(MAKE) --no-print-directory BUILD=build/asan \
 		OPTFLAGS="-O1 -g $(SAN)" test
 
-# The suite inside QEMU on Debian's LTS kernels (KERNELS="6.1 6.12" or
-# package names); VMTEST_TEST_ARGS go to Criterion inside the guest.
+# The suite inside QEMU on the pinned Debian kernels (vmtest/kernels);
+# KERNELS=latest (the newest of 6.1 and 6.12), all, a series ("6.1") or
+# package names; VMTEST_TEST_ARGS go to Criterion inside the guest.
 vmtest: deps all $(BUILD)/sockgate-test $(BUILD)/test-gateway
 	$(Q)bash vmtest/run.sh $(BUILD) $(KERNELS)
 

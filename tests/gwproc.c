@@ -250,6 +250,21 @@ int gw_stop(struct gw *g)
 	return r;
 }
 
+char *gw_sh(const char *env, const char *args, const char *then,
+	    const char *after, int *status)
+{
+	char cmd[4096];
+
+	snprintf(cmd, sizeof(cmd),
+		 "d=$(mktemp -d); cd $d; : >log; "
+		 "%s %s/sockgate --addr 127.0.0.1:0 %s 2>log & pid=$!; "
+		 "for i in $(seq 300); do grep -q ready log && break; "
+		 "sleep 0.05; done; %s; kill $pid; wait $pid; %s; rc=$?; "
+		 "cd /; rm -rf $d; exit $rc",
+		 env, sg_build(), args, then, after);
+	return run_cmd(cmd, status);
+}
+
 char *run_cmd(const char *cmd, int *status)
 {
 	FILE *p = popen(cmd, "r");

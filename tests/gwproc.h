@@ -41,6 +41,15 @@ int gw_log_wait(const struct gw *g, const char *s, int n, int timeout_ms);
 const char *sg_build(void);
 /* SG_TEST_LIGHT=1 (emulated kernels in vmtest): fewer, smaller transfers. */
 int sg_light(void);
+/*
+ * The installed build/sockgate run by a shell in a scratch directory:
+ * `env` (assignments, or "") before it, `args` after --addr
+ * 127.0.0.1:0 (its log in ./log); once it logs "ready", the shell runs
+ * `then` ($pid is the gateway's), stops it with SIGTERM, runs `after`.
+ * What they print (run_cmd); *status is `after`'s exit status.
+ */
+char *gw_sh(const char *env, const char *args, const char *then,
+	    const char *after, int *status);
 /* Runs a shell command, returns its stdout (malloc'd, trailing \n cut). */
 char *run_cmd(const char *cmd, int *status);
 /* Removes a directory and everything in it (a test's scratch space). */

@@ -81,20 +81,17 @@ Test(ops, secret_rotation_file_and_env, .timeout = 60)
 
 	cr_assert_eq(echo_start(&e, 0), 0);
 	/* env only, with sockgatectl connect as the client */
-	n = snprintf(
-		cmd, sizeof(cmd),
-		"set -e; d=$(mktemp -d); cd $d; : >log; "
-		"SOCKGATE_SECRET=env-secret %s/sockgate --addr 127.0.0.1:0 "
-		"--workers 1 2>log & pid=$!; "
-		"for i in $(seq 300); do grep -q 'listening on' log && break; "
-		"sleep 0.05; done; "
-		"port=$(sed -n 's/.*listening on 127.0.0.1:\\([0-9]*\\).*/\\1/p' log); "
-		"tok=$(SOCKGATE_SECRET=env-secret %s/sockgatectl encrypt %s); "
-		"echo via-env | %s/sockgatectl connect 127.0.0.1:$port $tok; "
-		"kill $pid; wait $pid; test ! -e gateway.pid; cd /; rm -rf $d",
-		sg_build(), sg_build(), loop_addr(e.port), sg_build());
+	n = snprintf(cmd, sizeof(cmd),
+		     "port=$(sed -n 's/.*listening on 127.0.0.1:\\([0-9]*\\)"
+		     ".*/\\1/p' log); "
+		     "tok=$(SOCKGATE_SECRET=env-secret %s/sockgatectl encrypt "
+		     "%s); "
+		     "echo via-env | %s/sockgatectl connect 127.0.0.1:$port "
+		     "$tok",
+		     sg_build(), loop_addr(e.port), sg_build());
 	cr_assert_lt(n, (int)sizeof(cmd), "command fits");
-	out = run_cmd(cmd, &st);
+	out = gw_sh("SOCKGATE_SECRET=env-secret", "--workers 1", cmd,
+		    "test ! -e gateway.pid", &st);
 	cr_assert_eq(st, 0, "exit %d, output: %s", st, out);
 	cr_assert_str_eq(out, "via-env");
 	free(out);

@@ -607,17 +607,10 @@ Test(security, secrets_kept_private, .timeout = 60)
 	char cmd[1024], *out;
 	int st;
 
-	snprintf(
-		cmd, sizeof(cmd),
-		"d=$(mktemp -d); cd $d; "
-		"SOCKGATE_SECRET=env-only-secret %s/sockgate --addr "
-		"127.0.0.1:0 --workers 1 2>log & pid=$!; "
-		"for i in $(seq 300); do grep -q 'ready' log && break; "
-		"sleep 0.05; done; "
-		"tr '\\0' '\\n' </proc/$pid/environ | grep -c env-only-secret; "
-		"kill $pid; wait $pid; cd /; rm -rf $d",
-		sg_build());
-	out = run_cmd(cmd, &st);
+	out = gw_sh("SOCKGATE_SECRET=env-only-secret", "--workers 1",
+		    "tr '\\0' '\\n' </proc/$pid/environ | "
+		    "grep -c env-only-secret",
+		    ":", &st);
 	/* overwritten in the process's original environment block, which
 	 * is what /proc/PID/environ shows */
 	cr_assert_str_eq(out, "0", "not in /proc/PID/environ: %s", out);
@@ -855,15 +848,8 @@ Test(security, no_test_hooks_in_the_installed_binary, .timeout = 60)
 	out = run_cmd(cmd, &st);
 	cr_assert_str_eq(out, "0\n1", "hook names in sockgate, sockgate-test");
 	free(out);
-	snprintf(cmd, sizeof(cmd),
-		 "d=$(mktemp -d); cd $d; SOCKGATE_TEST_REPEAT=4 "
-		 "%s/sockgate --secret x --addr 127.0.0.1:0 --mode copy "
-		 "2>log & pid=$!; "
-		 "for i in $(seq 300); do grep -q ready log && break; "
-		 "sleep 0.05; done; kill $pid; wait $pid; "
-		 "grep -c 'test hook' log; cd /; rm -rf $d",
-		 sg_build());
-	out = run_cmd(cmd, &st);
+	out = gw_sh("SOCKGATE_TEST_REPEAT=4", "--secret x --mode copy", ":",
+		    "grep -c 'test hook' log", &st);
 	cr_assert_str_eq(out, "0", "no hook read: %s", out);
 	free(out);
 }

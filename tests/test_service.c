@@ -534,7 +534,8 @@ Test(service, endpoint_closes_slow_requests, .timeout = 120)
 
 	fx_gw(&f, "copy", NULL);
 	for (int i = 0; i < SLOW; i++) {
-		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i / 16);
+		snprintf(src, sizeof(src), "127.0.0.%u",
+			 (unsigned)(2 + i / 16) & 0xff);
 		slow[i] = connect_from(src, f.mport);
 		cr_assert_geq(slow[i], 0, "slow client %d", i);
 	}

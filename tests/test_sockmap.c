@@ -517,7 +517,9 @@ Test(sockmap, fallback_without_capabilities, .timeout = 60)
 	cr_assert_eq(gw_log_count(&g, "mode auto: splice, because the sockmap "
 				      "path is unavailable"),
 		     1, "log %s", g.log);
-	cr_assert_eq(gw_log_count(&g, "needs CAP_BPF"), 1);
+	cr_assert_eq(gw_log_count(&g, "needs CAP_BPF, CAP_PERFMON and "
+				      "CAP_NET_ADMIN"),
+		     1, "every capability the load needs (log %s)", g.log);
 	cr_assert(!pin_exists(&g, "sessions"));
 	{
 		int fd;

@@ -4,6 +4,7 @@
  * maps, load, attach, pin; and the map operations of a session.
  */
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -21,6 +22,7 @@
 
 #include "bpffs.h"
 #include "log.h"
+#include "privs.h"
 #include "sockgate.skel.h"
 #include "sockmap.h"
 
@@ -105,6 +107,15 @@ void sockmap_events_consume(struct sockmap *sm)
 	ring_buffer__consume(sm->rb);
 }
 
+/* A load refused for want of a capability: EPERM, or EINVAL from a
+ * verifier that may not follow pointers without CAP_PERFMON. */
+static int missing_caps(int err)
+{
+	return err == -EPERM ||
+	       (err == -EINVAL &&
+		!(privs_effective() & (UINT64_C(1) << CAP_PERFMON)));
+}
+
 struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 			     sockmap_event_fn on_event, void *ctx, char *why,
 			     size_t whylen)
@@ -139,10 +150,9 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 	if (err) {
 		snprintf(why, whylen, "cannot load the BPF program: %s%s",
 			 strerror(-err),
-			 err == -EPERM || err == -EINVAL ?
-				 " (needs CAP_BPF, CAP_PERFMON and "
-				 "CAP_NET_ADMIN)" :
-				 "");
+			 missing_caps(err) ? " (needs CAP_BPF, CAP_PERFMON "
+					     "and CAP_NET_ADMIN)" :
+					     "");
 		goto fail;
 	}
 	sm->prog = bpf_program__fd(sm->skel->progs.sg_verdict);
