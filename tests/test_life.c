@@ -105,14 +105,17 @@ MODE_TEST(life, keepalive_finds_vanished_client, M_ALL, .timeout = 90)
 
 	cr_assert_eq(netpair_cut(&k.net), 0);
 	cut_ms = ms_now();
-	for (int i = 0; i < 2000 && !atomic_load(&k.ended); i++)
+	/* --keepalive 1,1,2 finds it in about 3 s; the default (60,10,6)
+	 * would take two minutes, past this bound */
+	for (long end = cut_ms + 60000;
+	     !atomic_load(&k.ended) && ms_now() < end;)
 		usleep(10000);
 	cr_assert(atomic_load(&k.ended),
-		  "the backend's side ended after the client vanished (log %s)",
+		  "the backend's side ended after the client vanished, within "
+		  "60 s (log %s)",
 		  g.log);
 	cr_log_info("%s: the vanished client found in %ld ms", mode,
 		    k.ended_ms - cut_ms);
-	cr_assert_lt(k.ended_ms - cut_ms, 15000);
 	cr_assert_geq(gw_log_wait(&g, "Connection timed out", 1, 5000), 1,
 		      "the reason: the probes went unanswered (log %s)", g.log);
 	cr_assert_eq(gw_stop(&g), 0, "log %s", g.log);
