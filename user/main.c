@@ -350,8 +350,9 @@ int main(int argc, char **argv)
 		fatal("start-up: %s", strerror(errno));
 	/*
 	 * What can fail for a reason the operator must fix comes before
-	 * anything outlives the process: the ports, then the pid file, then
-	 * the BPF side and its pins; a fatal error after that undoes them.
+	 * anything outlives the process: the ports, then (with --user) the
+	 * pid file, then the BPF side and its pins; a fatal error after
+	 * that undoes them.
 	 */
 	listen_open(&gw, fds);
 	if (gw.conf.pprof && http_start(&gw, loop) < 0)
