@@ -548,6 +548,9 @@ Test(life, startup_fails_before_changing_anything, .timeout = 60)
 	} cases[] = {
 		{ "--pprof nonsense", "invalid value for --pprof", 2 },
 		{ "--user nosuchuser", "invalid value for --user", 2 },
+		{ "--addr 127.0.0.1:99999", "invalid value for --addr", 2 },
+		{ "--pprof 127.0.0.1:70000", "invalid value for --pprof", 2 },
+		{ "--addr 127.0.0.1:", "invalid value for --addr", 2 },
 		{ "--addr 127.0.0.1:$busy", "cannot listen on", 1 },
 		{ "--pprof 127.0.0.1:$busy", "cannot serve --pprof", 1 },
 	};

@@ -160,6 +160,17 @@ static void check_etcd(struct conf *c)
 	}
 }
 
+/* 0 to 65535 in at most five digits: getaddrinfo would take 99999 as
+ * 99999 modulo 65536, and listen on a port nobody asked for. */
+static int port_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > 5 || strspn(p, "0123456789") != n)
+		return 0;
+	return strtol(p, NULL, 10) <= 65535;
+}
+
 int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,
 			socklen_t *len)
 {
@@ -170,7 +181,7 @@ int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,
 	char host[256];
 	size_t hlen;
 
-	if (!colon)
+	if (!colon || !port_ok(colon + 1))
 		return -1;
 	hlen = (size_t)(colon - s);
 	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
