@@ -250,6 +250,19 @@ int gw_stop(struct gw *g)
 	return r;
 }
 
+pid_t pid_in(const char *path)
+{
+	char buf[32] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = '\0';
+	fclose(f);
+	return (pid_t)atol(buf);
+}
+
 char *gw_sh(const char *env, const char *args, const char *then,
 	    const char *after, int *status)
 {

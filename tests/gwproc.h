@@ -54,6 +54,8 @@ char *gw_sh(const char *env, const char *args, const char *then,
 char *run_cmd(const char *cmd, int *status);
 /* Removes a directory and everything in it (a test's scratch space). */
 void rm_tree(const char *dir);
+/* The pid a pid file holds; 0 when there is none. */
+pid_t pid_in(const char *path);
 long ms_now(void);
 void ms_sleep(int ms);
 

@@ -14,6 +14,26 @@
 #include "gwproc.h"
 #include "sock.h"
 
+int tcp_connect_from(const char *src, uint16_t port)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(port) };
+	struct sockaddr_in from = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err;
+
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	if (fd < 0)
+		return -1;
+	if ((!src || (inet_pton(AF_INET, src, &from.sin_addr) == 1 &&
+		      bind(fd, (struct sockaddr *)&from, sizeof(from)) == 0)) &&
+	    connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0)
+		return fd;
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
 int tcp_connect(const char *host, uint16_t port)
 {
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,

@@ -7,6 +7,9 @@
 #include <sys/types.h>
 
 int tcp_connect(const char *host, uint16_t port);
+/* A blocking IPv4 connection to 127.0.0.1:port from source address src
+ * (NULL: any); -1 with errno kept when connect() fails. */
+int tcp_connect_from(const char *src, uint16_t port);
 /* Connects, sends line (no "\n" added), reads the 3-byte status: 200...
  * Returns the code (fd kept in *fd, or closed if fd is NULL), 0 if the
  * gateway closed without a status, -1 on a socket error. */

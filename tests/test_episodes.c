@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "peers.h"
@@ -186,21 +185,13 @@ static void *xfer_writer(void *arg)
 	return NULL;
 }
 
-static long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Until the writer is blocked (and, for sockmap, an episode is on) or has
  * sent everything. 0, or -1 with x->why set.
  */
 static int stall(struct xfer *x)
 {
-	long end = mono_ms() + STALL_BOUND_MS;
+	long end = ms_now() + STALL_BOUND_MS;
 	struct dir_counts c = { .congested = -1 };
 
 	while (atomic_load(&x->sent) < x->total) {
@@ -211,7 +202,7 @@ static int stall(struct xfer *x)
 			    c.congested)
 				return 0;
 		}
-		if (mono_ms() > end) {
+		if (ms_now() > end) {
 			snprintf(x->why, sizeof(x->why),
 				 "in %d s of the reader's stall: writer %s "
 				 "after %llu bytes, episode %s (congested "
@@ -387,9 +378,9 @@ static uint64_t fill_until_stuck(struct fx *f, struct xfer *x, pthread_t *tw)
 static void wait_episode(const struct fx *f)
 {
 	struct dir_counts c = { 0 };
-	long end = mono_ms() + STALL_BOUND_MS;
+	long end = ms_now() + STALL_BOUND_MS;
 
-	while (mono_ms() < end) {
+	while (ms_now() < end) {
 		if (dir_counts_get(f, 1, &c) == 0 && c.congested)
 			return;
 		usleep(20000);

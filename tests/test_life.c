@@ -374,19 +374,6 @@ Test(life, restart_drops_nobody, .timeout = 120)
 
 /* -------------------------------------------------------- pid file -- */
 
-static pid_t pid_in(const char *path)
-{
-	char buf[32] = "";
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return (pid_t)atol(buf);
-}
-
 /*
  * Two processes, one pid file: the second does not take it from the
  * live first, stopping the second leaves it, and once the first is gone

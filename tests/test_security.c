@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -468,19 +467,6 @@ static long long status_hex(pid_t pid, const char *key)
 	return v;
 }
 
-/* The pid in a pid file, or -1. */
-static long pid_in(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	long v = -1;
-
-	if (f && fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	if (f)
-		fclose(f);
-	return v;
-}
-
 /*
  * --user nobody: after set-up the process has nobody's uid and only
  * CAP_NET_ADMIN; mode auto's sessions start on copy, move to sockmap and
@@ -502,7 +488,7 @@ Test(security, user_nobody_keeps_only_what_sockmap_needs, .timeout = 60)
 	chmod(dir, 0755);
 	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
 	fx_echo(&f, NULL, args);
-	cr_assert_eq(pid_in(pidf), (long)f.g.pid,
+	cr_assert_eq(pid_in(pidf), f.g.pid,
 		     "the pid file, written as root (log %s)", f.g.log);
 	{
 		char cmd[128], *out;
@@ -539,7 +525,7 @@ Test(security, user_nobody_keeps_only_what_sockmap_needs, .timeout = 60)
 		     0);
 	pid = f.g.pid;
 	fx_end(&f);
-	cr_assert_eq(pid_in(pidf), (long)pid, "the pid file stays, stale");
+	cr_assert_eq(pid_in(pidf), pid, "the pid file stays, stale");
 	cr_assert_neq(access(f.pin, F_OK), 0, "its pin directory removed");
 	unlink(pidf);
 	rmdir(dir);
@@ -560,12 +546,12 @@ Test(security, user_takes_a_held_pid_file_at_start, .timeout = 60)
 	mkdir(dir, 0755);
 	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
 	fx_gw(&f1, "copy", a1);
-	cr_assert_eq(pid_in(pidf), (long)f1.g.pid);
+	cr_assert_eq(pid_in(pidf), f1.g.pid);
 	fx_gw(&f2, "copy", a2);
-	cr_assert_eq(pid_in(pidf), (long)f2.g.pid, "taken (log %s)", f2.g.log);
+	cr_assert_eq(pid_in(pidf), f2.g.pid, "taken (log %s)", f2.g.log);
 	cr_assert_eq(gw_log_count(&f2.g, "taken from running process"), 1);
 	fx_end(&f1);
-	cr_assert_eq(pid_in(pidf), (long)f2.g.pid, "the old one left it");
+	cr_assert_eq(pid_in(pidf), f2.g.pid, "the old one left it");
 	fx_end(&f2);
 	unlink(pidf);
 	rmdir(dir);
@@ -727,22 +713,6 @@ Test(security, slow_handshakes_do_not_lock_out_clients, .timeout = 120)
 	fx_end(&f);
 }
 
-/* A connection to 127.0.0.1:port; -1 with errno when connect() fails. */
-static int connect_errno(uint16_t port)
-{
-	struct sockaddr_in to = { .sin_family = AF_INET,
-				  .sin_port = htons(port) };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err;
-
-	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0)
-		return fd;
-	err = errno;
-	close(fd);
-	errno = err;
-	return -1;
-}
-
 /*
  * One address over --max-conns-per-ip: the extra connections are reset
  * at once; another address is not held to the first one's count. The
@@ -756,14 +726,13 @@ Test(security, max_conns_per_ip, .timeout = 60)
 {
 	const char *args[] = { "--max-conns-per-ip", "5", "--handshake-timeout",
 			       "60", NULL };
-	struct sockaddr_in from = { .sin_family = AF_INET };
 	struct fx f;
 	int held[8], reset = 0, at_connect = 0, silent = 0, other;
 	char c;
 
 	fx_echo(&f, NULL, args);
 	for (int i = 0; i < 8; i++) {
-		held[i] = connect_errno(f.g.port);
+		held[i] = tcp_connect_from(NULL, f.g.port);
 		if (held[i] < 0) {
 			cr_assert(errno == ECONNRESET || errno == ECONNREFUSED,
 				  "connect %d: %s", i, strerror(errno));
@@ -809,19 +778,13 @@ Test(security, max_conns_per_ip, .timeout = 60)
 				   "\"per_ip\"} "),
 		     3);
 	/* 127.0.0.2 has its own count */
-	other = socket(AF_INET, SOCK_STREAM, 0);
-	inet_pton(AF_INET, "127.0.0.2", &from.sin_addr);
-	cr_assert_eq(bind(other, (struct sockaddr *)&from, sizeof(from)), 0);
+	other = tcp_connect_from("127.0.0.2", f.g.port);
+	cr_assert_geq(other, 0, "from 127.0.0.2: %s", strerror(errno));
 	{
-		struct sockaddr_in to = { .sin_family = AF_INET,
-					  .sin_port = htons(f.g.port) };
 		char line[4200];
 		int n = snprintf(line, sizeof(line), "%s\n",
 				 loop_token(f.e.port));
 
-		inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
-		cr_assert_eq(connect(other, (struct sockaddr *)&to, sizeof(to)),
-			     0);
 		write_all(other, line, (size_t)n);
 		cr_assert_eq(read_full(other, line, 3, 5000), 3);
 		cr_assert(!strncmp(line, "200", 3));

@@ -498,25 +498,6 @@ Test(service, endpoint_under_fd_exhaustion, .timeout = 60)
 	cr_assert_eq(gw_stop(&g), 0);
 }
 
-/* A connection to 127.0.0.1:port from the source address src. */
-static int connect_from(const char *src, uint16_t port)
-{
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_port = htons(port) };
-	struct sockaddr_in b = { .sin_family = AF_INET };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
-	inet_pton(AF_INET, src, &b.sin_addr);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&b, sizeof(b)) < 0 ||
-	    connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
 /*
  * 64 clients (16 from each of four addresses: every slot) each send a
  * request one byte at a time, a byte a second, never finishing it. The
@@ -536,7 +517,7 @@ Test(service, endpoint_closes_slow_requests, .timeout = 120)
 	for (int i = 0; i < SLOW; i++) {
 		snprintf(src, sizeof(src), "127.0.0.%u",
 			 (unsigned)(2 + i / 16) & 0xff);
-		slow[i] = connect_from(src, f.mport);
+		slow[i] = tcp_connect_from(src, f.mport);
 		cr_assert_geq(slow[i], 0, "slow client %d", i);
 	}
 	/* a byte a second each, until the endpoint has closed them all or

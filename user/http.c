@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -48,18 +47,10 @@ struct hconn {
 };
 static struct hconn h_conns = { &h_conns, &h_conns, -1, 0, 0 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void request_due(struct hconn *h)
 {
 	h->answered = 0;
-	h->deadline_ns = now_ns() + HTTP_TIMEOUT_S * 1000000000ull;
+	h->deadline_ns = ev_now(h_loop) + HTTP_TIMEOUT_S * 1000000000ull;
 }
 
 static void notify_conn(void *cls, struct MHD_Connection *c, void **ctx,
@@ -107,7 +98,7 @@ static void notify_done(void *cls, struct MHD_Connection *c, void **state,
 
 static void cut_late_requests(void)
 {
-	uint64_t now = now_ns();
+	uint64_t now = ev_now(h_loop);
 
 	for (struct hconn *h = h_conns.next; h != &h_conns; h = h->next)
 		if (!h->answered && now > h->deadline_ns) {
