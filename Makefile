@@ -23,20 +23,22 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-DAEMON_SRCS := main.c conf.c log.c ev.c secret.c token.c resolve.c addr.c \
-	       trim.c pool.c backend.c session.c handshake.c relay.c worker.c \
-	       metrics.c bpffs.c fwd_stream.c fwd_splice.c fwd_copy.c sockmap.c \
-	       fwd_sockmap.c sm_copy.c reuseport.c pidfile.c listen.c idle.c \
-	       hslog.c allow.c selfaddr.c token2.c proxy.c privs.c perip.c \
-	       status.c http.c srv.c etcdc.c etcd.c
-CTL_SRCS    := sockgatectl.c conf.c log.c secret.c token.c allow.c token2.c etcdc.c \
-	       ctl_gateways.c addr.c
+# user/ by layer (docs/design.md): core/ under everything, auth/ and
+# session/ and fwd/ in between, ctl/ and daemon/ on top; sockgatectl/
+# is the operator's tool, which shares core/, auth/ and ctl/'s etcd client.
+LAYERS      := core auth session fwd fwd/sockmap ctl daemon
+DAEMON_SRCS := $(foreach l,$(LAYERS),$(wildcard user/$(l)/*.c))
+CTL_SRCS    := $(wildcard user/sockgatectl/*.c) user/core/log.c \
+	       user/core/addr.c user/daemon/conf.c user/auth/secret.c \
+	       user/auth/token_legacy.c user/auth/token_v2.c \
+	       user/auth/allow.c user/ctl/etcd_client.c \
+	       user/fwd/sockmap/bpffs.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)
 TEST_SRCS   := $(wildcard tests/*.c)
 
-DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/user/%.o)
-CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/user/%.o)
+DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
 
 .DELETE_ON_ERROR:
@@ -50,9 +52,9 @@ all: $(BUILD)/sockgate $(BUILD)/sockgatectl $(BUILD)/sg-echo
 # The daemon the tests run: the same objects but for the files that read
 # the test hooks (SOCKGATE_TEST_*), built again with -DSG_TEST_HOOKS. The
 # installed build/sockgate has none.
-HOOK_SRCS := main.c conf.c
-HOOK_OBJS := $(HOOK_SRCS:%.c=$(BUILD)/user/%.hooks.o)
-TESTD_OBJS := $(filter-out $(HOOK_SRCS:%.c=$(BUILD)/user/%.o),$(DAEMON_OBJS)) \
+HOOK_SRCS := user/daemon/main.c user/daemon/conf.c
+HOOK_OBJS := $(HOOK_SRCS:%.c=$(BUILD)/%.hooks.o)
+TESTD_OBJS := $(filter-out $(HOOK_SRCS:%.c=$(BUILD)/%.o),$(DAEMON_OBJS)) \
 	      $(HOOK_OBJS)
 
 # kernel side: %.bpf.c -> %.bpf.o -> %.skel.h
@@ -64,21 +66,23 @@ $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)bpftool gen skeleton $< name $(subst .,_,$*)_bpf > $@
 
-$(BUILD)/user/sockmap.o: $(BUILD)/sockgate.skel.h
-$(BUILD)/user/http.o: $(BUILD)/status_page.h
+$(BUILD)/user/fwd/sockmap/sockmap.o: $(BUILD)/sockmap.skel.h
+$(BUILD)/user/ctl/http.o: $(BUILD)/status_page.h
+$(BUILD)/user/daemon/reuseport.o: $(BUILD)/reuseport.skel.h
 
 # the status page, as a C string literal
-$(BUILD)/status_page.h: user/status.html | $(BUILD)/user
+$(BUILD)/status_page.h: user/ctl/status.html | $(BUILD)/bpf
 	$(call msg,GEN,$@)
 	$(Q)sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $< >$@
-$(BUILD)/user/reuseport.o: $(BUILD)/reuseport.skel.h
 
-$(BUILD)/user/%.o: user/%.c | $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/user/%.hooks.o: user/%.c | $(BUILD)/user
+$(BUILD)/user/%.hooks.o: user/%.c
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -DSG_TEST_HOOKS -c $< -o $@
 
 $(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
@@ -108,24 +112,25 @@ $(BUILD)/sg-echo: $(addprefix $(BUILD)/tests/,echo_main.o servers.o sock.o gwpro
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
-		       $(BUILD)/user/token.o $(BUILD)/user/token2.o \
-		       $(BUILD)/user/secret.o $(BUILD)/user/srv.o \
-		       $(BUILD)/user/allow.o $(BUILD)/user/addr.o \
-		       $(BUILD)/user/pidfile.o \
+		       $(BUILD)/user/auth/token_legacy.o \
+		       $(BUILD)/user/auth/token_v2.o \
+		       $(BUILD)/user/auth/secret.o $(BUILD)/user/session/srv.o \
+		       $(BUILD)/user/auth/allow.o $(BUILD)/user/core/addr.o \
+		       $(BUILD)/user/daemon/pidfile.o \
 		       $(BUILD)/clients/sockgate_client.o \
 		       $(BUILD)/clients/sockgate_issuer.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
-$(BUILD)/sg-loadgen: bench/loadgen.c | $(BUILD)/user
+$(BUILD)/sg-loadgen: bench/loadgen.c | $(BUILD)/bpf
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
 
-$(BUILD)/sg-bench-backend: bench/backend.c | $(BUILD)/user
+$(BUILD)/sg-bench-backend: bench/backend.c | $(BUILD)/bpf
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -lpthread -o $@
 
-$(BUILD)/user $(BUILD)/tests $(BUILD)/bpf $(BUILD)/clients:
+$(BUILD)/tests $(BUILD)/bpf $(BUILD)/clients:
 	$(Q)mkdir -p $@
 
 deps:
@@ -165,7 +170,7 @@ bench-discovery: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
 
 # The C tree in the repo's .clang-format (the kernel's style); the shell
 # scripts through shellcheck; the daemon's module calls free of cycles.
-C_FILES  := $(wildcard user/*.[ch] bpf/*.[ch] include/*.h tests/*.[ch] \
+C_FILES  := $(wildcard user/*/*.[ch] user/*/*/*.[ch] bpf/*.[ch] include/*.h tests/*.[ch] \
 	      bench/*.c clients/c/*.[ch])
 SH_FILES := $(wildcard scripts/*.sh vmtest/*.sh bench/*.sh tests/*.sh) .ci/run
 
@@ -230,5 +235,5 @@ uninstall:
 clean:
 	$(Q)rm -rf build
 
--include $(wildcard $(BUILD)/user/*.d $(BUILD)/tests/*.d $(BUILD)/bpf/*.d \
+-include $(wildcard $(BUILD)/user/*/*.d $(BUILD)/user/*/*/*.d $(BUILD)/tests/*.d $(BUILD)/bpf/*.d \
 	   $(BUILD)/clients/*.d)

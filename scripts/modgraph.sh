@@ -1,8 +1,8 @@
 #!/bin/sh
 # Which daemon module calls which, from the objects' symbol tables: an
-# edge "a b" when a.o uses a function or variable b.o defines. Prints the
-# edges, then fails when they form a cycle (two modules that call each
-# other, directly or around a loop). Usage: modgraph.sh BUILD_DIR [-q]
+# edge "a b" when a.o uses a function or variable b.o defines, a module
+# being a file under user/ (core/log, fwd/sockmap/episode). Prints the
+# edges, then fails when they form a cycle. Usage: modgraph.sh BUILD [-q]
 set -eu
 objs="$1/user"
 quiet="${2:-}"
@@ -10,16 +10,20 @@ defs=$(mktemp)
 edges=$(mktemp)
 trap 'rm -f "$defs" "$edges"' EXIT
 
-# the daemon's objects (sockgatectl.o has its own main)
-for o in "$objs"/*.o; do
-	m=$(basename "$o" .o)
-	[ "$m" = sockgatectl ] && continue
+mods() {
+	find "$objs" -name '*.o' ! -name '*.hooks.o' ! -path '*/sockgatectl/*' |
+		sort
+}
+
+for o in $(mods); do
+	m=${o#"$objs"/}
+	m=${m%.o}
 	nm --defined-only -g "$o" | awk -v m="$m" '{ print $3, m }'
 done | sort >"$defs"
 
-for o in "$objs"/*.o; do
-	m=$(basename "$o" .o)
-	[ "$m" = sockgatectl ] && continue
+for o in $(mods); do
+	m=${o#"$objs"/}
+	m=${m%.o}
 	nm -u "$o" | awk '{ print $2 }' | sort -u |
 		join - "$defs" | awk -v m="$m" '$2 != m { print m, $2 }'
 done | sort -u >"$edges"

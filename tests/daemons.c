@@ -197,8 +197,8 @@ static int start(struct etcd_srv *e, const char *ns, const char *ip,
 	return -1;
 }
 
-int etcd_start(struct etcd_srv *e, const char *ns, const char *ip,
-	       uint16_t port)
+int etcd_register_start(struct etcd_srv *e, const char *ns, const char *ip,
+			uint16_t port)
 {
 	return start(e, ns, ip, port, NULL);
 }
@@ -298,7 +298,7 @@ long etcd_wait_count(const struct etcd_srv *e, const char *prefix, int want,
 	return -1;
 }
 
-void etcd_stop(struct etcd_srv *e)
+void etcd_register_stop(struct etcd_srv *e)
 {
 	reap(&e->pid, SIGTERM);
 	rm_tree(e->dir);

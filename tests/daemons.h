@@ -32,8 +32,8 @@ int tls_make(char *out, size_t len);
 
 /* etcd on ip (ns: NULL or a namespace), on port or (0) a free one;
  * waits until it answers. 0, or -1. */
-int etcd_start(struct etcd_srv *e, const char *ns, const char *ip,
-	       uint16_t port);
+int etcd_register_start(struct etcd_srv *e, const char *ns, const char *ip,
+			uint16_t port);
 /* The same over https on 127.0.0.1, with tls_make's files in dir. */
 int etcd_start_tls(struct etcd_srv *e, const char *dir);
 /* SIGKILL: as if its host died. Its port stays e->port. */
@@ -50,7 +50,7 @@ int etcd_count(const struct etcd_srv *e, const char *prefix);
  * -1 on timeout. */
 long etcd_wait_count(const struct etcd_srv *e, const char *prefix, int want,
 		     int timeout_ms);
-void etcd_stop(struct etcd_srv *e);
+void etcd_register_stop(struct etcd_srv *e);
 
 struct dnsmasq {
 	pid_t pid;

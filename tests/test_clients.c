@@ -319,7 +319,7 @@ Test(clients, issuers_list_live_gateways, .timeout = 180)
 
 	if (sg_light())
 		return; /* no etcd, Node, Python or Go in the guests */
-	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
+	cr_assert_eq(etcd_register_start(&e, NULL, "127.0.0.1", 0), 0);
 	fx_echo(&a, NULL,
 		(const char *const[]){ "--etcd", e.url, "--etcd-ttl", "2",
 				       NULL });
@@ -360,5 +360,5 @@ Test(clients, issuers_list_live_gateways, .timeout = 180)
 	}
 	fx_end(&a);
 	fx_end(&b);
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 }

@@ -13,7 +13,7 @@
 #include "fixture.h"
 #include "netns.h"
 #include "sock.h"
-#include "srv.h"
+#include "session/srv.h"
 #include "tokens.h"
 
 #define PREFIX "/sockgate/gateways/"
@@ -341,7 +341,8 @@ Test(discovery, etcd_registers_renews_and_leaves_on_sigterm, .timeout = 90)
 	char *v = NULL;
 
 	NEED_ETCD();
-	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0, "etcd started");
+	cr_assert_eq(etcd_register_start(&e, NULL, "127.0.0.1", 0), 0,
+		     "etcd started");
 	t0 = ms_now();
 	etcd_gw(&f, &e, NULL, "2");
 	cr_assert_geq(etcd_wait_count(&e, PREFIX, 1, 5000), 0, "registered");
@@ -382,7 +383,7 @@ Test(discovery, etcd_registers_renews_and_leaves_on_sigterm, .timeout = 90)
 	f.fd = -1;
 	cr_assert_eq(gw_wait(&f.g, 10000), 0);
 	fx_end(&f);
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 }
 
 Test(discovery, etcd_lease_expires_after_sigkill, .timeout = 60)
@@ -392,7 +393,7 @@ Test(discovery, etcd_lease_expires_after_sigkill, .timeout = 60)
 	long ms, t0;
 
 	NEED_ETCD();
-	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
+	cr_assert_eq(etcd_register_start(&e, NULL, "127.0.0.1", 0), 0);
 	/* copy: a killed gateway leaves no BPF pins behind */
 	etcd_gw(&f, &e, "copy", "2");
 	cr_assert_geq(etcd_wait_count(&e, PREFIX, 1, 5000), 0);
@@ -406,7 +407,7 @@ Test(discovery, etcd_lease_expires_after_sigkill, .timeout = 60)
 	ms = ms_now() - t0;
 	cr_log_info("key gone %ld ms after SIGKILL (ttl 2 s)", ms);
 	fx_end(&f);
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 }
 
 Test(discovery, etcd_restart_registers_again, .timeout = 60)
@@ -416,7 +417,7 @@ Test(discovery, etcd_restart_registers_again, .timeout = 60)
 	long ms;
 
 	NEED_ETCD();
-	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
+	cr_assert_eq(etcd_register_start(&e, NULL, "127.0.0.1", 0), 0);
 	etcd_gw(&f, &e, NULL, "2");
 	cr_assert_geq(etcd_wait_count(&e, PREFIX, 1, 5000), 0);
 	etcd_kill(&e);
@@ -450,7 +451,7 @@ Test(discovery, etcd_restart_registers_again, .timeout = 60)
 	cr_assert_eq(gw_log_wait(&f.g, "again (lease", 1, 2000), 1);
 	fx_wait_done(&f, 1);
 	fx_end(&f);
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 }
 
 Test(discovery, etcd_down_at_start, .timeout = 60)
@@ -468,12 +469,12 @@ Test(discovery, etcd_down_at_start, .timeout = 60)
 	fx_round_trip(fx_dial_echo(&f), "no etcd yet");
 	close(f.fd);
 	f.fd = -1;
-	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", port), 0);
+	cr_assert_eq(etcd_register_start(&e, NULL, "127.0.0.1", port), 0);
 	cr_assert_geq(etcd_wait_count(&e, PREFIX, 1, 8000), 0,
 		      "registered once etcd is there");
 	assert_registered(&e, &f, NULL);
 	fx_end(&f);
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 }
 
 static char *ctl_gateways(const struct etcd_srv *e, const char *opt, int *st)
@@ -494,7 +495,7 @@ Test(discovery, ctl_lists_gateways, .timeout = 60)
 	int st;
 
 	NEED_ETCD();
-	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
+	cr_assert_eq(etcd_register_start(&e, NULL, "127.0.0.1", 0), 0);
 	etcd_gw(&a, &e, NULL, "10");
 	etcd_gw(&b, &e, "copy", "10");
 	cr_assert_geq(etcd_wait_count(&e, PREFIX, 2, 5000), 0);
@@ -522,7 +523,7 @@ Test(discovery, ctl_lists_gateways, .timeout = 60)
 	free(out);
 	fx_end(&a);
 	fx_end(&b);
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 }
 
 Test(discovery, etcd_flags_checked)
@@ -561,7 +562,7 @@ Test(discovery, etcd_advertise_and_prefix, .timeout = 60)
 	char *v;
 
 	NEED_ETCD();
-	cr_assert_eq(etcd_start(&e, NULL, "127.0.0.1", 0), 0);
+	cr_assert_eq(etcd_register_start(&e, NULL, "127.0.0.1", 0), 0);
 	fx_echo(&f, NULL,
 		(const char *const[]){ "--etcd", e.url, "--advertise",
 				       "gw1.sg.test:7000", "--etcd-prefix",
@@ -574,7 +575,7 @@ Test(discovery, etcd_advertise_and_prefix, .timeout = 60)
 	free(v);
 	fx_end(&f);
 	cr_assert_eq(etcd_count(&e, "/other/"), 0, "deleted at exit");
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 }
 
 /* ---- several hosts: network namespaces ---- */
@@ -656,8 +657,9 @@ Test(discovery, hosts_client_follows_etcd, .timeout = 120)
 	NEED_ETCD();
 	cr_assert_eq(lan_create(&l, H_N), 0,
 		     "five hosts on a bridge (ip netns, veth, bridge)");
-	cr_assert_eq(etcd_start(&e, l.host[H_ETCD], lan_ip(H_ETCD), 2379), 0,
-		     "etcd on its own host");
+	cr_assert_eq(etcd_register_start(&e, l.host[H_ETCD], lan_ip(H_ETCD),
+					 2379),
+		     0, "etcd on its own host");
 	cr_assert_eq(in_netns(l.host[H_BACKEND], echo_any, &be), 0);
 	snprintf(url, sizeof(url), "http://%s:2379", lan_ip(H_ETCD));
 	for (int i = 0; i < 2; i++) {
@@ -712,7 +714,7 @@ Test(discovery, hosts_client_follows_etcd, .timeout = 120)
 	cr_assert_eq(gw_stop(&g[1]), 0);
 	cr_assert_eq(etcd_wait_count(&e, PREFIX, 0, 3000) >= 0, 1);
 	echo_stop(&be);
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 	lan_destroy(&l);
 }
 
@@ -761,6 +763,6 @@ Test(discovery, etcd_over_tls, .timeout = 60)
 	fx_end(&f);
 	cr_assert_eq(etcd_count(&e, PREFIX), 0, "deleted at exit over TLS");
 	fx_end(&nocert);
-	etcd_stop(&e);
+	etcd_register_stop(&e);
 	rm_tree(dir);
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Congestion episodes (include/sockgate_bpf.h, struct sg_flow): a reader
+ * Congestion episodes (include/sockmap_bpf.h, struct sg_flow): a reader
  * that stalls sends a sockmap direction through user space, and the
  * verdict takes it back once the gateway has caught up. Every mode runs
  * the same transfers; for sockmap the pinned maps, read with bpftool,

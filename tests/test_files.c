@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * What the gateway reads from files and flags, tested on the functions
- * themselves (user/allow.c, user/secret.c, user/pidfile.c): the rules of
+ * themselves (user/auth/allow.c, user/auth/secret.c, user/daemon/pidfile.c): the rules of
  * --allow and --allow-file, the secret file's lines and modes, and the
  * pid file's temporary file in a directory others can write.
  */
@@ -17,10 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "allow.h"
+#include "auth/allow.h"
 #include "peers.h"
-#include "pidfile.h"
-#include "secret.h"
+#include "daemon/pidfile.h"
+#include "auth/secret.h"
 
 /* A scratch file holding text; its path in a static buffer. */
 static const char *scratch(const char *name, const char *text, mode_t mode)

@@ -16,7 +16,7 @@
 
 #include "peers.h"
 
-/* user/hslog.h: failures a second logged one by one */
+/* user/session/hslog.h: failures a second logged one by one */
 #define HSLOG_BURST_TEST 20
 
 /* ------------------------------------------------------- keepalive -- */

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "peers.h"
-#include "token2.h"
+#include "auth/token_v2.h"
 
 #define REFUSED_ALLOW "sockgate_refused_total{reason=\"allowlist\"} "
 #define REFUSED_SELF "sockgate_refused_total{reason=\"self\"} "
@@ -235,7 +235,8 @@ Test(security, v2_tokens_authenticated, .timeout = 120)
 	fx_round_trip(fd, "v2");
 	close(fd);
 	n = unb64(tok, raw);
-	cr_assert_eq(n, TOKEN2_HDR + strlen(loop_addr(f.e.port)) + TOKEN2_TAG);
+	cr_assert_eq(n,
+		     TOKEN_V2_HDR + strlen(loop_addr(f.e.port)) + TOKEN_V2_TAG);
 	for (size_t i = 0; i < n; i++) {
 		raw[i] ^= 0x01;
 		b64(raw, n, flipped);
@@ -312,11 +313,11 @@ Test(security, v2_test_vector, .timeout = 60)
 	FILE *fp;
 	int st, fd;
 
-	token2_seal(VECTOR_SECRET, strlen(VECTOR_SECRET), 0, nonce,
-		    "127.0.0.1:1", 11, out, sizeof(out));
+	token_v2_seal(VECTOR_SECRET, strlen(VECTOR_SECRET), 0, nonce,
+		      "127.0.0.1:1", 11, out, sizeof(out));
 	cr_assert_str_eq(out, VECTOR);
-	token2_seal(VECTOR_SECRET, strlen(VECTOR_SECRET), 1767225600, nonce,
-		    "127.0.0.1:1", 11, out, sizeof(out));
+	token_v2_seal(VECTOR_SECRET, strlen(VECTOR_SECRET), 1767225600, nonce,
+		      "127.0.0.1:1", 11, out, sizeof(out));
 	cr_assert_str_eq(out, VECTOR_EXPIRED, "expiry 2026-01-01T00:00:00Z");
 	snprintf(cmd, sizeof(cmd),
 		 "%s/sockgatectl --secret '" VECTOR_SECRET "' decrypt %s",
@@ -667,7 +668,7 @@ Test(security, original_handshake_cases, .timeout = 60)
  * s, longer than a dial waits (30 s), so a client let in only when slow
  * handshakes time out fails here. (Once a client waited 12 s: the worker
  * a waiting client woke held no handshake to evict, the other held them
- * all and was not woken again; now the others are asked, worker.c.)
+ * all and was not woken again; now the others are asked, daemon/worker.c.)
  */
 Test(security, slow_handshakes_do_not_lock_out_clients, .timeout = 120)
 {

@@ -604,7 +604,7 @@ Test(sockmap, congestion_then_fin, .timeout = 180)
 }
 
 /*
- * Retransmitted bytes (bpf/sockgate.bpf.c, repeated()). A real overlapping
+ * Retransmitted bytes (bpf/sockmap.bpf.c, repeated()). A real overlapping
  * retransmission cannot be made to order, so the test hook makes the
  * verdict take the first `repeat` bytes after the hand-off for repeats:
  * what the backend then gets shows that a whole repeated skb is dropped,

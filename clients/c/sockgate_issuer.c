@@ -4,8 +4,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../user/token.h"
-#include "../../user/token2.h"
+#include "../../user/auth/token_legacy.h"
+#include "../../user/auth/token_v2.h"
 #include "sockgate_issuer.h"
 
 int sg_issue_token(const char *address, const char *secret, long ttl,
@@ -15,7 +15,7 @@ int sg_issue_token(const char *address, const char *secret, long ttl,
 		return token_encrypt(secret, strlen(secret), TOKEN_MD_SHA256,
 				     (const uint8_t *)address, strlen(address),
 				     out, out_len);
-	return token2_seal(secret, strlen(secret),
-			   ttl > 0 ? (uint64_t)time(NULL) + (uint64_t)ttl : 0,
-			   NULL, address, strlen(address), out, out_len);
+	return token_v2_seal(secret, strlen(secret),
+			     ttl > 0 ? (uint64_t)time(NULL) + (uint64_t)ttl : 0,
+			     NULL, address, strlen(address), out, out_len);
 }

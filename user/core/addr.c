@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT
+/* Peer addresses: the packed form sessions keep, and their text. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/addr.h"
+
+void sg_caddr_set(struct sg_caddr *c, const struct sockaddr *sa)
+{
+	memset(c, 0, sizeof(*c));
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)sa;
+
+		memcpy(c->ip, &in6->sin6_addr, 16);
+		c->port = ntohs(in6->sin6_port);
+		c->family = AF_INET6;
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)sa;
+
+		memcpy(c->ip, &in->sin_addr, 4);
+		c->port = ntohs(in->sin_port);
+		c->family = AF_INET;
+	}
+}
+
+int sg_caddr_set_plain(struct sg_caddr *c, const struct sockaddr *sa)
+{
+	sg_caddr_set(c, sa);
+	if (c->family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)c->ip)) {
+		memmove(c->ip, c->ip + 12, 4);
+		memset(c->ip + 4, 0, 12);
+		c->family = AF_INET;
+	}
+	return c->family ? 0 : -1;
+}
+
+void sg_caddr_fmt(const struct sg_caddr *c, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (c->family != AF_INET && c->family != AF_INET6) {
+		snprintf(out, len, "-");
+		return;
+	}
+	inet_ntop(c->family, c->ip, host, sizeof(host));
+	snprintf(out, len, c->family == AF_INET6 ? "[%s]:%u" : "%s:%u", host,
+		 c->port);
+}
+
+void sg_sockaddr_fmt(const struct sockaddr *sa, char *out, size_t len)
+{
+	struct sg_caddr c;
+
+	sg_caddr_set(&c, sa);
+	sg_caddr_fmt(&c, out, len);
+}

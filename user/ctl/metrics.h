@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_METRICS_H
+#define SG_METRICS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "daemon/conf.h"
+#include "sockgate.h"
+
+/* Process-wide counters, shared by the workers (relaxed atomics). */
+struct metrics {
+	_Atomic uint64_t accepted;
+	_Atomic int64_t active;
+	_Atomic int64_t handshaking; /* of those, in the handshake */
+	_Atomic uint64_t replies[CODE_MAX];
+	_Atomic uint64_t connect_attempts;
+	_Atomic uint64_t connect_timeouts;
+	_Atomic uint64_t accept_errors;
+	_Atomic uint64_t accept_paused;
+	_Atomic uint64_t resets;
+	_Atomic uint64_t mode_sessions[4]; /* by enum fwd_mode */
+	_Atomic uint64_t bytes_up;	   /* client to backend, user space */
+	_Atomic uint64_t bytes_down;
+	_Atomic uint64_t bytes_kernel[2]; /* of those, redirected by the BPF
+					    * verdict: up, down */
+	_Atomic uint64_t episodes[2];	  /* sockmap congestion episodes
+					    * copied, ended */
+	_Atomic uint64_t repeat_bytes; /* retransmitted, kept from going twice */
+	_Atomic uint64_t reloads[2];   /* SIGHUP: 0 done, 1 failed */
+	_Atomic uint64_t idle_closed;  /* --idle-timeout */
+	_Atomic uint64_t refused[2];   /* destinations answered 401: 0 not
+					 * allowed, 1 the gateway itself */
+	_Atomic uint64_t per_ip_resets;	 /* over --max-conns-per-ip */
+	_Atomic uint64_t evicted;	 /* handshakes ended for a newer one */
+	_Atomic uint64_t promotions[2];	 /* copy sessions moved: 0 to
+					 * sockmap (quiet), 1 to splice (busy) */
+	_Atomic int64_t etcd_registered; /* --etcd: the key is there */
+	_Atomic uint64_t etcd_failures;	 /* etcd calls that failed */
+};
+
+#define metric_add(field, n) \
+	atomic_fetch_add_explicit(&(field), (n), memory_order_relaxed)
+#define metric_get(field) atomic_load_explicit(&(field), memory_order_relaxed)
+
+struct gateway;
+/* The counters as Prometheus text into out; the length written. */
+size_t metrics_render(struct gateway *gw, char *out, size_t max);
+
+#endif

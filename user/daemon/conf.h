@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_CONF_H
+#define SG_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "auth/allow.h"
+#include "core/log.h"
+#include "auth/secret.h"
+
+enum fwd_mode { MODE_AUTO, MODE_SOCKMAP, MODE_SPLICE, MODE_COPY };
+
+/* TCP keepalive on every session socket (--keepalive); idle 0: off. */
+struct keepalive {
+	int idle, interval, count; /* seconds, seconds, probes */
+};
+
+struct conf {
+	/* the secrets at start-up: the command line's and the file's (or
+	 * the environment's); daemon/gateway.h: the live set, which SIGHUP renews */
+	struct secrets secrets;
+	struct secrets fixed; /* --secret and SOCKGATE_SECRET: kept on reload */
+	/* destination rules: --allow (fixed) and --allow-file; the live set
+	 * is conf.allow, renewed by SIGHUP like the secrets */
+	struct allow allow, allow_fixed;
+	const char *allow_file;
+	const char *secret_file;
+	struct sockaddr_storage listen;
+	socklen_t listen_len;
+	const char *addr;
+	int reuse;
+	int retry;
+	uint64_t timeout_ns;
+	uint64_t handshake_timeout_ns;
+	uint64_t drain_timeout_ns;
+	uint64_t linger_ns; /* how long an error reply waits for the client */
+	uint64_t idle_ns;   /* --idle-timeout; 0: off */
+	int legacy_tokens;  /* the openssl enc form accepted (default) */
+	int proxy_protocol; /* 0 off, 1 or 2: the header the backend gets */
+	const char *user;   /* --user: run as, once set up */
+	gid_t user_gid;	    /* its group, which may read --secret-file */
+	struct keepalive keepalive;
+	int buffer;
+	const char *pprof;
+	const char *pidfile;
+	const char *dns_servers;
+	/* --etcd: registration (ctl/etcd_register.c); advertise NULL: the listen address */
+	const char *etcd, *advertise, *etcd_prefix;
+	const char *etcd_cacert, *etcd_cert, *etcd_key; /* https */
+	int etcd_ttl;
+	const char *bpf_pin_dir;
+	int workers;
+	long max_conns;	     /* sessions past the handshake; 0: the fd limit */
+	long max_handshakes; /* handshakes in progress at once */
+	long max_conns_per_ip; /* connections from one address; 0: any */
+	/* mode auto with BPF: sessions start on copy and move to splice
+	 * (streaming) or sockmap (quiet) once they have lasted this long;
+	 * 0: sockmap from the start */
+	uint64_t promote_ns;
+	enum fwd_mode mode;
+	enum log_level log_level;
+	/* env SOCKGATE_TEST_REPEAT, for the tests only: the verdict takes the
+	 * first N bytes each client sends after the hand-off for repeats */
+	uint32_t test_repeat;
+	/* env SOCKGATE_TEST_REPEAT_EPISODE: the same, N bytes of the first
+	 * skb the verdict sees once a client episode's copy has started */
+	uint32_t test_repeat_episode;
+};
+
+/* Parses flags and the environment; prints usage and exits on error. */
+void conf_parse(struct conf *c, int argc, char **argv);
+void conf_free(struct conf *c);
+/*
+ * The secrets a (re)load gives: the fixed ones (command line or
+ * environment) and, when the configuration names a file, the file's.
+ * 0, or -1 with a reason in why: the file cannot be read or holds none
+ * (out is left empty).
+ */
+int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
+		      size_t whylen);
+/* The rules a (re)load gives: --allow's and the file's. 0, or -1 with
+ * a reason in why (out left empty). */
+int conf_load_allow(const struct conf *c, struct allow *out, char *why,
+		    size_t whylen);
+/* "IDLE[,INTERVAL,COUNT]" in seconds; "0": off. 0 or -1. */
+int conf_parse_keepalive(const char *s, struct keepalive *k);
+const char *conf_mode_name(enum fwd_mode m);
+/* "host:port" (host may be empty or [v6]) to a socket address. 0 or -1. */
+int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,
+			socklen_t *len);
+/* Seconds with an optional fraction and unit (s, ms); 0 or -1. */
+int conf_parse_duration(const char *s, uint64_t *ns);
+
+#endif

@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+/*
+ * read/write forwarder, a `buffer`-sized buffer a way: the last resort,
+ * and in mode auto the first stage of every session. Short sessions end
+ * here without the sockmap's map updates (12 bpf() calls and a psock set
+ * up and torn down); fwd/path.c moves the ones that last (copy_state()).
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "fwd/copy.h"
+#include "fwd/stream.h"
+#include "daemon/gateway.h"
+#include "session/session.h"
+
+/*
+ * A stream may move to sockmap too (there it cost 0.36-0.46 system
+ * CPU-s/GB against splice's 0.76 here: bench/), but only from a read that
+ * took all there was: reads of --buffer rarely do when a stream fills the
+ * socket. COPY_SEEK_BUF a direction makes them do so.
+ */
+#define COPY_SEEK_BUF (4u << 20)
+#define COPY_SEEK_BUDGET (32u << 20)
+
+struct copy {
+	struct stream st;
+	struct copy_promo promo;
+	/* seek buffers: their size, counted in the worker's sm_bufs; 0:
+	 * none, the --buffer ones after this struct */
+	size_t seek_cap;
+};
+
+/* Both buffers empty, both directions open. */
+static int idle_buffers(const struct stream *st)
+{
+	return !st->d[0].fill && !st->d[1].fill && !st->d[0].eof &&
+	       !st->d[1].eof;
+}
+
+/*
+ * idle_buffers(), and no part of an skb read; the counts the sockmap
+ * forwarder takes as its bases fit its fields. The verdict is given skbs
+ * whole: of one that a read took part of, the part already forwarded
+ * would go again, which its repeat check does not catch when more skbs
+ * wait behind (a 64 MiB transfer came corrupted). A read that got less
+ * than it asked, or nothing, took all there was; else only an empty
+ * queue tells.
+ */
+enum copy_state copy_state(const struct session *s)
+{
+	const struct copy *cp = s->fwd;
+	const struct stream *st = &cp->st;
+	int unread;
+
+	if (st->d[0].eof || st->d[1].eof)
+		return COPY_HALF_CLOSED;
+	if (!idle_buffers(st))
+		return COPY_BUSY;
+	if (s->bytes_up + s->line_len >= UINT32_MAX ||
+	    s->bytes_down >= UINT32_MAX)
+		return COPY_EMPTY;
+	for (int i = 0; i < 2; i++)
+		if (!st->d[i].whole &&
+		    (ioctl(st->d[i].src->fd, FIONREAD, &unread) < 0 || unread))
+			return COPY_EMPTY;
+	return COPY_QUIET;
+}
+
+struct copy_promo *copy_promo(struct session *s)
+{
+	return &((struct copy *)s->fwd)->promo;
+}
+
+int copy_seek_boundary(struct session *s)
+{
+	struct copy *cp = s->fwd;
+	uint8_t *big;
+
+	if (cp->seek_cap)
+		return 0;
+	if (s->w->sm_bufs + 2 * COPY_SEEK_BUF > COPY_SEEK_BUDGET ||
+	    !(big = malloc(2 * (size_t)COPY_SEEK_BUF)))
+		return -1;
+	for (int i = 0; i < 2; i++) {
+		struct stream_dir *d = &cp->st.d[i];
+		uint8_t *b = big + (size_t)i * COPY_SEEK_BUF;
+
+		memcpy(b, d->buf + d->off, d->fill);
+		d->buf = b;
+		d->off = 0;
+		d->cap = COPY_SEEK_BUF;
+	}
+	cp->seek_cap = 2 * (size_t)COPY_SEEK_BUF;
+	s->w->sm_bufs += cp->seek_cap;
+	return 0;
+}
+
+static int copy_start(struct session *s)
+{
+	size_t cap = (size_t)s->w->gw->conf.buffer;
+	struct copy *cp = malloc(sizeof(*cp) + 2 * cap);
+
+	if (!cp)
+		return -1;
+	memset(&cp->promo, 0, sizeof(cp->promo));
+	cp->seek_cap = 0;
+	stream_setup(&cp->st, &rw_chan, s, cap);
+	cp->st.d[0].buf = (uint8_t *)(cp + 1);
+	cp->st.d[1].buf = cp->st.d[0].buf + cap;
+	cp->st.d[0].whole = s->hs_whole;
+	cp->st.d[1].whole = 1; /* nothing read from the backend yet */
+	s->fwd = cp;
+	return 0;
+}
+
+static struct fwd_res copy_io(struct session *s, struct evl_fd *w,
+			      uint32_t events)
+{
+	return stream_io(s, &((struct copy *)s->fwd)->st, w, events);
+}
+
+static int copy_buffered(const struct session *s)
+{
+	return stream_buffered(&((const struct copy *)s->fwd)->st) > 0;
+}
+
+static void copy_stop(struct session *s)
+{
+	struct copy *cp = s->fwd;
+
+	if (cp->seek_cap) {
+		s->w->sm_bufs -= cp->seek_cap;
+		free(cp->st.d[0].buf);
+	}
+	free(cp);
+	s->fwd = NULL;
+	/* a promoted session lives on among others: see core/trim.h */
+	trim_note(&s->w->trim, s->w->loop, 2 * (size_t)s->w->gw->conf.buffer);
+}
+
+const struct fwd_ops fwd_copy_ops = {
+	.name = "copy",
+	.mode = MODE_COPY,
+	.start = copy_start,
+	.io = copy_io,
+	.buffered = copy_buffered,
+	.stop = copy_stop,
+};

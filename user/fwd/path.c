@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Which path a session's bytes take, and when it moves. Forwarders are
+ * leaves (fwd/fwd.h): they report, this file acts.
+ *
+ *   start-up  --mode sockmap|splice|copy: that path. auto: sockmap when
+ *             the BPF program loads and attaches, else splice; with
+ *             --promote-after, every session starts on copy (short ones
+ *             cost less there: no map updates) and moves (below).
+ *   hand-off  a path that cannot take a session (fds, memory) falls back:
+ *             sockmap -> splice -> copy -> reset. A sockmap session whose
+ *             token line's read ended inside an skb copies first, until
+ *             no skb is half read (PROMOTE_SOON).
+ *   promotion mode auto, once a session has lasted --promote-after and at
+ *             every check after: to sockmap as soon as it is quiet (the
+ *             kernel forwards; an idle one keeps 232 bytes); a stream
+ *             (BUSY_BYTES_PER_S) seeks an skb boundary with large buffers
+ *             for up to SEEK_CHECKS checks, then goes to splice.
+ *   episodes  a sockmap session whose peer falls behind copies in user
+ *             space for a while: fwd/sockmap/forward.c, within the path.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "session/backend.h"
+#include "fwd/copy.h"
+#include "fwd/sockmap/forward.h"
+#include "fwd/splice.h"
+#include "daemon/gateway.h"
+#include "core/log.h"
+#include "fwd/path.h"
+#include "session/session.h"
+
+/* The paths by enum fwd_mode, best first, each falling back to the next. */
+static const struct fwd_ops *const paths[] = {
+	[MODE_SOCKMAP] = &fwd_sockmap_ops,
+	[MODE_SPLICE] = &fwd_splice_ops,
+	[MODE_COPY] = &fwd_copy_ops,
+};
+
+enum promote {
+	PROMOTE_LATER = 1, /* mode auto: once it has lasted --promote-after */
+	PROMOTE_SOON,	   /* mode sockmap: once no skb is half read */
+};
+
+/* a session found busy at its promotion time is looked at again after
+ * 10 ms, doubling to 1.28 s: a bulk stream that never pauses costs a few
+ * checks a second */
+#define PROMOTE_RETRY_NS 10000000ull
+#define PROMOTE_RETRY_MAX_SHIFT 7
+/* moving at least this many bytes a second (64 KiB in 10 ms) is busy */
+#define BUSY_BYTES_PER_S (6553600ull)
+/* checks a stream seeks an skb boundary before it goes to splice */
+#define SEEK_CHECKS 8
+
+/* The forwarder of s->mode; NULL before one runs (MODE_AUTO). */
+static const struct fwd_ops *ops_of(const struct session *s)
+{
+	return s->mode == MODE_AUTO ? NULL : paths[s->mode];
+}
+
+static const struct fwd_ops *fallback(const struct fwd_ops *ops)
+{
+	return ops->mode == MODE_COPY ? NULL : paths[ops->mode + 1];
+}
+
+void path_choose(struct gateway *gw, sockmap_event_fn on_event)
+{
+	char why[256] = "";
+	uint32_t socks = gw->conf.max_conns ? 2 * (uint32_t)gw->conf.max_conns :
+					      2 * 131072;
+
+	if (gw->conf.mode == MODE_SOCKMAP || gw->conf.mode == MODE_AUTO)
+		gw->sm = sockmap_load(gw->conf.bpf_pin_dir, socks, on_event,
+				      NULL, why, sizeof(why));
+	switch (gw->conf.mode) {
+	case MODE_SOCKMAP:
+		if (!gw->sm)
+			fatal("--mode sockmap: %s", why);
+		gw->fwd = &fwd_sockmap_ops;
+		break;
+	case MODE_COPY:
+	case MODE_SPLICE:
+		gw->fwd = paths[gw->conf.mode];
+		break;
+	case MODE_AUTO:
+		if (gw->sm && gw->conf.promote_ns) {
+			gw->fwd = &fwd_copy_ops;
+			gw->promote = 1;
+			log_info(
+				"mode auto: sockmap (the BPF verdict program "
+				"loaded and attached) for sessions that last "
+				"%llu ms, streams too once a read has taken all "
+				"their socket held; copy before that",
+				(unsigned long long)(gw->conf.promote_ns /
+						     1000000));
+		} else if (gw->sm) {
+			gw->fwd = &fwd_sockmap_ops;
+			log_info("mode auto: sockmap (the BPF verdict program "
+				 "loaded and attached)");
+		} else {
+			gw->fwd = &fwd_splice_ops;
+			log_warn(
+				"mode auto: splice, because the sockmap path is "
+				"unavailable: %s",
+				why);
+		}
+		break;
+	}
+	gw->mode = gw->fwd->mode;
+}
+
+size_t path_session_size(const struct gateway *gw)
+{
+	size_t tail = 0;
+
+	for (size_t i = 1; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if ((paths[i] != &fwd_sockmap_ops || gw->sm) &&
+		    paths[i]->tail > tail)
+			tail = paths[i]->tail;
+	return sizeof(struct session) + tail;
+}
+
+void session_end(struct session *s, const char *reason, int rst)
+{
+	const struct fwd_ops *ops = ops_of(s);
+
+	evl_timer_stop(s->w->loop, &s->timer);
+	if (s->state == SESS_CONNECT)
+		backend_abort(s);
+	/* the forwarder first: sockmap's adds the kernel's byte counts */
+	if (s->state == SESS_FORWARD && ops)
+		ops->stop(s);
+	if (log_min_level <= LOG_LVL_INFO && !s->quiet) {
+		char c[SG_ADDR_TEXT], b[SG_ADDR_TEXT];
+
+		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
+		sg_caddr_fmt(&s->be_addr, b, sizeof(b));
+		log_info("session %s -> %s %s%s up=%llu down=%llu ms=%llu: %s",
+			 c, b,
+			 s->state >= SESS_FORWARD && ops ? ops->name : "-",
+			 s->promoted ? " (after copy)" : "",
+			 (unsigned long long)s->bytes_up,
+			 (unsigned long long)s->bytes_down, session_age_ms(s),
+			 reason);
+	}
+	session_free(s, rst);
+}
+
+/* Acts on what a forwarder reported. */
+static void act(struct session *s, struct fwd_res r)
+{
+	char msg[96];
+
+	switch (r.act) {
+	case FWD_DONE:
+		session_end(s, "done", 0);
+		break;
+	case FWD_RESET:
+		if (r.side >= 0)
+			snprintf(msg, sizeof(msg), "%s %s: %s",
+				 r.side ? "backend" : "client", r.what,
+				 strerror(r.err));
+		else if (r.err)
+			snprintf(msg, sizeof(msg), "%s: %s", r.what,
+				 strerror(r.err));
+		else
+			snprintf(msg, sizeof(msg), "%s", r.what);
+		session_end(s, msg, 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Bytes waiting in fd's receive queue; an error counts as some. */
+static int unread(int fd)
+{
+	int n;
+
+	return ioctl(fd, FIONREAD, &n) < 0 || n > 0;
+}
+
+/* Arms the promotion check of a session that starts on copy. */
+static void promote_arm(struct session *s)
+{
+	uint64_t after = s->promote == PROMOTE_SOON ? PROMOTE_RETRY_NS :
+						      s->w->gw->conf.promote_ns;
+
+	if (evl_timer_start(s->w->loop, &s->timer, after) < 0)
+		s->promote = 0;
+}
+
+void path_start(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	const struct fwd_ops *ops = gw->fwd;
+
+	session_set_state(s, SESS_FORWARD);
+	s->promote = gw->promote ? PROMOTE_LATER : 0;
+	if (ops == &fwd_sockmap_ops && !s->hs_whole && unread(s->cli.fd)) {
+		/* the verdict would be given the half-read skb whole: copy
+		 * until no skb is half read */
+		ops = &fwd_copy_ops;
+		s->promote = PROMOTE_SOON;
+		log_debug("the token line's read ended inside an skb: copy "
+			  "first");
+	}
+	for (;;) {
+		s->mode = (uint8_t)ops->mode;
+		if (ops->start(s) == 0)
+			break;
+		if (!fallback(ops)) {
+			s->mode = MODE_AUTO; /* none */
+			session_end(s,
+				    "cannot start forwarding (out of memory "
+				    "or fds)",
+				    1);
+			return;
+		}
+		log_info("%s cannot take a session (%s): %s instead", ops->name,
+			 strerror(errno), fallback(ops)->name);
+		ops = fallback(ops);
+	}
+	session_setup_free(s);
+	metric_add(gw->m.mode_sessions[s->mode], 1);
+	if (ops == &fwd_copy_ops && s->promote)
+		promote_arm(s);
+	/* first pump: may end the session at once */
+	act(s, ops->io(s, NULL, 0));
+}
+
+/*
+ * Moves a copy session whose buffers are empty to `to`: sockmap (which
+ * takes the bytes read so far from the session's counters and line_len;
+ * no skb may be half read) or splice. It stays on copy if `to` cannot
+ * take it.
+ */
+static void promote(struct session *s, const struct fwd_ops *to)
+{
+	struct gateway *gw = s->w->gw;
+	const struct fwd_ops *from = ops_of(s);
+	int err;
+
+	s->promote = 0;
+	evl_timer_stop(s->w->loop, &s->timer);
+	from->stop(s);
+	s->mode = (uint8_t)to->mode;
+	if (to->start(s) == 0) {
+		s->promoted = 1;
+		metric_add(gw->m.promotions[to == &fwd_splice_ops], 1);
+		log_debug("session moved from %s to %s after %llu ms",
+			  from->name, to->name, session_age_ms(s));
+	} else {
+		err = errno;
+		s->mode = (uint8_t)from->mode;
+		if (from->start(s) < 0) {
+			s->mode = MODE_AUTO; /* none */
+			session_end(s,
+				    "cannot restart forwarding (out of memory)",
+				    1);
+			return;
+		}
+		log_info("%s cannot take a session (%s): it stays on %s",
+			 to->name, strerror(err), from->name);
+	}
+	act(s, ops_of(s)->io(s, NULL, 0));
+}
+
+/* The promotion rule (the head of this file), at each check. The first
+ * check of PROMOTE_LATER only starts the measurement. */
+static void promote_check(struct session *s)
+{
+	struct copy_promo *p = copy_promo(s);
+	enum copy_state cs = copy_state(s);
+	uint64_t now = evl_now(s->w->loop), total = s->bytes_up + s->bytes_down;
+	uint64_t moved = total - p->last_total, dt = now - p->last_ns;
+	unsigned shift;
+
+	p->last_total = total;
+	p->last_ns = now;
+	if (cs == COPY_HALF_CLOSED) {
+		s->promote = 0; /* it ends here */
+		return;
+	}
+	if ((s->promote == PROMOTE_SOON || p->checks > 0) && cs == COPY_QUIET) {
+		promote(s, &fwd_sockmap_ops);
+		return;
+	}
+	if (s->promote == PROMOTE_LATER && p->checks > 0 &&
+	    moved * 1000000000ull >= BUSY_BYTES_PER_S * dt) {
+		if (!p->seeks)
+			log_debug("session busy (%llu bytes/s): seeking an skb "
+				  "boundary",
+				  (unsigned long long)(moved * 1000000000ull /
+						       (dt ? dt : 1)));
+		if ((p->seeks++ >= SEEK_CHECKS || copy_seek_boundary(s) < 0) &&
+		    cs >= COPY_EMPTY) {
+			promote(s, &fwd_splice_ops);
+			return;
+		}
+		/* seeking: look again soon */
+		evl_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS);
+		return;
+	}
+	shift = p->checks < PROMOTE_RETRY_MAX_SHIFT ? p->checks :
+						      PROMOTE_RETRY_MAX_SHIFT;
+	p->checks++;
+	evl_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS << shift);
+}
+
+void path_counts(const struct session *s, uint64_t *up, uint64_t *down)
+{
+	const struct fwd_ops *ops = ops_of(s);
+
+	*up = s->bytes_up;
+	*down = s->bytes_down;
+	if (s->state == SESS_FORWARD && ops && ops->counts)
+		ops->counts(s, up, down);
+}
+
+const char *path_name(const struct session *s)
+{
+	const struct fwd_ops *ops = ops_of(s);
+
+	return ops ? ops->name : "-";
+}
+
+int path_buffered(const struct session *s)
+{
+	const struct fwd_ops *ops = ops_of(s);
+
+	return s->state == SESS_FLUSH || (s->state == SESS_FORWARD && ops &&
+					  ops->buffered && ops->buffered(s));
+}
+
+void path_io(struct session *s, struct evl_fd *w, uint32_t events)
+{
+	act(s, ops_of(s)->io(s, w, events));
+}
+
+void path_timer(struct session *s)
+{
+	const struct fwd_ops *ops = ops_of(s);
+
+	if (s->promote)
+		promote_check(s);
+	else if (ops->timer)
+		act(s, ops->timer(s));
+}
+
+void path_event(struct worker *w, uint64_t cookie)
+{
+	struct sg_sock v;
+	struct session *s;
+
+	/* the entry goes before its session is freed, on this thread: if it
+	 * is there, so is the session, forwarding on sockmap */
+	if (!w->gw->sm || sockmap_read(w->gw->sm, cookie, &v) < 0 || !v.user)
+		return;
+	s = (struct session *)(uintptr_t)v.user;
+	if (s->state == SESS_FORWARD && ops_of(s)->event)
+		act(s, ops_of(s)->event(s, cookie));
+}

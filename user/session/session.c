@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The session object: allocation from its worker's pool, its place in
+ * the worker's list, its stage, its sockets' end. What happens in each
+ * stage is elsewhere (session/session.h: enum sess_state).
+ */
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/gateway.h"
+#include "core/log.h"
+#include "session/session.h"
+
+static const char *const state_name[] = {
+	[SESS_HANDSHAKE] = "handshake", [SESS_CONNECT] = "connect",
+	[SESS_FLUSH] = "flush",		[SESS_FORWARD] = "forward",
+	[SESS_LINGER] = "linger",
+};
+
+/* The worker's handshakes in progress: a list through their setup
+ * state, so that the oldest can give way (session/handshake.c), and a count that
+ * --max-conns leaves out. */
+static void hs_link(struct session *s)
+{
+	struct worker *w = s->w;
+
+	s->setup->hs_prev = NULL;
+	s->setup->hs_next = w->hs_head;
+	if (w->hs_head)
+		w->hs_head->setup->hs_prev = s;
+	else
+		w->hs_tail = s;
+	w->hs_head = s;
+	w->hs_count++;
+	metric_add(w->gw->m.handshaking, 1);
+}
+
+static void hs_unlink(struct session *s)
+{
+	struct worker *w = s->w;
+	struct sess_setup *u = s->setup;
+
+	if (u->hs_prev)
+		u->hs_prev->setup->hs_next = u->hs_next;
+	else
+		w->hs_head = u->hs_next;
+	if (u->hs_next)
+		u->hs_next->setup->hs_prev = u->hs_prev;
+	else
+		w->hs_tail = u->hs_prev;
+	w->hs_count--;
+	metric_add(w->gw->m.handshaking, -1);
+}
+
+struct session *session_oldest_handshake(struct worker *w)
+{
+	return w->hs_tail;
+}
+
+struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
+			    evl_fd_cb cli_cb, evl_fd_cb be_cb,
+			    evl_timer_cb timer_cb)
+{
+	struct session *s = pool_get(&w->spool);
+
+	if (s)
+		s->setup = malloc(sizeof(*s->setup));
+	if (!s || !s->setup) {
+		log_warn("accept: out of memory, dropping a client");
+		if (s)
+			pool_put(&w->spool, s);
+		close(fd);
+		return NULL;
+	}
+	/* all but the 8 KiB line buffer, which is filled before it is read */
+	memset(&s->setup->len, 0,
+	       sizeof(*s->setup) - offsetof(struct sess_setup, len));
+	s->w = w;
+	sg_caddr_set(&s->cli_addr, &peer->sa);
+	s->start_ns = evl_now(w->loop);
+	s->state = SESS_HANDSHAKE;
+	evl_fd_init(&s->cli, fd, cli_cb);
+	evl_fd_init(&s->be, -1, be_cb);
+	evl_timer_init(&s->timer, timer_cb);
+	session_tune_socket(s, fd);
+
+	s->next = w->sessions;
+	if (w->sessions)
+		w->sessions->prev = s;
+	w->sessions = s;
+	w->nsessions++;
+	metric_add(w->gw->m.active, 1);
+	hs_link(s);
+	return s;
+}
+
+void session_tune_socket(struct session *s, int fd)
+{
+	const struct keepalive *k = &s->w->gw->conf.keepalive;
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (k->idle > 0) {
+		/* a peer that answers no probe, or acknowledges no data,
+		 * within the same time is gone: ETIMEDOUT on the socket */
+		unsigned ms =
+			(unsigned)(k->idle + k->interval * k->count) * 1000u;
+
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &k->idle,
+			   sizeof(k->idle));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &k->interval,
+			   sizeof(k->interval));
+		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &k->count,
+			   sizeof(k->count));
+		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
+	}
+}
+
+void session_set_state(struct session *s, enum sess_state to)
+{
+	if (log_min_level <= LOG_LVL_DEBUG) {
+		char c[SG_ADDR_TEXT];
+
+		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
+		log_debug("session %s: %s -> %s", c, state_name[s->state],
+			  state_name[to]);
+	}
+	if (s->state == SESS_HANDSHAKE && to != SESS_HANDSHAKE)
+		hs_unlink(s);
+	s->state = (uint8_t)to;
+}
+
+void session_close_fd(struct session *s, struct evl_fd *io, int rst)
+{
+	if (io->fd < 0)
+		return;
+	if (rst) {
+		/* linger 0: close sends RST and drops unsent data */
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(io->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	evl_fd_close(s->w->loop, io);
+}
+
+void session_setup_free(struct session *s)
+{
+	if (!s->setup)
+		return;
+	free(s->setup->addr);
+	free(s->setup);
+	s->setup = NULL;
+	trim_note(&s->w->trim, s->w->loop, sizeof(struct sess_setup));
+}
+
+unsigned long long session_age_ms(const struct session *s)
+{
+	return (evl_clock_ns() - s->start_ns) / 1000000;
+}
+
+void session_free(struct session *s, int rst)
+{
+	struct worker *w = s->w;
+
+	evl_timer_stop(w->loop, &s->timer);
+	if (s->state == SESS_HANDSHAKE)
+		hs_unlink(s);
+	if (s->ip_counted)
+		perip_give(&w->gw->perip, &s->cli_addr);
+	session_close_fd(s, &s->cli, rst);
+	session_close_fd(s, &s->be, rst);
+	if (rst)
+		metric_add(w->gw->m.resets, 1);
+	session_setup_free(s);
+	metric_add(w->gw->m.bytes_up, s->bytes_up);
+	metric_add(w->gw->m.bytes_down, s->bytes_down);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		w->sessions = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	w->nsessions--;
+	metric_add(w->gw->m.active, -1);
+	pool_put(&w->spool, s);
+	w->session_gone(w);
+}

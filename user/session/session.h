@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef SG_SESSION_H
+#define SG_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "core/addr.h"
+#include "core/loop.h"
+#include "auth/token_legacy.h"
+
+struct worker;
+struct resolve_req;
+struct session;
+
+/*
+ * A session's stages, and who owns its watchers in each. The callbacks of
+ * s->cli, s->be and s->timer are session/handshake.c's from accept to close: they
+ * dispatch on the state, so that one switch shows every owner.
+ *   HANDSHAKE  session/handshake.c reads the token line; timer: its deadline
+ *   CONNECT    session/backend.c resolves and connects; timer: DNS or attempt
+ *   FLUSH      session/handshake.c writes "200" and the leftover; no timer
+ *   FORWARD    fwd/path.c and its forwarder move bytes; timer: the relay's
+ *              promotion check, or the forwarder's (sockmap's poll)
+ *   LINGER     session/handshake.c drains after an error reply; timer: its end
+ */
+enum sess_state {
+	SESS_HANDSHAKE,
+	SESS_CONNECT,
+	SESS_FLUSH,
+	SESS_FORWARD,
+	SESS_LINGER,
+};
+
+/* session/backend.c reports the connect's outcome: CODE_200 once s->be.fd is
+ * connected, else the code to answer and why. */
+typedef void (*backend_done_fn)(struct session *s, int code, const char *why);
+
+/* Handshake and connect state, freed once the session forwards. */
+struct sess_setup {
+	char buf[2 * TOKEN_LINE_MAX];
+	uint32_t len;	   /* bytes in buf */
+	uint32_t left_off; /* leftover: buf[left_off..len), after the newline */
+	uint32_t reply_off;
+	uint32_t proxy_off; /* PROXY header bytes written (s->proxy_len) */
+	uint8_t proxy[108];
+	uint8_t reply[3];
+	uint16_t port;
+	uint8_t srv;	/* host is an SRV name; the addresses carry ports */
+	int attempt;	/* connect attempts started */
+	int naddr, cur; /* resolved addresses, the one being tried */
+	int last_err;
+	backend_done_fn done;
+	/* the worker's handshakes in progress, newest first: session/session.c */
+	struct session *hs_prev, *hs_next;
+	struct sockaddr_storage *addr;
+	struct resolve_req *dns;
+	char host[254];
+};
+
+/*
+ * One per connection, sized for the many idle ones: with the sockmap
+ * forwarder's state in tail, 232 bytes of its worker's pool (the pool's
+ * object size is path_session_size()).
+ */
+struct session {
+	struct worker *w;
+	struct session *prev, *next;
+	struct evl_fd cli;	/* client socket */
+	struct evl_fd be;	/* backend socket, fd -1 until connecting */
+	struct evl_timer timer; /* see enum sess_state */
+	uint8_t state;		/* enum sess_state: session_set_state() */
+	uint8_t mode; /* enum fwd_mode of the forwarder; MODE_AUTO: none */
+	/* flags, packed: the idle sockmap session stays 232 bytes */
+	uint8_t promote : 2;  /* fwd/path.c, enum promote: may move from copy */
+	uint8_t promoted : 1; /* did */
+	uint8_t hs_whole : 1; /* the handshake's last read took all there was */
+	uint8_t quiet : 1; /* a failure counted, not logged: session/hslog.h */
+	uint8_t ip_counted : 1; /* in --max-conns-per-ip's count */
+	uint8_t proxy_len;	/* PROXY header bytes sent to the backend */
+	uint16_t line_len;	/* the token line with its newline, bytes */
+	struct sess_setup *setup;
+	void *fwd;			   /* forwarder state */
+	struct sg_caddr cli_addr, be_addr; /* for the log */
+	uint64_t start_ns;
+	uint64_t bytes_up, bytes_down;
+	/* a forwarder's fixed state (struct fwd_ops.tail bytes) */
+	_Alignas(8) unsigned char tail[];
+};
+
+/* A session for an accepted client socket, in the handshake state with
+ * the given callbacks; NULL when out of memory (the fd is closed). */
+struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
+			    evl_fd_cb cli_cb, evl_fd_cb be_cb,
+			    evl_timer_cb timer_cb);
+/* TCP_NODELAY, and --keepalive with TCP_USER_TIMEOUT, on a session
+ * socket (the client's at accept, the backend's once connected). */
+void session_tune_socket(struct session *s, int fd);
+/* Moves s to a new stage; logs old -> new at debug level. */
+void session_set_state(struct session *s, enum sess_state to);
+/* Closes one of its sockets, with RST when rst (unsent data dropped). */
+void session_close_fd(struct session *s, struct evl_fd *io, int rst);
+/* Frees the handshake state once it is not needed. */
+void session_setup_free(struct session *s);
+/* The worker's oldest handshake in progress, or NULL. */
+struct session *session_oldest_handshake(struct worker *w);
+/* The end: both sockets closed (RST when rst), counters added to the
+ * metrics, the worker told. Logs nothing: session_end() does. */
+void session_free(struct session *s, int rst);
+/* Milliseconds since accept. */
+unsigned long long session_age_ms(const struct session *s);
+
+#endif
