@@ -15,9 +15,11 @@ struct evl {
 	int stop;
 	uint64_t now;
 	struct epoll_event events[EV_BATCH];
-	int evl_next, evl_count; /* the batch being dispatched */
+	int batch_next, batch_len; /* the batch being dispatched */
 	struct evl_timer **heap;
 	uint32_t heap_len, heap_cap;
+	evl_check_cb check; /* after each batch: evl_on_check() */
+	void *check_arg;
 };
 
 uint64_t evl_clock_ns(void)
@@ -71,7 +73,7 @@ void evl_fd_init(struct evl_fd *w, int fd, evl_fd_cb cb)
 
 static void evl_forget(struct evl *loop, struct evl_fd *w)
 {
-	for (int i = loop->evl_next; i < loop->evl_count; i++)
+	for (int i = loop->batch_next; i < loop->batch_len; i++)
 		if (loop->events[i].data.ptr == w)
 			loop->events[i].data.ptr = NULL;
 }
@@ -232,16 +234,26 @@ int evl_run(struct evl *loop)
 		if (n < 0 && errno != EINTR)
 			return -1;
 		loop->now = evl_clock_ns();
-		loop->evl_count = n > 0 ? n : 0;
-		for (loop->evl_next = 0; loop->evl_next < loop->evl_count;) {
-			struct epoll_event *e = &loop->events[loop->evl_next++];
+		loop->batch_len = n > 0 ? n : 0;
+		for (loop->batch_next = 0;
+		     loop->batch_next < loop->batch_len;) {
+			struct epoll_event *e =
+				&loop->events[loop->batch_next++];
 			struct evl_fd *w = e->data.ptr;
 
 			if (w)
 				w->cb(loop, w, e->events);
 		}
-		loop->evl_count = 0;
+		loop->batch_len = 0;
 		evl_run_timers(loop);
+		if (loop->check)
+			loop->check(loop, loop->check_arg);
 	}
 	return 0;
+}
+
+void evl_on_check(struct evl *loop, evl_check_cb cb, void *arg)
+{
+	loop->check = cb;
+	loop->check_arg = arg;
 }

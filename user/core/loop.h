@@ -21,6 +21,7 @@ struct evl_timer;
 
 typedef void (*evl_fd_cb)(struct evl *loop, struct evl_fd *w, uint32_t events);
 typedef void (*evl_timer_cb)(struct evl *loop, struct evl_timer *t);
+typedef void (*evl_check_cb)(struct evl *loop, void *arg);
 
 struct evl_fd {
 	int fd;
@@ -40,6 +41,10 @@ void evl_free(struct evl *loop);
 int evl_run(struct evl *loop);
 void evl_stop(struct evl *loop);
 uint64_t evl_now(struct evl *loop);
+/* cb runs after each batch of events and timers, for checks on what the
+ * callbacks changed (a worker's session count) without them knowing who
+ * looks; NULL: none. */
+void evl_on_check(struct evl *loop, evl_check_cb cb, void *arg);
 uint64_t evl_clock_ns(void);
 
 void evl_fd_init(struct evl_fd *w, int fd, evl_fd_cb cb);

@@ -14,6 +14,7 @@
 #include "daemon/gateway.h"
 #include "ctl/http.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "ctl/metrics.h"
 #include "ctl/status.h"
 
@@ -29,8 +30,6 @@ static struct evl_fd h_io = { .fd = -1 };
 static struct evl_fd h_lsn = { .fd = -1 };
 static struct evl_timer h_timer, h_retry;
 static int h_paused;
-
-#define ACCEPT_RETRY_NS 100000000ull
 
 /*
  * A client has HTTP_TIMEOUT_S to send a whole request (and, on a kept

@@ -53,6 +53,7 @@ struct worker {
 				   * to sockmap (fwd/sockmap/forward.c, fwd/copy.c) */
 	struct session *sessions; /* all live sessions, for drain and stop */
 	unsigned nsessions;
+	unsigned nsessions_seen; /* at the last check: daemon/worker.c */
 	struct session *hs_head, *hs_tail; /* handshakes, newest first */
 	unsigned hs_count;
 	/* /sessions.json asks, the worker answers on its thread: ctl/status.c */
@@ -61,8 +62,6 @@ struct worker {
 	unsigned st_req, st_done;
 	char *st_buf;
 	size_t st_len;
-	/* session/session.c calls it when one of them ended */
-	void (*session_gone)(struct worker *w);
 	int draining;
 };
 

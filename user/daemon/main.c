@@ -28,6 +28,7 @@
 #include "ctl/http.h"
 #include "daemon/listen.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "daemon/pidfile.h"
 #include "daemon/privs.h"
 #include "fwd/path.h"
@@ -210,7 +211,6 @@ static void undo_start(void)
 static void exit_now(void)
 {
 	DIR *d = opendir("/proc/self/fd");
-	struct linger l = { .l_onoff = 1, .l_linger = 0 };
 	struct dirent *e;
 
 	while (d && (e = readdir(d))) {
@@ -220,7 +220,7 @@ static void exit_now(void)
 		if (fd > 2 && fd != dirfd(d) &&
 		    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 &&
 		    type == SOCK_STREAM)
-			setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+			sock_set_reset(fd);
 	}
 	if (d)
 		closedir(d);

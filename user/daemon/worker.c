@@ -17,16 +17,16 @@
 
 #include "daemon/gateway.h"
 #include "daemon/worker.h"
-#include "session/handshake.h"
+#include "session/life.h"
 #include "session/idle.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "fwd/path.h"
 #include "session/resolve.h"
 #include "session/session.h"
 #include "ctl/status.h"
 
 #define ACCEPT_BATCH 64
-#define ACCEPT_RETRY_NS 100000000ull /* 100 ms */
 #define PAUSE_MAXCONNS (-1)
 #define ACCEPT_BURST_NS 1000000000ull /* a second without a pause */
 
@@ -103,11 +103,8 @@ static void accept_resume(struct evl *loop, struct evl_timer *t)
 static int backlog_waiting(int fd)
 {
 	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
 
-	memset(&ti, 0, sizeof(ti));
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) == 0 &&
-	       ti.tcpi_unacked > 0;
+	return sock_tcp_info(fd, &ti) == 0 && ti.tcpi_unacked > 0;
 }
 
 static void accept_cb(struct evl *loop, struct evl_fd *io, uint32_t events)
@@ -129,7 +126,7 @@ static void accept_cb(struct evl *loop, struct evl_fd *io, uint32_t events)
 		if (gw->conf.max_conns &&
 		    metric_get(gw->m.active) >= gw->conf.max_conns) {
 			/* a slow handshake gives way to a client waiting */
-			if (backlog_waiting(w->lsn.fd) && handshake_evict(w, 0))
+			if (backlog_waiting(w->lsn.fd) && session_evict(w, 0))
 				continue;
 			/* else leave them in the backlog: clients wait, not
 			 * fail */
@@ -162,7 +159,7 @@ static void accept_cb(struct evl *loop, struct evl_fd *io, uint32_t events)
 		}
 		w->accept_err = 0; /* burst_end logs when it is over */
 		metric_add(gw->m.accepted, 1);
-		handshake_accept(w, fd, &peer);
+		session_accept(w, fd, &peer);
 	}
 }
 
@@ -221,7 +218,7 @@ static void take_events(struct worker *w)
 		}
 		pthread_mutex_unlock(&w->q_lock);
 		for (size_t i = 0; i < n; i++)
-			path_event(w, batch[i]);
+			session_kernel_event(w, batch[i]);
 	} while (n == 64);
 }
 
@@ -255,11 +252,19 @@ static void wake_cb(struct evl *loop, struct evl_fd *io, uint32_t events)
 	}
 }
 
-static void session_gone(struct worker *w)
+/* After each batch: sessions that ended free room for accepts, and the
+ * last one of a drain stops the loop. */
+static void sessions_check(struct evl *loop, void *arg)
 {
+	struct worker *w = arg;
+
+	unsigned before = w->nsessions_seen;
+
+	w->nsessions_seen = w->nsessions;
 	if (w->draining && w->nsessions == 0)
-		evl_stop(w->loop);
-	else if (w->accept_err == PAUSE_MAXCONNS && !w->draining)
+		evl_stop(loop);
+	else if (w->nsessions < before && w->accept_err == PAUSE_MAXCONNS &&
+		 !w->draining)
 		listener_enable(w, 1);
 }
 
@@ -280,11 +285,11 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	evl_timer_init(&w->accept_timer, accept_resume);
 	evl_timer_init(&w->burst_timer, burst_end);
 	trim_init(&w->trim);
-	w->session_gone = session_gone;
 	pool_init(&w->spool, path_session_size(gw));
 	w->loop = evl_new();
 	if (!w->loop)
 		return -1;
+	evl_on_check(w->loop, sessions_check, w);
 	idle_start(w);
 	hslog_init(&w->hslog, w->loop);
 	w->wake.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "core/sock.h"
 #include "fwd/copy.h"
 #include "fwd/stream.h"
 #include "daemon/gateway.h"
@@ -65,7 +66,7 @@ enum copy_state copy_state(const struct session *s)
 		return COPY_EMPTY;
 	for (int i = 0; i < 2; i++)
 		if (!st->d[i].whole &&
-		    (ioctl(st->d[i].src->fd, FIONREAD, &unread) < 0 || unread))
+		    (sock_unread(st->d[i].src->fd, &unread) < 0 || unread))
 			return COPY_EMPTY;
 	return COPY_QUIET;
 }

@@ -24,12 +24,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "session/backend.h"
 #include "fwd/copy.h"
 #include "fwd/sockmap/forward.h"
 #include "fwd/splice.h"
 #include "daemon/gateway.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "fwd/path.h"
 #include "session/session.h"
 
@@ -123,56 +123,13 @@ size_t path_session_size(const struct gateway *gw)
 	return sizeof(struct session) + tail;
 }
 
-void session_end(struct session *s, const char *reason, int rst)
+void path_stop(struct session *s)
 {
 	const struct fwd_ops *ops = ops_of(s);
 
-	evl_timer_stop(s->w->loop, &s->timer);
-	if (s->state == SESS_CONNECT)
-		backend_abort(s);
-	/* the forwarder first: sockmap's adds the kernel's byte counts */
+	/* sockmap's adds the kernel's byte counts */
 	if (s->state == SESS_FORWARD && ops)
 		ops->stop(s);
-	if (log_min_level <= LOG_LVL_INFO && !s->quiet) {
-		char c[SG_ADDR_TEXT], b[SG_ADDR_TEXT];
-
-		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
-		sg_caddr_fmt(&s->be_addr, b, sizeof(b));
-		log_info("session %s -> %s %s%s up=%llu down=%llu ms=%llu: %s",
-			 c, b,
-			 s->state >= SESS_FORWARD && ops ? ops->name : "-",
-			 s->promoted ? " (after copy)" : "",
-			 (unsigned long long)s->bytes_up,
-			 (unsigned long long)s->bytes_down, session_age_ms(s),
-			 reason);
-	}
-	session_free(s, rst);
-}
-
-/* Acts on what a forwarder reported. */
-static void act(struct session *s, struct fwd_res r)
-{
-	char msg[96];
-
-	switch (r.act) {
-	case FWD_DONE:
-		session_end(s, "done", 0);
-		break;
-	case FWD_RESET:
-		if (r.side >= 0)
-			snprintf(msg, sizeof(msg), "%s %s: %s",
-				 r.side ? "backend" : "client", r.what,
-				 strerror(r.err));
-		else if (r.err)
-			snprintf(msg, sizeof(msg), "%s: %s", r.what,
-				 strerror(r.err));
-		else
-			snprintf(msg, sizeof(msg), "%s", r.what);
-		session_end(s, msg, 1);
-		break;
-	default:
-		break;
-	}
 }
 
 /* Bytes waiting in fd's receive queue; an error counts as some. */
@@ -180,7 +137,7 @@ static int unread(int fd)
 {
 	int n;
 
-	return ioctl(fd, FIONREAD, &n) < 0 || n > 0;
+	return sock_unread(fd, &n) < 0 || n > 0;
 }
 
 /* Arms the promotion check of a session that starts on copy. */
@@ -193,12 +150,11 @@ static void promote_arm(struct session *s)
 		s->promote = 0;
 }
 
-void path_start(struct session *s)
+int path_start(struct session *s)
 {
 	struct gateway *gw = s->w->gw;
 	const struct fwd_ops *ops = gw->fwd;
 
-	session_set_state(s, SESS_FORWARD);
 	s->promote = gw->promote ? PROMOTE_LATER : 0;
 	if (ops == &fwd_sockmap_ops && !s->hs_whole && unread(s->cli.fd)) {
 		/* the verdict would be given the half-read skb whole: copy
@@ -214,22 +170,16 @@ void path_start(struct session *s)
 			break;
 		if (!fallback(ops)) {
 			s->mode = MODE_AUTO; /* none */
-			session_end(s,
-				    "cannot start forwarding (out of memory "
-				    "or fds)",
-				    1);
-			return;
+			return -1;
 		}
 		log_info("%s cannot take a session (%s): %s instead", ops->name,
 			 strerror(errno), fallback(ops)->name);
 		ops = fallback(ops);
 	}
-	session_setup_free(s);
 	metric_add(gw->m.mode_sessions[s->mode], 1);
 	if (ops == &fwd_copy_ops && s->promote)
 		promote_arm(s);
-	/* first pump: may end the session at once */
-	act(s, ops->io(s, NULL, 0));
+	return 0;
 }
 
 /*
@@ -238,7 +188,7 @@ void path_start(struct session *s)
  * no skb may be half read) or splice. It stays on copy if `to` cannot
  * take it.
  */
-static void promote(struct session *s, const struct fwd_ops *to)
+static struct fwd_res promote(struct session *s, const struct fwd_ops *to)
 {
 	struct gateway *gw = s->w->gw;
 	const struct fwd_ops *from = ops_of(s);
@@ -258,20 +208,20 @@ static void promote(struct session *s, const struct fwd_ops *to)
 		s->mode = (uint8_t)from->mode;
 		if (from->start(s) < 0) {
 			s->mode = MODE_AUTO; /* none */
-			session_end(s,
-				    "cannot restart forwarding (out of memory)",
-				    1);
-			return;
+			return fwd_reset(-1,
+					 "cannot restart forwarding (out of "
+					 "memory)",
+					 0);
 		}
 		log_info("%s cannot take a session (%s): it stays on %s",
 			 to->name, strerror(err), from->name);
 	}
-	act(s, ops_of(s)->io(s, NULL, 0));
+	return ops_of(s)->io(s, NULL, 0);
 }
 
 /* The promotion rule (the head of this file), at each check. The first
  * check of PROMOTE_LATER only starts the measurement. */
-static void promote_check(struct session *s)
+static struct fwd_res promote_check(struct session *s)
 {
 	struct copy_promo *p = copy_promo(s);
 	enum copy_state cs = copy_state(s);
@@ -283,12 +233,10 @@ static void promote_check(struct session *s)
 	p->last_ns = now;
 	if (cs == COPY_HALF_CLOSED) {
 		s->promote = 0; /* it ends here */
-		return;
+		return FWD_OK;
 	}
-	if ((s->promote == PROMOTE_SOON || p->checks > 0) && cs == COPY_QUIET) {
-		promote(s, &fwd_sockmap_ops);
-		return;
-	}
+	if ((s->promote == PROMOTE_SOON || p->checks > 0) && cs == COPY_QUIET)
+		return promote(s, &fwd_sockmap_ops);
 	if (s->promote == PROMOTE_LATER && p->checks > 0 &&
 	    moved * 1000000000ull >= BUSY_BYTES_PER_S * dt) {
 		if (!p->seeks)
@@ -297,18 +245,17 @@ static void promote_check(struct session *s)
 				  (unsigned long long)(moved * 1000000000ull /
 						       (dt ? dt : 1)));
 		if ((p->seeks++ >= SEEK_CHECKS || copy_seek_boundary(s) < 0) &&
-		    cs >= COPY_EMPTY) {
-			promote(s, &fwd_splice_ops);
-			return;
-		}
+		    cs >= COPY_EMPTY)
+			return promote(s, &fwd_splice_ops);
 		/* seeking: look again soon */
 		evl_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS);
-		return;
+		return FWD_OK;
 	}
 	shift = p->checks < PROMOTE_RETRY_MAX_SHIFT ? p->checks :
 						      PROMOTE_RETRY_MAX_SHIFT;
 	p->checks++;
 	evl_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS << shift);
+	return FWD_OK;
 }
 
 void path_counts(const struct session *s, uint64_t *up, uint64_t *down)
@@ -336,22 +283,21 @@ int path_buffered(const struct session *s)
 					  ops->buffered && ops->buffered(s));
 }
 
-void path_io(struct session *s, struct evl_fd *w, uint32_t events)
+struct fwd_res path_io(struct session *s, struct evl_fd *w, uint32_t events)
 {
-	act(s, ops_of(s)->io(s, w, events));
+	return ops_of(s)->io(s, w, events);
 }
 
-void path_timer(struct session *s)
+struct fwd_res path_timer(struct session *s)
 {
 	const struct fwd_ops *ops = ops_of(s);
 
 	if (s->promote)
-		promote_check(s);
-	else if (ops->timer)
-		act(s, ops->timer(s));
+		return promote_check(s);
+	return ops->timer ? ops->timer(s) : FWD_OK;
 }
 
-void path_event(struct worker *w, uint64_t cookie)
+struct session *path_event(struct worker *w, uint64_t cookie, struct fwd_res *r)
 {
 	struct sg_sock v;
 	struct session *s;
@@ -359,8 +305,10 @@ void path_event(struct worker *w, uint64_t cookie)
 	/* the entry goes before its session is freed, on this thread: if it
 	 * is there, so is the session, forwarding on sockmap */
 	if (!w->gw->sm || sockmap_read(w->gw->sm, cookie, &v) < 0 || !v.user)
-		return;
+		return NULL;
 	s = (struct session *)(uintptr_t)v.user;
-	if (s->state == SESS_FORWARD && ops_of(s)->event)
-		act(s, ops_of(s)->event(s, cookie));
+	if (s->state != SESS_FORWARD || !ops_of(s)->event)
+		return NULL;
+	*r = ops_of(s)->event(s, cookie);
+	return s;
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fwd/fwd.h"
 #include "fwd/sockmap/sockmap.h"
 
 struct evl_fd;
@@ -24,13 +25,18 @@ void path_choose(struct gateway *gw, sockmap_event_fn on_event);
 /* The size of a session object: with room for a forwarder's tail. */
 size_t path_session_size(const struct gateway *gw);
 
-/* The handshake is over and nothing is left in its buffers: forward. */
-void path_start(struct session *s);
-/* A FORWARD session's socket event, or its timer. */
-void path_io(struct session *s, struct evl_fd *w, uint32_t events);
-void path_timer(struct session *s);
-/* A kernel report for socket cookie, on its session's worker. */
-void path_event(struct worker *w, uint64_t cookie);
+/* The handshake is over and nothing is left in its buffers: a path takes
+ * s (falling back down the paths). 0, or -1: none could (no fds or
+ * memory). Then path_io(s, NULL, 0) moves what is waiting. */
+int path_start(struct session *s);
+/* A FORWARD session's socket event (w NULL: the first pump), or its
+ * timer: what its forwarder reports (session/life.c acts). */
+struct fwd_res path_io(struct session *s, struct evl_fd *w, uint32_t events);
+struct fwd_res path_timer(struct session *s);
+/* A kernel report for socket cookie, on its session's worker: the
+ * session it concerns and its forwarder's report in r, or NULL. */
+struct session *path_event(struct worker *w, uint64_t cookie,
+			   struct fwd_res *r);
 /* Bytes moved each way so far, the kernel's counters included. */
 void path_counts(const struct session *s, uint64_t *up, uint64_t *down);
 /* The name of the path a forwarding session takes ("sockmap"...). */
@@ -38,8 +44,8 @@ const char *path_name(const struct session *s);
 /* Bytes a forwarding session holds in user space or on their way inside
  * the kernel, that closing it now would lose: 1, or 0. */
 int path_buffered(const struct session *s);
-/* Ends s in any state: its forwarder stopped, one log line with the
- * path, bytes, age and reason; both sockets closed, with RST when rst. */
-void session_end(struct session *s, const char *reason, int rst);
+/* A FORWARD session ends: its forwarder stops, and adds what the kernel
+ * moved to the session's counts. The sockets are the caller's. */
+void path_stop(struct session *s);
 
 #endif

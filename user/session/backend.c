@@ -19,15 +19,15 @@
 #include "core/log.h"
 #include "session/resolve.h"
 
-static void attempt_start(struct session *s);
+static struct stage_res attempt_start(struct session *s);
 
 /*
  * Every address the destination resolved to must be allowed: the
  * gateway's own listeners never, and with --allow rules only what they
  * take. A refusal answers 401, the same as a bad token, so that it tells
- * a client nothing about the network. 0, or -1 when answered.
+ * a client nothing about the network. Then the first attempt starts.
  */
-static int destination_check(struct session *s)
+static struct stage_res checked_start(struct session *s)
 {
 	struct sess_setup *u = s->setup;
 	struct gateway *gw = s->w->gw;
@@ -44,12 +44,11 @@ static int destination_check(struct session *s)
 	}
 	pthread_rwlock_unlock(&gw->keys_lock);
 	if (why < 0)
-		return 0;
+		return attempt_start(s);
 	metric_add(gw->m.refused[why], 1);
-	u->done(s, CODE_401,
-		why ? "destination is the gateway itself" :
-		      "destination not allowed");
-	return -1;
+	return why ? stage_fail(CODE_401, "destination is the gateway itself",
+				NULL) :
+		     stage_fail(CODE_401, "destination not allowed", NULL);
 }
 
 /* The destination as the token named it, for the log. */
@@ -62,13 +61,14 @@ static const char *dest(const struct sess_setup *u, char *buf, size_t len)
 	return buf;
 }
 
-static void fail_errno(struct session *s, const char *what, int err)
+static struct stage_res fail_errno(struct session *s, const char *what, int err)
 {
-	char msg[400], d[272];
+	struct sess_setup *u = s->setup;
+	char d[272];
 
-	snprintf(msg, sizeof(msg), "%s %s: %s", what,
-		 dest(s->setup, d, sizeof(d)), strerror(err));
-	s->setup->done(s, CODE_502, msg);
+	snprintf(u->why, sizeof(u->why), "%s %s: %s", what,
+		 dest(u, d, sizeof(d)), strerror(err));
+	return stage_fail(CODE_502, u->why, NULL);
 }
 
 static void drop_fd(struct session *s)
@@ -79,7 +79,7 @@ static void drop_fd(struct session *s)
 }
 
 /* Tries the addresses from u->cur on; returns once one is in progress. */
-static void try_addr(struct session *s)
+static struct stage_res try_addr(struct session *s)
 {
 	struct sess_setup *u = s->setup;
 
@@ -91,29 +91,25 @@ static void try_addr(struct session *s)
 		int fd = socket(ss->ss_family,
 				SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
-		if (fd < 0) {
-			/* EMFILE/ENFILE/ENOBUFS: the gateway is out of
-			 * resources, the client gets a defined answer */
-			fail_errno(s, "socket for", errno);
-			return;
-		}
+		/* EMFILE/ENFILE/ENOBUFS: the gateway is out of resources,
+		 * the client gets a defined answer */
+		if (fd < 0)
+			return fail_errno(s, "socket for", errno);
 		if (connect(fd, (struct sockaddr *)ss, len) == 0 ||
 		    errno == EINPROGRESS) {
 			s->be.fd = fd;
-			if (evl_fd_set(s->w->loop, &s->be, EPOLLOUT) < 0) {
-				fail_errno(s, "epoll for", errno);
-				return;
-			}
-			return; /* be_cb -> backend_io reports the outcome */
+			if (evl_fd_set(s->w->loop, &s->be, EPOLLOUT) < 0)
+				return fail_errno(s, "epoll for", errno);
+			return STAGE_OK; /* backend_io reports the outcome */
 		}
 		u->last_err = errno;
 		close(fd);
 		u->cur++;
 	}
-	fail_errno(s, "connect", u->last_err);
+	return fail_errno(s, "connect", u->last_err);
 }
 
-void backend_io(struct session *s, uint32_t events)
+struct stage_res backend_io(struct session *s, uint32_t events)
 {
 	struct sess_setup *u = s->setup;
 	socklen_t len = sizeof(int);
@@ -125,16 +121,16 @@ void backend_io(struct session *s, uint32_t events)
 		err = errno;
 	if (err == 0) {
 		sg_caddr_set(&s->be_addr, (struct sockaddr *)&u->addr[u->cur]);
-		u->done(s, CODE_200, NULL);
-		return;
+		evl_timer_stop(s->w->loop, &s->timer);
+		return STAGE_NEXT;
 	}
 	drop_fd(s);
 	u->last_err = err;
 	u->cur++;
-	try_addr(s);
+	return try_addr(s);
 }
 
-static void attempt_timeout(struct session *s)
+static struct stage_res attempt_timeout(struct session *s)
 {
 	struct sess_setup *u = s->setup;
 	struct gateway *gw = s->w->gw;
@@ -144,14 +140,12 @@ static void attempt_timeout(struct session *s)
 	metric_add(gw->m.connect_timeouts, 1);
 	log_info("connect attempt %d/%d to %s timed out", u->attempt,
 		 gw->conf.retry, dest(u, d, sizeof(d)));
-	if (u->attempt < gw->conf.retry) {
-		attempt_start(s);
-		return;
-	}
-	u->done(s, CODE_504, "every connect attempt timed out");
+	if (u->attempt < gw->conf.retry)
+		return attempt_start(s);
+	return stage_fail(CODE_504, "every connect attempt timed out", NULL);
 }
 
-static void attempt_start(struct session *s)
+static struct stage_res attempt_start(struct session *s)
 {
 	struct sess_setup *u = s->setup;
 	struct gateway *gw = s->w->gw;
@@ -159,80 +153,66 @@ static void attempt_start(struct session *s)
 	u->attempt++;
 	u->cur = 0;
 	metric_add(gw->m.connect_attempts, 1);
-	if (evl_timer_start(s->w->loop, &s->timer, gw->conf.timeout_ns) < 0) {
-		fail_errno(s, "timer for", ENOMEM);
-		return;
-	}
-	try_addr(s);
+	if (evl_timer_start(s->w->loop, &s->timer, gw->conf.timeout_ns) < 0)
+		return fail_errno(s, "timer for", ENOMEM);
+	return try_addr(s);
 }
 
-static void dns_done(void *arg, int status, const char *err,
-		     const struct sockaddr_storage *addrs, int n)
+struct stage_res backend_resolved(struct session *s, int status,
+				  const char *err,
+				  const struct sockaddr_storage *addrs, int n)
 {
-	struct session *s = arg;
 	struct sess_setup *u = s->setup;
-	char msg[320];
 
 	u->dns = NULL;
 	evl_timer_stop(s->w->loop, &s->timer);
 	if (status < 0) {
-		snprintf(msg, sizeof(msg), "resolve %s: %s", u->host, err);
-		u->done(s, CODE_502, msg);
-		return;
+		snprintf(u->why, sizeof(u->why), "resolve %s: %s", u->host,
+			 err);
+		return stage_fail(CODE_502, u->why, NULL);
 	}
 	u->addr = malloc((size_t)n * sizeof(*addrs));
-	if (!u->addr) {
-		fail_errno(s, "resolve", ENOMEM);
-		return;
-	}
+	if (!u->addr)
+		return fail_errno(s, "resolve", ENOMEM);
 	memcpy(u->addr, addrs, (size_t)n * sizeof(*addrs));
 	u->naddr = n;
-	if (destination_check(s) == 0)
-		attempt_start(s);
+	return checked_start(s);
 }
 
-void backend_timeout(struct session *s)
+struct stage_res backend_timeout(struct session *s)
 {
 	struct sess_setup *u = s->setup;
-	char msg[320];
 
-	if (!u->dns) {
-		attempt_timeout(s);
-		return;
-	}
+	if (!u->dns)
+		return attempt_timeout(s);
 	/* c-ares gives up after its own tries; this bounds them all */
 	backend_abort(s);
-	snprintf(msg, sizeof(msg), "resolve %s: timed out", u->host);
-	u->done(s, CODE_502, msg);
+	snprintf(u->why, sizeof(u->why), "resolve %s: timed out", u->host);
+	return stage_fail(CODE_502, u->why, NULL);
 }
 
-void backend_start(struct session *s, const struct token_addr *a,
-		   backend_done_fn done)
+struct stage_res backend_start(struct session *s, const struct token_addr *a,
+			       resolve_cb resolved)
 {
 	struct sess_setup *u = s->setup;
 	struct gateway *gw = s->w->gw;
 
-	u->done = done;
 	memcpy(u->host, a->host, sizeof(u->host));
 	u->port = a->port;
 	u->srv = a->srv;
 	if (a->family == AF_UNSPEC) {
 		u->dns = a->srv ?
-				 resolver_srv(s->w->res, a->host, dns_done, s) :
+				 resolver_srv(s->w->res, a->host, resolved, s) :
 				 resolver_lookup(s->w->res, a->host, a->port,
-						 dns_done, s);
+						 resolved, s);
 		if (!u->dns || evl_timer_start(s->w->loop, &s->timer,
-					       gw->conf.timeout_ns) < 0) {
-			fail_errno(s, "resolve", ENOMEM);
-			return;
-		}
-		return;
+					       gw->conf.timeout_ns) < 0)
+			return fail_errno(s, "resolve", ENOMEM);
+		return STAGE_OK;
 	}
 	u->addr = calloc(1, sizeof(*u->addr));
-	if (!u->addr) {
-		fail_errno(s, "connect", ENOMEM);
-		return;
-	}
+	if (!u->addr)
+		return fail_errno(s, "connect", ENOMEM);
 	if (a->family == AF_INET) {
 		struct sockaddr_in *sin = (struct sockaddr_in *)u->addr;
 
@@ -247,8 +227,7 @@ void backend_start(struct session *s, const struct token_addr *a,
 		sin6->sin6_addr = a->ip.v6;
 	}
 	u->naddr = 1;
-	if (destination_check(s) == 0)
-		attempt_start(s);
+	return checked_start(s);
 }
 
 void backend_abort(struct session *s)

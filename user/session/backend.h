@@ -2,22 +2,26 @@
 #ifndef SG_BACKEND_H
 #define SG_BACKEND_H
 
-#include <stdint.h>
-
-#include "session/session.h"
 #include "auth/token_legacy.h"
+#include "session/resolve.h"
+#include "session/session.h"
 
 /*
- * Resolves and connects to a, using s->be and s->timer (the CONNECT
- * stage); reports to done once: CODE_200 with s->be.fd connected, or
- * the code to answer (502, 504) and why.
+ * CONNECT: resolves and connects to a, using s->be and s->timer. Each
+ * call reports: DONE with s->be.fd connected (the timer stopped), FAIL
+ * with the code to answer (401, 502, 504) and why, or WAIT. A name's
+ * answer comes to resolved (session/life.c's), which hands it to
+ * backend_resolved().
  */
-void backend_start(struct session *s, const struct token_addr *a,
-		   backend_done_fn done);
+struct stage_res backend_start(struct session *s, const struct token_addr *a,
+			       resolve_cb resolved);
+struct stage_res backend_resolved(struct session *s, int status,
+				  const char *err,
+				  const struct sockaddr_storage *addrs, int n);
 /* An event on s->be while connecting. */
-void backend_io(struct session *s, uint32_t events);
+struct stage_res backend_io(struct session *s, uint32_t events);
 /* s->timer expired while connecting: a DNS or connect deadline. */
-void backend_timeout(struct session *s);
+struct stage_res backend_timeout(struct session *s);
 /* Cancels a lookup in progress (the session ends); no report. */
 void backend_abort(struct session *s);
 

@@ -2,23 +2,21 @@
 #ifndef SG_HANDSHAKE_H
 #define SG_HANDSHAKE_H
 
-#include "core/addr.h"
-
-struct worker;
+#include "auth/token_legacy.h"
+#include "session/session.h"
 
 /*
- * Starts a session on an accepted client socket (the fd is closed when
- * that fails): read the token line, have session/backend.c connect, answer, then
- * hand both sockets to fwd/path.c.
+ * HANDSHAKE: reads what the client sent. DONE once the token line opened
+ * to an address (in addr); FAIL 400 for a malformed line, 401 for a
+ * token refused; WAIT for more.
  */
-void handshake_accept(struct worker *w, int fd, const union sg_addr *peer);
-/*
- * Complete clients must not wait behind slow ones: ends the worker's
- * oldest handshake in progress with 400 and frees its slot at once. With
- * young 0, only one that has taken HANDSHAKE_EVICT_AGE_MS already. 1 if
- * one was ended.
- */
-int handshake_evict(struct worker *w, int young);
-#define HANDSHAKE_EVICT_AGE_MS 100
+struct stage_res handshake_read(struct session *s, struct token_addr *addr);
+/* The backend is connected: tunes its socket, builds the PROXY header,
+ * moves to FLUSH and writes. As handshake_flush(). */
+struct stage_res handshake_connected(struct session *s);
+/* FLUSH: "200" to the client, the PROXY header and the leftover to the
+ * backend. DONE once all is out (forward), WAIT while a socket is full,
+ * END when a write failed. */
+struct stage_res handshake_flush(struct session *s);
 
 #endif

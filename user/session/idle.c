@@ -9,7 +9,9 @@
 #include "daemon/gateway.h"
 #include "session/idle.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "fwd/path.h"
+#include "session/life.h"
 #include "session/session.h"
 
 /* A sweep every quarter timeout, within these bounds. */
@@ -19,10 +21,8 @@
 uint64_t idle_quiet_ms(int fd)
 {
 	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
 
-	memset(&ti, 0, sizeof(ti));
-	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+	if (fd < 0 || sock_tcp_info(fd, &ti) < 0)
 		return 0;
 	return ti.tcpi_last_data_recv < ti.tcpi_last_data_sent ?
 		       ti.tcpi_last_data_recv :

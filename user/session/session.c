@@ -12,6 +12,7 @@
 
 #include "daemon/gateway.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "session/session.h"
 
 static const char *const state_name[] = {
@@ -138,12 +139,8 @@ void session_close_fd(struct session *s, struct evl_fd *io, int rst)
 {
 	if (io->fd < 0)
 		return;
-	if (rst) {
-		/* linger 0: close sends RST and drops unsent data */
-		struct linger l = { .l_onoff = 1, .l_linger = 0 };
-
-		setsockopt(io->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	}
+	if (rst)
+		sock_set_reset(io->fd);
 	evl_fd_close(s->w->loop, io);
 }
 
@@ -155,11 +152,6 @@ void session_setup_free(struct session *s)
 	free(s->setup);
 	s->setup = NULL;
 	trim_note(&s->w->trim, s->w->loop, sizeof(struct sess_setup));
-}
-
-unsigned long long session_age_ms(const struct session *s)
-{
-	return (evl_clock_ns() - s->start_ns) / 1000000;
 }
 
 void session_free(struct session *s, int rst)
@@ -187,5 +179,4 @@ void session_free(struct session *s, int rst)
 	w->nsessions--;
 	metric_add(w->gw->m.active, -1);
 	pool_put(&w->spool, s);
-	w->session_gone(w);
 }

@@ -15,15 +15,16 @@ struct resolve_req;
 struct session;
 
 /*
- * A session's stages, and who owns its watchers in each. The callbacks of
- * s->cli, s->be and s->timer are session/handshake.c's from accept to close: they
- * dispatch on the state, so that one switch shows every owner.
+ * A session's stages. The callbacks of s->cli, s->be and s->timer are
+ * session/life.c's from accept to close: they dispatch on the state to
+ * the stage, which reports an outcome (struct stage_res, struct fwd_res)
+ * that life.c acts on, so that one file shows every owner and every end.
  *   HANDSHAKE  session/handshake.c reads the token line; timer: its deadline
  *   CONNECT    session/backend.c resolves and connects; timer: DNS or attempt
  *   FLUSH      session/handshake.c writes "200" and the leftover; no timer
- *   FORWARD    fwd/path.c and its forwarder move bytes; timer: the relay's
+ *   FORWARD    fwd/path.c and its forwarder move bytes; timer: the path's
  *              promotion check, or the forwarder's (sockmap's poll)
- *   LINGER     session/handshake.c drains after an error reply; timer: its end
+ *   LINGER     session/life.c drains after an error reply; timer: its end
  */
 enum sess_state {
 	SESS_HANDSHAKE,
@@ -33,9 +34,41 @@ enum sess_state {
 	SESS_LINGER,
 };
 
-/* session/backend.c reports the connect's outcome: CODE_200 once s->be.fd is
- * connected, else the code to answer and why. */
-typedef void (*backend_done_fn)(struct session *s, int code, const char *why);
+/* What a stage before forwarding reports to session/life.c. */
+enum stage_act {
+	STAGE_WAIT, /* more to come: it waits for an event or its timer */
+	STAGE_DONE, /* this stage is over: the next one starts */
+	STAGE_FAIL, /* answer code (400, 401, 502, 504), then linger */
+	STAGE_END,  /* end now, with RST when rst */
+};
+
+struct stage_res {
+	uint8_t act;	  /* enum stage_act */
+	uint8_t code;	  /* FAIL: enum sg_code */
+	uint8_t rst;	  /* END */
+	const char *why;  /* FAIL, END: for the log */
+	const char *kind; /* FAIL: what the summary under load counts it by
+			   * (session/hslog.h); NULL: why names a host */
+};
+
+#define STAGE_OK ((struct stage_res){ .act = STAGE_WAIT })
+#define STAGE_NEXT ((struct stage_res){ .act = STAGE_DONE })
+
+static inline struct stage_res stage_fail(int code, const char *why,
+					  const char *kind)
+{
+	return (struct stage_res){ .act = STAGE_FAIL,
+				   .code = (uint8_t)code,
+				   .why = why,
+				   .kind = kind };
+}
+
+static inline struct stage_res stage_end(const char *why, int rst)
+{
+	return (struct stage_res){ .act = STAGE_END,
+				   .rst = (uint8_t)rst,
+				   .why = why };
+}
 
 /* Handshake and connect state, freed once the session forwards. */
 struct sess_setup {
@@ -51,7 +84,7 @@ struct sess_setup {
 	int attempt;	/* connect attempts started */
 	int naddr, cur; /* resolved addresses, the one being tried */
 	int last_err;
-	backend_done_fn done;
+	char why[320]; /* a failure's reason, built by its stage */
 	/* the worker's handshakes in progress, newest first: session/session.c */
 	struct session *hs_prev, *hs_next;
 	struct sockaddr_storage *addr;
@@ -106,9 +139,12 @@ void session_setup_free(struct session *s);
 /* The worker's oldest handshake in progress, or NULL. */
 struct session *session_oldest_handshake(struct worker *w);
 /* The end: both sockets closed (RST when rst), counters added to the
- * metrics, the worker told. Logs nothing: session_end() does. */
+ * metrics. Logs nothing: session_end() (session/life.h) does. */
 void session_free(struct session *s, int rst);
 /* Milliseconds since accept. */
-unsigned long long session_age_ms(const struct session *s);
+static inline unsigned long long session_age_ms(const struct session *s)
+{
+	return (evl_clock_ns() - s->start_ns) / 1000000;
+}
 
 #endif

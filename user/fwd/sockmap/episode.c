@@ -13,6 +13,7 @@
 
 #include "daemon/gateway.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "fwd/sockmap/episode.h"
 #include "fwd/sockmap/sockmap.h"
 
@@ -144,13 +145,13 @@ static ssize_t psock_in(struct stream_dir *d)
 		if (episode_check(cp, passed) < 0)
 			return -1;
 	}
-	if (ioctl(d->src->fd, FIONREAD, &queued) < 0)
+	if (sock_unread(d->src->fd, &queued) < 0)
 		return -1;
 	if (queued <= 0) {
 		struct tcp_info ti;
 
 		/* after the FIN no verdict runs again: read what is left */
-		if (tcp_info_of(d->src->fd, &ti) < 0)
+		if (sock_tcp_info(d->src->fd, &ti) < 0)
 			return -1;
 		if (ti.tcpi_state != SG_TCP_CLOSE_WAIT &&
 		    ti.tcpi_state != SG_TCP_LAST_ACK &&

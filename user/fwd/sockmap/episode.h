@@ -74,14 +74,6 @@ static inline struct evl_fd *sock_of(struct session *s, int i)
 	return i == 0 ? &s->cli : &s->be;
 }
 
-static inline int tcp_info_of(int fd, struct tcp_info *ti)
-{
-	socklen_t len = sizeof(*ti);
-
-	memset(ti, 0, sizeof(*ti));
-	return getsockopt(fd, IPPROTO_TCP, TCP_INFO, ti, &len);
-}
-
 static inline const char *side_name(int i)
 {
 	return i == 0 ? "client" : "backend";

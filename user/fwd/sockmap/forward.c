@@ -54,6 +54,7 @@
 #include "fwd/sockmap/forward.h"
 #include "daemon/gateway.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "fwd/sockmap/episode.h"
 #include "fwd/sockmap/sockmap.h"
 
@@ -68,7 +69,7 @@ static int tx_total(int fd, uint64_t *out)
 	struct tcp_info ti;
 	int outq;
 
-	if (tcp_info_of(fd, &ti) < 0 || ioctl(fd, SIOCOUTQ, &outq) < 0)
+	if (sock_tcp_info(fd, &ti) < 0 || ioctl(fd, SIOCOUTQ, &outq) < 0)
 		return -1;
 	*out = ti.tcpi_bytes_acked + (uint64_t)outq;
 	return 0;
@@ -108,7 +109,7 @@ static int drained(struct sm_sess *st, int i)
 	int64_t b;
 
 	if (backlog(st, i, &c, &b) < 0 ||
-	    tcp_info_of(sock_of(sess_of(st), i)->fd, &ti) < 0)
+	    sock_tcp_info(sock_of(sess_of(st), i)->fd, &ti) < 0)
 		return -1;
 	f = flow_of(st, &c);
 	/* an episode began: its report is on the way, the copy ends it */
