@@ -29,21 +29,28 @@ endif
 LAYERS      := core auth session fwd fwd/sockmap ctl daemon
 DAEMON_SRCS := $(foreach l,$(LAYERS),$(wildcard user/$(l)/*.c))
 CTL_SRCS    := $(wildcard user/sockgatectl/*.c) user/core/log.c \
-	       user/core/addr.c user/daemon/conf.c user/auth/secret.c \
+	       user/core/addr.c user/core/opt.c user/auth/secret.c \
 	       user/auth/token_legacy.c user/auth/token_v2.c \
 	       user/auth/allow.c user/ctl/etcd_client.c \
 	       user/fwd/sockmap/bpffs.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)
 TEST_SRCS   := $(wildcard tests/*.c)
+UNIT_SRCS   := $(wildcard tests/unit/*.c)
+# what the unit tier links: the parts that need no daemon around them
+UNIT_LIBS   := core/addr core/log core/loop core/opt core/sock auth/allow \
+	       auth/secret auth/token_legacy auth/token_v2 session/srv \
+	       session/proxy fwd/stream daemon/conf daemon/reload
 
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEST_OBJS   := $(TEST_SRCS:tests/%.c=$(BUILD)/tests/%.o)
+UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.o) \
+	       $(UNIT_LIBS:%=$(BUILD)/user/%.o)
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run test test-asan vmtest check bench bench-discovery \
+.PHONY: all clean deps run unit test test-asan vmtest check bench bench-discovery \
 	format lint \
 	install uninstall
 
@@ -84,6 +91,15 @@ $(BUILD)/user/%.hooks.o: user/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -DSG_TEST_HOOKS -c $< -o $@
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -c $< -o $@
+
+$(BUILD)/unit: $(UNIT_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
 $(BUILD)/tests/%.o: tests/%.c | $(BUILD)/tests
 	$(call msg,CC,$@)
@@ -140,8 +156,13 @@ deps:
 run: deps all
 	$(Q)sh scripts/demo.sh $(BUILD)
 
+# The unit tier: parsers, tables and the pump, linked against the
+# objects; no root, no daemon, a few seconds.
+unit: deps all $(BUILD)/unit
+	$(Q)SG_BUILD=$(abspath $(BUILD)) SG_REPO=$(CURDIR) $(BUILD)/unit -j2 $(TEST_ARGS)
+
 # The suite runs the real daemon; TEST_ARGS go to Criterion (e.g. --filter).
-test: deps all $(BUILD)/sockgate-test $(BUILD)/test-gateway
+test: unit $(BUILD)/sockgate-test $(BUILD)/test-gateway
 	$(Q)SG_BUILD=$(abspath $(BUILD)) $(BUILD)/test-gateway -j2 $(TEST_ARGS)
 
 test-asan: deps
@@ -156,8 +177,9 @@ test-asan: deps
 vmtest: deps all $(BUILD)/sockgate-test $(BUILD)/test-gateway
 	$(Q)bash vmtest/run.sh $(BUILD) $(KERNELS)
 
-# Everything CI runs: lint, the host suite, then the suite on the LTS kernels.
-check: lint test vmtest
+# Everything CI runs: the unit tier, lint, the host suite (which runs the
+# unit tier first too), then the suite on the LTS kernels.
+check: unit lint test vmtest
 
 # Benchmarks against HAProxy, nginx stream and direct loopback; QUICK=1
 # for a short profile. Results in bench/results/.
@@ -171,6 +193,7 @@ bench-discovery: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
 # The C tree in the repo's .clang-format (the kernel's style); the shell
 # scripts through shellcheck; the daemon's module calls free of cycles.
 C_FILES  := $(wildcard user/*/*.[ch] user/*/*/*.[ch] bpf/*.[ch] include/*.h tests/*.[ch] \
+	      tests/unit/*.[ch] \
 	      bench/*.c clients/c/*.[ch])
 SH_FILES := $(wildcard scripts/*.sh vmtest/*.sh bench/*.sh tests/*.sh) .ci/run
 
@@ -235,5 +258,5 @@ uninstall:
 clean:
 	$(Q)rm -rf build
 
--include $(wildcard $(BUILD)/user/*/*.d $(BUILD)/user/*/*/*.d $(BUILD)/tests/*.d $(BUILD)/bpf/*.d \
+-include $(wildcard $(BUILD)/user/*/*.d $(BUILD)/user/*/*/*.d $(BUILD)/tests/unit/*.d $(BUILD)/tests/*.d $(BUILD)/bpf/*.d \
 	   $(BUILD)/clients/*.d)

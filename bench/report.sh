@@ -1,6 +1,6 @@
 #!/bin/bash
 # Turns bench/results/latest.csv into latest.md (with ratios to HAProxy
-# and to direct loopback, and the issue's targets) and PNG plots.
+# and to direct loopback, and the targets) and PNG plots.
 set -euo pipefail
 CSV=$1
 RES=$2
@@ -145,7 +145,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 			"$(get "$s" stall_mb)" "$(get "$s" stall_bytes)"
 	done
 	echo
-	echo "| target (issue 10) | wanted | measured | |"
+	echo "| target (kernel path) | wanted | measured | |"
 	echo "|---|---|---|---|"
 	k10() { # label wanted value ok
 		printf "| %s | %s | %s | %s |\n" "$1" "$2" "$3" "$([ "$4" = 1 ] && echo met || echo "not met")"

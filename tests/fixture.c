@@ -19,14 +19,19 @@ static const struct {
 	{ M_AUTO, "auto" },
 };
 
+int fx_v6;
+
 size_t mode_cases(struct mode_case *out, unsigned mask)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (mask & modes[i].bit)
-			snprintf(out[n++].mode, sizeof(out->mode), "%s",
-				 modes[i].name);
+	for (int v6 = 0; v6 <= !!(mask & M_V6); v6++)
+		for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
+			if (mask & modes[i].bit) {
+				snprintf(out[n].mode, sizeof(out->mode), "%s",
+					 modes[i].name);
+				out[n++].v6 = (uint8_t)v6;
+			}
 	return n;
 }
 
@@ -43,6 +48,10 @@ void fx_gw(struct fx *f, const char *mode, const char *const *args)
 	/* the kernel picks the port and the log tells it: no race for one */
 	argv[n++] = "--pprof";
 	argv[n++] = "127.0.0.1:0";
+	if (fx_v6) {
+		argv[n++] = "--addr";
+		argv[n++] = "[::1]:0";
+	}
 	for (int i = 0; args && args[i] && n < 31; i++)
 		argv[n++] = args[i];
 	argv[n] = NULL;
@@ -56,16 +65,28 @@ void fx_echo(struct fx *f, const char *mode, const char *const *args)
 {
 	fx_gw(f, mode, args);
 	/* in place: its threads keep &f->e */
-	cr_assert_eq(echo_start(&f->e, 0), 0, "echo backend");
+	cr_assert_eq(echo_start(&f->e, fx_v6), 0, "echo backend");
 	f->echo = 1;
 }
 
 int fx_dial(struct fx *f, uint16_t port)
 {
-	int code = gw_dial_token(f->g.port, loop_token(port), &f->fd);
+	return fx_dial_more(f, port, "");
+}
 
-	cr_assert_eq(code, 200, "--mode %s: dial answered %d (log %s)", f->mode,
-		     code, f->g.log);
+int fx_dial_more(struct fx *f, uint16_t port, const char *more)
+{
+	char addr[32], line[8192];
+	const char *tok;
+	int code, n;
+
+	snprintf(addr, sizeof(addr), fx_v6 ? "[::1]:%u" : "127.0.0.1:%u", port);
+	tok = ossl_token(TEST_SECRET, addr, NULL);
+	n = snprintf(line, sizeof(line), "%s\n%s", tok, more);
+	code = gw_dial_at(fx_v6 ? "::1" : "127.0.0.1", f->g.port, line,
+			  (size_t)n, &f->fd);
+	cr_assert_eq(code, 200, "--mode %s%s: dial answered %d (log %s)",
+		     f->mode, fx_v6 ? " on ::1" : "", code, f->g.log);
 	return f->fd;
 }
 

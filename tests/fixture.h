@@ -23,11 +23,17 @@ enum {
 	M_COPY = 1 << 2,
 	M_AUTO = 1 << 3,
 	M_ALL = M_SOCKMAP | M_SPLICE | M_COPY,
+	M_V6 = 1 << 4, /* each mode on IPv4 and on IPv6 (::1) too */
 };
 
 struct mode_case {
 	char mode[8];
+	uint8_t v6; /* client, gateway and backend on ::1 */
 };
+
+/* The running case's address family: MODE_TEST sets it, fx_gw and
+ * fx_echo read it (each test is a process of its own). */
+extern int fx_v6;
 
 /* Fills out with the modes of mask, in the table's order; their count. */
 size_t mode_cases(struct mode_case *out, unsigned mask);
@@ -35,14 +41,15 @@ size_t mode_cases(struct mode_case *out, unsigned mask);
 #define MODE_TEST(suite, name, mask, ...)                               \
 	ParameterizedTestParameters(suite, name)                        \
 	{                                                               \
-		static struct mode_case cases[4];                       \
+		static struct mode_case cases[8];                       \
 		size_t n = mode_cases(cases, mask);                     \
 		return cr_make_param_array(struct mode_case, cases, n); \
 	}                                                               \
 	static void suite##_##name##_body(const char *mode);            \
 	ParameterizedTest(const struct mode_case *mc, suite, name,      \
-			  __VA_ARGS__)                                  \
+			  ##__VA_ARGS__)                                \
 	{                                                               \
+		fx_v6 = mc->v6;                                         \
 		suite##_##name##_body(mc->mode);                        \
 	}                                                               \
 	static void suite##_##name##_body(const char *mode)
@@ -69,6 +76,8 @@ void fx_echo(struct fx *f, const char *mode, const char *const *args);
 /* A client through the gateway to 127.0.0.1:port, asserting 200; its fd,
  * also in f->fd. */
 int fx_dial(struct fx *f, uint16_t port);
+/* The same, with more bytes right after the token line (one write). */
+int fx_dial_more(struct fx *f, uint16_t port, const char *more);
 /* fx_dial to the echo backend. */
 int fx_dial_echo(struct fx *f);
 /* Closes the client, stops the gateway asserting exit status 0 (unless

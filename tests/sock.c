@@ -128,8 +128,14 @@ ssize_t read_to_eof(int fd, int timeout_ms)
 
 int gw_dial(uint16_t port, const char *line, size_t len, int *fdp)
 {
+	return gw_dial_at("127.0.0.1", port, line, len, fdp);
+}
+
+int gw_dial_at(const char *host, uint16_t port, const char *line, size_t len,
+	       int *fdp)
+{
 	char code[4] = "";
-	int fd = tcp_connect("127.0.0.1", port);
+	int fd = tcp_connect(host, port);
 	ssize_t n;
 
 	if (fd < 0)

@@ -14,6 +14,9 @@ int tcp_connect_from(const char *src, uint16_t port);
  * Returns the code (fd kept in *fd, or closed if fd is NULL), 0 if the
  * gateway closed without a status, -1 on a socket error. */
 int gw_dial(uint16_t port, const char *line, size_t len, int *fd);
+/* The same to the gateway at host (127.0.0.1 or ::1). */
+int gw_dial_at(const char *host, uint16_t port, const char *line, size_t len,
+	       int *fdp);
 int gw_dial_token(uint16_t port, const char *token, int *fd);
 ssize_t write_all(int fd, const void *buf, size_t len);
 /* Reads exactly len bytes unless EOF first; returns bytes read. */

@@ -17,6 +17,9 @@
 #include "../clients/c/sockgate_issuer.h"
 #include "peers.h"
 
+/* a test that needs longer says so */
+TestSuite(clients, .timeout = 60);
+
 #define GREETING "220 sockgate test backend ready\r\n"
 
 static void greeter_conn(void *ctx, int fd)
@@ -82,7 +85,7 @@ static void greeted(int fd)
 	close(fd);
 }
 
-Test(clients, c, .timeout = 60)
+Test(clients, c)
 {
 	struct env e;
 	char port[8], v6port[8], silent[8];
@@ -164,12 +167,12 @@ static void run_selftest(const char *sub, const char *prog)
 	env_down(&e);
 }
 
-Test(clients, python, .timeout = 60)
+Test(clients, python)
 {
 	run_selftest("python", "python3 selftest.py");
 }
 
-Test(clients, node, .timeout = 60)
+Test(clients, node)
 {
 	run_selftest("node", "node selftest.js");
 }

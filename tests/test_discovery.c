@@ -16,6 +16,9 @@
 #include "session/srv.h"
 #include "tokens.h"
 
+/* a test that needs longer says so */
+TestSuite(discovery, .timeout = 60);
+
 #define PREFIX "/sockgate/gateways/"
 
 /* ---- SRV ---- */
@@ -386,7 +389,7 @@ Test(discovery, etcd_registers_renews_and_leaves_on_sigterm, .timeout = 90)
 	etcd_register_stop(&e);
 }
 
-Test(discovery, etcd_lease_expires_after_sigkill, .timeout = 60)
+Test(discovery, etcd_lease_expires_after_sigkill)
 {
 	struct etcd_srv e;
 	struct fx f;
@@ -410,7 +413,7 @@ Test(discovery, etcd_lease_expires_after_sigkill, .timeout = 60)
 	etcd_register_stop(&e);
 }
 
-Test(discovery, etcd_restart_registers_again, .timeout = 60)
+Test(discovery, etcd_restart_registers_again)
 {
 	struct etcd_srv e;
 	struct fx f;
@@ -454,7 +457,7 @@ Test(discovery, etcd_restart_registers_again, .timeout = 60)
 	etcd_register_stop(&e);
 }
 
-Test(discovery, etcd_down_at_start, .timeout = 60)
+Test(discovery, etcd_down_at_start)
 {
 	struct etcd_srv e;
 	struct fx f;
@@ -486,7 +489,7 @@ static char *ctl_gateways(const struct etcd_srv *e, const char *opt, int *st)
 	return run_cmd(cmd, st);
 }
 
-Test(discovery, ctl_lists_gateways, .timeout = 60)
+Test(discovery, ctl_lists_gateways)
 {
 	struct etcd_srv e;
 	struct fx a, b;
@@ -555,7 +558,7 @@ Test(discovery, etcd_flags_checked)
 	}
 }
 
-Test(discovery, etcd_advertise_and_prefix, .timeout = 60)
+Test(discovery, etcd_advertise_and_prefix)
 {
 	struct etcd_srv e;
 	struct fx f;
@@ -719,7 +722,7 @@ Test(discovery, hosts_client_follows_etcd, .timeout = 120)
 }
 
 /* etcd over https with client certificates, as production etcd runs. */
-Test(discovery, etcd_over_tls, .timeout = 60)
+Test(discovery, etcd_over_tls)
 {
 	struct etcd_srv e;
 	struct fx f, nocert;

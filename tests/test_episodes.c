@@ -22,6 +22,9 @@
 
 #include "peers.h"
 
+/* a test that needs longer says so */
+TestSuite(episodes, .timeout = 60);
+
 /* --------------------------------------------- the maps, with bpftool -- */
 
 /* One direction's counters: the source socket's entry and its flow. */

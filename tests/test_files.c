@@ -22,6 +22,9 @@
 #include "daemon/pidfile.h"
 #include "auth/secret.h"
 
+/* a test that needs longer says so */
+TestSuite(files, .timeout = 60);
+
 /* A scratch file holding text; its path in a static buffer. */
 static const char *scratch(const char *name, const char *text, mode_t mode)
 {

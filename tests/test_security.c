@@ -20,6 +20,9 @@
 #include "peers.h"
 #include "auth/token_v2.h"
 
+/* a test that needs longer says so */
+TestSuite(security, .timeout = 60);
+
 #define REFUSED_ALLOW "sockgate_refused_total{reason=\"allowlist\"} "
 #define REFUSED_SELF "sockgate_refused_total{reason=\"self\"} "
 
@@ -31,7 +34,7 @@ static int dial_addr(const struct fx *f, const char *addr)
 
 /* ------------------------------------------------------ allowlist -- */
 
-Test(security, allow_rules_ports_and_names, .timeout = 60)
+Test(security, allow_rules_ports_and_names)
 {
 	struct echo_srv other;
 	char rule[64], a[64];
@@ -66,7 +69,7 @@ Test(security, allow_rules_ports_and_names, .timeout = 60)
 	echo_stop(&other);
 }
 
-Test(security, allow_rules_ipv6, .timeout = 60)
+Test(security, allow_rules_ipv6)
 {
 	struct echo_srv e6;
 	char rule[64], a[64];
@@ -88,7 +91,7 @@ Test(security, allow_rules_ipv6, .timeout = 60)
 
 /* Its own listener and metrics endpoint, however they are written, with
  * rules that would allow them and without rules. */
-Test(security, never_connects_to_itself, .timeout = 60)
+Test(security, never_connects_to_itself)
 {
 	const char *wide[] = { "--allow", "127.0.0.0/8", "--allow", "::/0",
 			       "--allow", "0.0.0.0/0",	 NULL };
@@ -115,7 +118,7 @@ Test(security, never_connects_to_itself, .timeout = 60)
 }
 
 /* A wildcard listener is itself on every local address. */
-Test(security, never_connects_to_itself_wildcard, .timeout = 60)
+Test(security, never_connects_to_itself_wildcard)
 {
 	const char *args[] = { "--addr", "0.0.0.0:0", NULL };
 	struct fx f;
@@ -130,7 +133,7 @@ Test(security, never_connects_to_itself_wildcard, .timeout = 60)
 	fx_end(&f);
 }
 
-Test(security, allow_file_reloaded, .timeout = 60)
+Test(security, allow_file_reloaded)
 {
 	struct echo_srv other;
 	char file[128], rule[64];
@@ -259,7 +262,7 @@ Test(security, v2_tokens_authenticated, .timeout = 120)
 	fx_end(&f);
 }
 
-Test(security, v2_tokens_expire, .timeout = 60)
+Test(security, v2_tokens_expire)
 {
 	char args[96], *tok;
 	struct fx f;
@@ -302,7 +305,7 @@ Test(security, v2_tokens_expire, .timeout = 60)
 	"AgAAAABpVbkAAAECAwQFBgcICQoLiDfXmauvsGygJXGwD7wdX5mbGW9_xJck37R5"
 #define VECTOR_SECRET "sockgate test vector"
 
-Test(security, v2_test_vector, .timeout = 60)
+Test(security, v2_test_vector)
 {
 	static const uint8_t nonce[12] = {
 		0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
@@ -440,12 +443,12 @@ static void proxy_case(const char *mode, int version)
 	close(b.lfd);
 }
 
-MODE_TEST(security, proxy_protocol_v1, M_ALL | M_AUTO, .timeout = 60)
+MODE_TEST(security, proxy_protocol_v1, M_ALL | M_AUTO)
 {
 	proxy_case(mode, 1);
 }
 
-MODE_TEST(security, proxy_protocol_v2, M_ALL | M_AUTO, .timeout = 60)
+MODE_TEST(security, proxy_protocol_v2, M_ALL | M_AUTO)
 {
 	proxy_case(mode, 2);
 }
@@ -476,7 +479,7 @@ static long long status_hex(pid_t pid, const char *key)
  * at exit it stays (nobody may not remove it) and the pins go, their
  * directory included.
  */
-Test(security, user_nobody_keeps_only_what_sockmap_needs, .timeout = 60)
+Test(security, user_nobody_keeps_only_what_sockmap_needs)
 {
 	char dir[64], pidf[96];
 	const char *args[] = { "--user", "nobody", "--pidfile", pidf, NULL };
@@ -536,7 +539,7 @@ Test(security, user_nobody_keeps_only_what_sockmap_needs, .timeout = 60)
  * --user with the pid file held by a live process (a restart in the same
  * directory): taken at start, as root; the old process leaves it alone.
  */
-Test(security, user_takes_a_held_pid_file_at_start, .timeout = 60)
+Test(security, user_takes_a_held_pid_file_at_start)
 {
 	char dir[64], pidf[96];
 	const char *a1[] = { "--pidfile", pidf, "--reuse", "1", NULL };
@@ -560,7 +563,7 @@ Test(security, user_takes_a_held_pid_file_at_start, .timeout = 60)
 
 /* With no capability at all the sockmap path still runs: map updates on
  * the maps it holds need none (only the larger send buffers would). */
-Test(security, sockmap_needs_no_capability_at_run_time, .timeout = 60)
+Test(security, sockmap_needs_no_capability_at_run_time)
 {
 	char dir[64], pidf[96];
 	const char *args[] = { "--user", "nobody",  "--pidfile", pidf,
@@ -589,7 +592,7 @@ Test(security, sockmap_needs_no_capability_at_run_time, .timeout = 60)
 }
 
 /* Secrets: the environment's is scrubbed, a readable file refused. */
-Test(security, secrets_kept_private, .timeout = 60)
+Test(security, secrets_kept_private)
 {
 	char cmd[1024], *out;
 	int st;
@@ -630,7 +633,7 @@ static int code_after(int fd, int timeout_ms, long *ms)
 
 /* Answers come at once, not at the handshake timeout (60 s here, longer
  * than each read below waits). */
-Test(security, original_handshake_cases, .timeout = 60)
+Test(security, original_handshake_cases)
 {
 	static char nuls[128];
 	const char *args[] = { "--handshake-timeout", "60", NULL };
@@ -723,7 +726,7 @@ Test(security, slow_handshakes_do_not_lock_out_clients, .timeout = 120)
  * emulated 6.1 guest, where the test used to poll the -1 such a connect
  * returned and so never saw those resets). Both count here.
  */
-Test(security, max_conns_per_ip, .timeout = 60)
+Test(security, max_conns_per_ip)
 {
 	const char *args[] = { "--max-conns-per-ip", "5", "--handshake-timeout",
 			       "60", NULL };
@@ -799,7 +802,7 @@ Test(security, max_conns_per_ip, .timeout = 60)
 
 /* The test hooks are in the tests' build only: the installed binary has
  * none of their names, and ignores their variables. */
-Test(security, no_test_hooks_in_the_installed_binary, .timeout = 60)
+Test(security, no_test_hooks_in_the_installed_binary)
 {
 	char cmd[512], *out;
 	int st;

@@ -17,6 +17,9 @@
 
 #include "peers.h"
 
+/* a test that needs longer says so */
+TestSuite(service, .timeout = 60);
+
 /* The source tree: the nearest parent of the build directory with the
  * Makefile (build/ or build/asan/; not in the guests). */
 static const char *repo(void)
@@ -102,16 +105,8 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 	cr_assert_eq(sh_ok(cmd, &out), 0, "systemd-analyze verify: %s", out);
 	cr_assert_str_eq(out, "", "no complaint");
 	free(out);
-	/* every flag of --help is in the man page */
-	snprintf(cmd, sizeof(cmd),
-		 "%s/sockgate --help | grep -o -- '--[a-z-]*' | sort -u | "
-		 "while read f; do g=$(echo \"$f\" | sed 's/-/\\\\-/g'); "
-		 "grep -qF -- \"$g\" %s/usr/local/share/man/man8/sockgate.8 || "
-		 "echo \"$f\"; done",
-		 sg_build(), d);
-	cr_assert_eq(sh_ok(cmd, &out), 0);
-	cr_assert_str_eq(out, "", "flags missing from sockgate(8): %s", out);
-	free(out);
+	/* that --help, the man page and the README list the same flags:
+	 * the unit tier's flags::help_man_page_and_readme_agree */
 	/* the man pages render without a warning */
 	for (int i = 0; i < 2; i++) {
 		snprintf(cmd, sizeof(cmd),
@@ -310,7 +305,7 @@ static char *get_until(uint16_t port, const char *path, const char *want)
 /* One live session in each mode: /sessions.json lists it with its
  * addresses and path, and its byte counts follow the traffic (for
  * sockmap the kernel's counters). sockgatectl sessions says the same. */
-MODE_TEST(service, sessions_json_every_mode, M_ALL, .timeout = 60)
+MODE_TEST(service, sessions_json_every_mode, M_ALL)
 {
 	char want[128], *json, cmd[256], *out;
 	struct sockaddr_in cl;
@@ -422,7 +417,7 @@ Test(service, status_page_in_chromium, .timeout = 120)
 
 /* 300 idle connections to the endpoint: it holds a bounded number, the
  * gateway goes on serving sessions, and nothing spins. */
-Test(service, endpoint_under_idle_connections, .timeout = 60)
+Test(service, endpoint_under_idle_connections)
 {
 	enum { IDLE = 300 };
 	static int idle[IDLE];
@@ -454,7 +449,7 @@ Test(service, endpoint_under_idle_connections, .timeout = 60)
 
 /* With its fds exhausted, the endpoint's failing accepts do not spin a
  * CPU (the hand-written one did), and sessions resume once fds free. */
-Test(service, endpoint_under_fd_exhaustion, .timeout = 60)
+Test(service, endpoint_under_fd_exhaustion)
 {
 	enum { N = 40 };
 	const char *args[] = { "--mode",    "copy", "--pprof", "127.0.0.1:0",

@@ -10,20 +10,19 @@
 
 #include "peers.h"
 
+/* a test that needs longer says so */
+TestSuite(integrity, .timeout = 60);
+TestSuite(session, .timeout = 60);
+
 /* A client whose token line and first bytes come in one segment. */
 static int dial_with(struct fx *f, const char *more)
 {
-	char line[8192];
-	int n = snprintf(line, sizeof(line), "%s\n%s", loop_token(f->e.port),
-			 more);
-
-	cr_assert_eq(gw_dial(f->g.port, line, (size_t)n, &f->fd), 200);
-	return f->fd;
+	return fx_dial_more(f, f->e.port, more);
 }
 
 /* Bytes after the newline, in the same segment, reach the backend first
  * and intact; later bytes follow in order. */
-MODE_TEST(session, leftover, M_ALL, .timeout = 60)
+MODE_TEST(session, leftover, M_ALL | M_V6)
 {
 	struct fx f;
 	char buf[64] = "";
@@ -39,8 +38,7 @@ MODE_TEST(session, leftover, M_ALL, .timeout = 60)
 
 /* A request that arrives with the token and a client that then waits:
  * the leftover alone must produce the answer (no more bytes follow). */
-MODE_TEST(session, leftover_alone_gets_answer, M_SPLICE | M_SOCKMAP,
-	  .timeout = 60)
+MODE_TEST(session, leftover_alone_gets_answer, M_SPLICE | M_SOCKMAP)
 {
 	struct fx f;
 	char buf[16] = "";
@@ -53,7 +51,7 @@ MODE_TEST(session, leftover_alone_gets_answer, M_SPLICE | M_SOCKMAP,
 
 /* Client half-close: it sends, shuts its write side, and still gets the
  * backend's whole reply (the echo of 4 MiB), then EOF. */
-MODE_TEST(session, client_half_close, M_ALL, .timeout = 60)
+MODE_TEST(session, client_half_close, M_ALL | M_V6)
 {
 	struct fx f;
 	size_t len = 4 << 20;
@@ -102,14 +100,14 @@ static void *greeter_main(void *arg)
 	return NULL;
 }
 
-MODE_TEST(session, backend_half_close, M_ALL, .timeout = 60)
+MODE_TEST(session, backend_half_close, M_ALL | M_V6)
 {
 	struct greeter gr = { 0 };
 	struct fx f;
 	static char buf[100000], msg[300000];
 	int fd;
 
-	gr.lfd = tcp_listen(0, &gr.port, 4);
+	gr.lfd = tcp_listen(fx_v6, &gr.port, 4);
 	pthread_create(&gr.th, NULL, greeter_main, &gr);
 	fx_gw(&f, mode, NULL);
 	fd = fx_dial(&f, gr.port);
@@ -157,21 +155,19 @@ static void reset_case(const char *mode, int rst_client)
 	fx_end(&f);
 }
 
-MODE_TEST(session, client_reset_resets_backend, M_SPLICE | M_SOCKMAP,
-	  .timeout = 60)
+MODE_TEST(session, client_reset_resets_backend, M_SPLICE | M_SOCKMAP)
 {
 	reset_case(mode, 1);
 }
 
-MODE_TEST(session, backend_reset_resets_client, M_SPLICE | M_SOCKMAP,
-	  .timeout = 60)
+MODE_TEST(session, backend_reset_resets_client, M_SPLICE | M_SOCKMAP)
 {
 	reset_case(mode, 0);
 }
 
 /* FIN after a bulk upload: the backend gets exactly N bytes, then EOF,
  * and its answer still reaches the client. */
-MODE_TEST(session, fin_after_upload, M_ALL, .timeout = 60)
+MODE_TEST(session, fin_after_upload, M_ALL)
 {
 	struct sink_srv k = { 0 };
 	struct fx f;

@@ -16,6 +16,9 @@
 
 #include "peers.h"
 
+/* a test that needs longer says so */
+TestSuite(sockmap, .timeout = 60);
+
 #define PROMOTED_SOCKMAP "sockgate_promotions_total{to=\"sockmap\"} "
 #define PROMOTED_SPLICE "sockgate_promotions_total{to=\"splice\"} "
 #define KERNEL_UP "sockgate_path_bytes_total{dir=\"up\",path=\"kernel\"} "
@@ -48,7 +51,7 @@ static int entries_with_bytes(const struct fx *f, size_t n)
 	return count;
 }
 
-Test(sockmap, auto_mode_picks_sockmap_and_pins_maps, .timeout = 60)
+Test(sockmap, auto_mode_picks_sockmap_and_pins_maps)
 {
 	struct gw g;
 	char dir[128];
@@ -65,7 +68,7 @@ Test(sockmap, auto_mode_picks_sockmap_and_pins_maps, .timeout = 60)
 }
 
 /* Live counters, read with the real bpftool and with sockgatectl. */
-Test(sockmap, counters_in_pinned_maps, .timeout = 60)
+Test(sockmap, counters_in_pinned_maps)
 {
 	struct fx f;
 	static char buf[300000], back[300000];
@@ -110,7 +113,7 @@ Test(sockmap, counters_in_pinned_maps, .timeout = 60)
  * default) the kernel takes over: the BPF counters hold what came after,
  * the FIN still gets through, and the close log adds both stages up.
  */
-Test(sockmap, auto_promotes_a_lasting_session, .timeout = 60)
+Test(sockmap, auto_promotes_a_lasting_session)
 {
 	struct fx f;
 	static char buf[200000], back[200000];
@@ -157,7 +160,7 @@ Test(sockmap, auto_promotes_a_lasting_session, .timeout = 60)
 }
 
 /* Mode auto: a short session ends on copy, without touching the maps. */
-Test(sockmap, auto_short_session_stays_on_copy, .timeout = 60)
+Test(sockmap, auto_short_session_stays_on_copy)
 {
 	const char *args[] = { "--promote-after", "10", NULL };
 	struct fx f;
@@ -253,7 +256,7 @@ static void slow_case_stop(struct slow_case *c)
 	nxdns_stop(&c->dns);
 }
 
-Test(sockmap, handoff_request_queued_before_insert, .timeout = 60)
+Test(sockmap, handoff_request_queued_before_insert)
 {
 	struct slow_case c;
 	char buf[16] = "";
@@ -312,7 +315,7 @@ static void *pipelined_writer(void *arg)
 	return NULL;
 }
 
-MODE_TEST(sockmap, pipelined_upload, M_SOCKMAP | M_AUTO, .timeout = 60)
+MODE_TEST(sockmap, pipelined_upload, M_SOCKMAP | M_AUTO)
 {
 	struct fx f;
 	const size_t n = 4u << 20;
@@ -350,7 +353,7 @@ MODE_TEST(sockmap, pipelined_upload, M_SOCKMAP | M_AUTO, .timeout = 60)
 
 /* A client that sent its FIN before the hand-off (its socket is no longer
  * established, the kernel refuses it) is served by splice, and logged. */
-Test(sockmap, half_closed_before_insert_uses_splice, .timeout = 60)
+Test(sockmap, half_closed_before_insert_uses_splice)
 {
 	struct slow_case c;
 	char buf[16] = "";
@@ -504,7 +507,7 @@ MODE_TEST(sockmap, backpressure_1gib, M_SOCKMAP | M_SPLICE, .timeout = 300)
 
 /* Without CAP_BPF and CAP_NET_ADMIN: auto falls back to splice and says
  * why; --mode sockmap refuses to start. */
-Test(sockmap, fallback_without_capabilities, .timeout = 60)
+Test(sockmap, fallback_without_capabilities)
 {
 	static const char *const nocaps[] = { "setpriv", "--bounding-set=-all",
 					      "--inh-caps=-all", "--", NULL };
@@ -539,7 +542,7 @@ Test(sockmap, fallback_without_capabilities, .timeout = 60)
 }
 
 /* Gateways sharing a port keep their maps apart. */
-Test(sockmap, processes_pin_apart, .timeout = 60)
+Test(sockmap, processes_pin_apart)
 {
 	struct gw g1, g2;
 	char port[64], d1[128], d2[128];
@@ -648,18 +651,18 @@ static void repeat_case(unsigned repeat, const char *want)
 	fx_end(&f);
 }
 
-Test(sockmap, repeated_head_skipped, .timeout = 60)
+Test(sockmap, repeated_head_skipped)
 {
 	repeat_case(4, "456789ABCDEFGHIJ");
 }
 
-Test(sockmap, repeated_skb_dropped, .timeout = 60)
+Test(sockmap, repeated_skb_dropped)
 {
 	repeat_case(13, "DEFGHIJ");
 }
 
 /* A gone gateway's pins are removed at the next start in any mode. */
-MODE_TEST(sockmap, stale_pins_cleaned_in_every_mode, M_ALL, .timeout = 60)
+MODE_TEST(sockmap, stale_pins_cleaned_in_every_mode, M_ALL)
 {
 	char stale[128];
 	struct stat st;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Peer addresses: the packed form sessions keep, and their text. */
 #include <arpa/inet.h>
+#include <netdb.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,4 +57,46 @@ void sg_sockaddr_fmt(const struct sockaddr *sa, char *out, size_t len)
 
 	sg_caddr_set(&c, sa);
 	sg_caddr_fmt(&c, out, len);
+}
+
+/* 0 to 65535 in at most five digits: getaddrinfo would take 99999 as
+ * 99999 modulo 65536, and listen on a port nobody asked for. */
+static int port_ok(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n == 0 || n > 5 || strspn(p, "0123456789") != n)
+		return 0;
+	return strtol(p, NULL, 10) <= 65535;
+}
+
+int sg_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
+	struct addrinfo *ai;
+	const char *colon = strrchr(s, ':');
+	char host[256];
+	size_t hlen;
+
+	if (!colon || !port_ok(colon + 1))
+		return -1;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
+		s++;
+		hlen -= 2;
+	}
+	if (hlen >= sizeof(host))
+		return -1;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	if (hlen == 0) {
+		hints.ai_family = AF_INET;
+	}
+	if (getaddrinfo(hlen ? host : NULL, colon + 1, &hints, &ai) != 0)
+		return -1;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
 }

@@ -33,4 +33,8 @@ void sg_caddr_fmt(const struct sg_caddr *c, char *out, size_t len);
 /* The same for a socket address. */
 void sg_sockaddr_fmt(const struct sockaddr *sa, char *out, size_t len);
 
+/* "host:port" (host may be empty or [v6]; port 0 to 65535 in digits) to
+ * a socket address. 0 or -1. */
+int sg_addr_parse(const char *s, struct sockaddr_storage *ss, socklen_t *len);
+
 #endif

@@ -92,7 +92,7 @@ static void render(struct etcd_reg *e, char *out, size_t max)
 			       json_object_new_string(SG_VERSION));
 	json_object_object_add(
 		o, "mode",
-		json_object_new_string(conf_mode_name(gw->conf.mode)));
+		json_object_new_string(fwd_mode_name(gw->conf.mode)));
 	json_object_object_add(o, "sessions",
 			       json_object_new_int64(metric_get(gw->m.active)));
 	json_object_object_add(o, "started",

@@ -272,7 +272,7 @@ int http_start(struct gateway *gw, struct evl *loop)
 	char a[SG_ADDR_TEXT];
 	int fd, one = 1;
 
-	if (conf_parse_sockaddr(gw->conf.pprof, &ss, &len) < 0) {
+	if (sg_addr_parse(gw->conf.pprof, &ss, &len) < 0) {
 		errno = EINVAL;
 		return -1;
 	}

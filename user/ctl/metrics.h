@@ -5,8 +5,18 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "daemon/conf.h"
+#include "fwd/mode.h"
 #include "sockgate.h"
+
+/* Clients refused: destinations answered 401 (not allowed, the gateway
+ * itself), reset over --max-conns-per-ip, handshakes ended for a newer
+ * one. The metric's reason label, in this order. */
+enum refusal {
+	REFUSED_ALLOWLIST,
+	REFUSED_SELF,
+	REFUSED_PER_IP,
+	REFUSED_EVICTED,
+};
 
 /* Process-wide counters, shared by the workers (relaxed atomics). */
 struct metrics {
@@ -29,14 +39,14 @@ struct metrics {
 	_Atomic uint64_t repeat_bytes; /* retransmitted, kept from going twice */
 	_Atomic uint64_t reloads[2];   /* SIGHUP: 0 done, 1 failed */
 	_Atomic uint64_t idle_closed;  /* --idle-timeout */
-	_Atomic uint64_t refused[2];   /* destinations answered 401: 0 not
-					 * allowed, 1 the gateway itself */
-	_Atomic uint64_t per_ip_resets;	 /* over --max-conns-per-ip */
-	_Atomic uint64_t evicted;	 /* handshakes ended for a newer one */
+	_Atomic uint64_t refused[4];   /* enum refusal */
 	_Atomic uint64_t promotions[2];	 /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */
 	_Atomic int64_t etcd_registered; /* --etcd: the key is there */
 	_Atomic uint64_t etcd_failures;	 /* etcd calls that failed */
+	/* the listener migration program's count, in its mapped data
+	 * (daemon/reuseport.c); NULL: not loaded */
+	const uint64_t *migrated;
 };
 
 #define metric_add(field, n) \

@@ -1,213 +1,27 @@
 // SPDX-License-Identifier: MIT
-/* Command line and environment. */
+/*
+ * The daemon's flags, from one table (core/opt.h): the usage text, the
+ * parsing and the defaults come from it. Checks across flags follow it.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
-#include <netdb.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/conf.h"
-#include "sockgate.h"
 #include "auth/token_legacy.h"
+#include "core/addr.h"
+#include "core/opt.h"
+#include "daemon/conf.h"
+#include "daemon/reload.h"
+#include "sockgate.h"
 
-static const char usage_text[] =
-	"usage: sockgate [options]\n"
-	"  --secret S              shared secret (visible to other users; prefer:)\n"
-	"  --secret-file PATH      one secret a line (all accepted: rotation)\n"
-	"                          (or env SOCKGATE_SECRET)\n"
-	"  --addr HOST:PORT        listen address (default 0.0.0.0:0)\n"
-	"  --reuse 0|1             SO_REUSEPORT: share the port with other gateways\n"
-	"  --retry N               connect attempts per session (default 1)\n"
-	"  --timeout SEC           seconds per connect attempt (default 3)\n"
-	"  --buffer BYTES          pipe / copy buffer size (default 16384)\n"
-	"  --pprof HOST:PORT       metrics and status endpoint (default off)\n"
-	"  --pidfile PATH          (default gateway.pid; \"\": none)\n"
-	"  --workers N             event loops (default: number of CPUs)\n"
-	"  --mode M                auto|sockmap|splice|copy (default auto)\n"
-	"  --promote-after SEC     auto with BPF: a session starts on copy and\n"
-	"                          once it lasts SEC moves to sockmap (a\n"
-	"                          stream to splice if no read takes all its\n"
-	"                          socket holds) (default 0.05; 0: sockmap\n"
-	"                          from the start)\n"
-	"  --max-conns N           sessions at once (default: fd limit)\n"
-	"  --handshake-timeout SEC (default 10)\n"
-	"  --max-handshakes N      handshakes in progress; past it the oldest\n"
-	"                          gets 400 (default 1024)\n"
-	"  --max-conns-per-ip N    connections at once from one address; more\n"
-	"                          are reset at once (default 0: no limit)\n"
-	"  --drain-timeout SEC     how long SIGTERM waits for sessions (default 30)\n"
-	"  --linger-timeout SEC    after an error reply, wait this long for the\n"
-	"                          client's EOF (default 2)\n"
-	"  --keepalive I[,N,C]     TCP keepalive on both sockets: first probe\n"
-	"                          after I s idle, then every N s, dead after C\n"
-	"                          unanswered (default 60,10,6; 0: off)\n"
-	"  --user NAME             run as NAME once the listeners and the BPF\n"
-	"                          side are set up (keeps CAP_NET_ADMIN for\n"
-	"                          sockmap, nothing else)\n"
-	"  --proxy-protocol off|v1|v2  the client's address to the backend\n"
-	"  --legacy-tokens on|off  accept openssl enc tokens too (default on)\n"
-	"  --allow RULE            a destination tokens may name: CIDR[:PORT[-PORT]]\n"
-	"                          ([v6]/N:PORT); repeatable; none: any\n"
-	"  --allow-file PATH       more rules, one a line (read again on SIGHUP)\n"
-	"  --idle-timeout SEC      close a session that moved no byte for SEC\n"
-	"                          (default 0: never)\n"
-	"  --dns-server LIST       ip[:port],... instead of /etc/resolv.conf\n"
-	"  --etcd URL[,URL...]     register in etcd (v3 JSON gateway) while up\n"
-	"  --advertise HOST:PORT   the address clients dial, as registered\n"
-	"                          (default: --addr, unless a wildcard)\n"
-	"  --etcd-prefix P         (default /sockgate/gateways/)\n"
-	"  --etcd-ttl SEC          the registration's lease (default 10)\n"
-	"  --etcd-cacert PATH      https: the CA of etcd's certificate\n"
-	"  --etcd-cert PATH        https: a client certificate for etcd, and\n"
-	"  --etcd-key PATH         its key\n"
-	"  --version               print the version and exit\n"
-	"  --bpf-pin-dir DIR       (default " SG_PIN_DIR ")\n"
-	"  --log-level L           debug|info|warn|error (default info)\n"
-	"Single-dash forms (-secret, -addr, ...) work too.\n";
-
-static void usage_exit(int code)
+static void bad(const char *flag, const char *val, const char *why)
 {
-	fputs(usage_text, code ? stderr : stdout);
-	exit(code);
-}
-
-static void bad(const char *flag, const char *val)
-{
-	fprintf(stderr, "sockgate: invalid value for --%s: '%s'\n", flag, val);
+	fprintf(stderr, "sockgate: --%s '%s': %s\n", flag, val, why);
 	exit(2);
-}
-
-int conf_parse_duration(const char *s, uint64_t *ns)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !isfinite(v) || v < 0 || v > 86400.0 * 365)
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		v /= 1000;
-	else if (*end && strcmp(end, "s") != 0)
-		return -1;
-	*ns = (uint64_t)(v * 1e9);
-	return 0;
-}
-
-static long parse_long(const char *flag, const char *s, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (end == s || *end || errno || v < min || v > max)
-		bad(flag, s);
-	return v;
-}
-
-static int is_wildcard(const struct sockaddr_storage *ss)
-{
-	if (ss->ss_family == AF_INET)
-		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
-		       htonl(INADDR_ANY);
-	return IN6_IS_ADDR_UNSPECIFIED(
-		&((const struct sockaddr_in6 *)ss)->sin6_addr);
-}
-
-/* --etcd's URLs and the address it registers: checked before start-up. */
-static void check_etcd(struct conf *c)
-{
-	struct token_addr a;
-
-	if (c->advertise &&
-	    (token_parse_addr(c->advertise, strlen(c->advertise), &a) < 0 ||
-	     a.srv || a.port == 0))
-		bad("advertise", c->advertise);
-	if (!c->etcd)
-		return;
-	/* curl reads them at each connection: missing ones fail at once */
-	if (c->etcd_cacert && access(c->etcd_cacert, R_OK) < 0)
-		bad("etcd-cacert", c->etcd_cacert);
-	if (c->etcd_cert && access(c->etcd_cert, R_OK) < 0)
-		bad("etcd-cert", c->etcd_cert);
-	if (c->etcd_key && access(c->etcd_key, R_OK) < 0)
-		bad("etcd-key", c->etcd_key);
-	if (!c->etcd_cert != !c->etcd_key) {
-		fprintf(stderr, "sockgate: --etcd-cert and --etcd-key go "
-				"together\n");
-		exit(2);
-	}
-	for (const char *p = c->etcd; *p;) {
-		size_t n = strcspn(p, ",");
-
-		if (strncmp(p, "http://", 7) && strncmp(p, "https://", 8))
-			bad("etcd", c->etcd);
-		p += n + (p[n] == ',');
-	}
-	if (!c->advertise && is_wildcard(&c->listen)) {
-		fprintf(stderr,
-			"sockgate: --etcd registers the address clients dial: "
-			"give --advertise HOST:PORT when --addr is a wildcard "
-			"(%s)\n",
-			c->addr);
-		exit(2);
-	}
-}
-
-/* 0 to 65535 in at most five digits: getaddrinfo would take 99999 as
- * 99999 modulo 65536, and listen on a port nobody asked for. */
-static int port_ok(const char *p)
-{
-	size_t n = strlen(p);
-
-	if (n == 0 || n > 5 || strspn(p, "0123456789") != n)
-		return 0;
-	return strtol(p, NULL, 10) <= 65535;
-}
-
-int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,
-			socklen_t *len)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-				  .ai_flags = AI_PASSIVE | AI_NUMERICSERV };
-	struct addrinfo *ai;
-	const char *colon = strrchr(s, ':');
-	char host[256];
-	size_t hlen;
-
-	if (!colon || !port_ok(colon + 1))
-		return -1;
-	hlen = (size_t)(colon - s);
-	if (hlen >= 2 && s[0] == '[' && s[hlen - 1] == ']') {
-		s++;
-		hlen -= 2;
-	}
-	if (hlen >= sizeof(host))
-		return -1;
-	memcpy(host, s, hlen);
-	host[hlen] = '\0';
-	if (hlen == 0) {
-		hints.ai_family = AF_INET;
-	}
-	if (getaddrinfo(hlen ? host : NULL, colon + 1, &hints, &ai) != 0)
-		return -1;
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
-const char *conf_mode_name(enum fwd_mode m)
-{
-	static const char *const names[] = { "auto", "sockmap", "splice",
-					     "copy" };
-	return names[m];
 }
 
 /* Hides a secret given in argv from later readers of /proc/PID/cmdline. */
@@ -219,88 +33,7 @@ static void scrub(char *s)
 		*p++ = 'x';
 }
 
-enum {
-	OPT_SECRET = 256,
-	OPT_SECRET_FILE,
-	OPT_ADDR,
-	OPT_REUSE,
-	OPT_RETRY,
-	OPT_TIMEOUT,
-	OPT_BUFFER,
-	OPT_PPROF,
-	OPT_PIDFILE,
-	OPT_WORKERS,
-	OPT_MODE,
-	OPT_MAX_CONNS,
-	OPT_HS_TIMEOUT,
-	OPT_DRAIN_TIMEOUT,
-	OPT_LINGER,
-	OPT_DNS,
-	OPT_PIN_DIR,
-	OPT_LOG_LEVEL,
-	OPT_PROMOTE,
-	OPT_KEEPALIVE,
-	OPT_IDLE,
-	OPT_ALLOW,
-	OPT_ALLOW_FILE,
-	OPT_LEGACY,
-	OPT_PROXY,
-	OPT_USER,
-	OPT_MAX_HS,
-	OPT_MAX_PER_IP,
-	OPT_ETCD,
-	OPT_ADVERTISE,
-	OPT_ETCD_PREFIX,
-	OPT_ETCD_TTL,
-	OPT_ETCD_CACERT,
-	OPT_ETCD_CERT,
-	OPT_ETCD_KEY,
-	OPT_VERSION,
-	OPT_HELP,
-};
-
-static const struct option options[] = {
-	{ "secret", required_argument, NULL, OPT_SECRET },
-	{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
-	{ "addr", required_argument, NULL, OPT_ADDR },
-	{ "reuse", required_argument, NULL, OPT_REUSE },
-	{ "retry", required_argument, NULL, OPT_RETRY },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "buffer", required_argument, NULL, OPT_BUFFER },
-	{ "pprof", required_argument, NULL, OPT_PPROF },
-	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
-	{ "workers", required_argument, NULL, OPT_WORKERS },
-	{ "mode", required_argument, NULL, OPT_MODE },
-	{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
-	{ "handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT },
-	{ "drain-timeout", required_argument, NULL, OPT_DRAIN_TIMEOUT },
-	{ "linger-timeout", required_argument, NULL, OPT_LINGER },
-	{ "dns-server", required_argument, NULL, OPT_DNS },
-	{ "bpf-pin-dir", required_argument, NULL, OPT_PIN_DIR },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "promote-after", required_argument, NULL, OPT_PROMOTE },
-	{ "keepalive", required_argument, NULL, OPT_KEEPALIVE },
-	{ "idle-timeout", required_argument, NULL, OPT_IDLE },
-	{ "allow", required_argument, NULL, OPT_ALLOW },
-	{ "allow-file", required_argument, NULL, OPT_ALLOW_FILE },
-	{ "legacy-tokens", required_argument, NULL, OPT_LEGACY },
-	{ "proxy-protocol", required_argument, NULL, OPT_PROXY },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "max-handshakes", required_argument, NULL, OPT_MAX_HS },
-	{ "max-conns-per-ip", required_argument, NULL, OPT_MAX_PER_IP },
-	{ "etcd", required_argument, NULL, OPT_ETCD },
-	{ "advertise", required_argument, NULL, OPT_ADVERTISE },
-	{ "etcd-prefix", required_argument, NULL, OPT_ETCD_PREFIX },
-	{ "etcd-ttl", required_argument, NULL, OPT_ETCD_TTL },
-	{ "etcd-cacert", required_argument, NULL, OPT_ETCD_CACERT },
-	{ "etcd-cert", required_argument, NULL, OPT_ETCD_CERT },
-	{ "etcd-key", required_argument, NULL, OPT_ETCD_KEY },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
-};
-
-int conf_parse_keepalive(const char *s, struct keepalive *k)
+static int parse_keepalive(const char *s, struct keepalive *k)
 {
 	long v[3] = { 0, 10, 6 };
 	int n = 0;
@@ -328,65 +61,247 @@ int conf_parse_keepalive(const char *s, struct keepalive *k)
 	return 0;
 }
 
-int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
-		      size_t whylen)
-{
-	unsigned line = 0;
+#define CONF(v) ((struct conf *)(v))
 
-	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < c->fixed.n; i++)
-		if (secrets_add(out, c->fixed.v[i].s, c->fixed.v[i].len) < 0)
-			goto fail;
-	if (!c->secret_file)
-		return 0;
-	if (secrets_load_file(out, c->secret_file, c->user_gid, &line) < 0) {
-		if (errno == EPERM)
-			snprintf(why, whylen,
-				 "--secret-file %s is open to others, or to a "
-				 "group other than --user's: chmod 600 it (or "
-				 "640 with --user's group)",
-				 c->secret_file);
-		else if (errno == EFBIG)
-			snprintf(why, whylen,
-				 "--secret-file %s, line %u: longer than %d "
-				 "bytes",
-				 c->secret_file, line, SECRET_LINE_MAX);
-		else
-			snprintf(why, whylen,
-				 "cannot read --secret-file %s: %s",
-				 c->secret_file, strerror(errno));
-		secrets_free(out);
+static int set_secret(void *v, char *val, char *why, size_t len)
+{
+	if (secrets_add(&CONF(v)->fixed, val, strlen(val)) < 0) {
+		snprintf(why, len, "must not be empty");
 		return -1;
 	}
-	if (out->n == c->fixed.n) {
-		snprintf(why, whylen, "--secret-file %s holds no secret",
-			 c->secret_file);
-		secrets_free(out);
-		return -1;
-	}
+	scrub(val);
+	CONF(v)->secret_on_cmdline = 1;
 	return 0;
-fail:
-	snprintf(why, whylen, "%s", strerror(errno));
-	secrets_free(out);
-	return -1;
 }
 
-int conf_load_allow(const struct conf *c, struct allow *out, char *why,
-		    size_t whylen)
+static int set_listen(void *v, char *val, char *why, size_t len)
 {
-	memset(out, 0, sizeof(*out));
-	for (size_t i = 0; i < c->allow_fixed.n; i++)
-		if (allow_add(out, &c->allow_fixed.v[i]) < 0) {
-			snprintf(why, whylen, "out of memory");
-			allow_free(out);
-			return -1;
-		}
-	if (c->allow_file &&
-	    allow_load_file(out, c->allow_file, why, whylen) < 0) {
-		allow_free(out);
+	struct conf *c = v;
+
+	if (sg_addr_parse(val, &c->listen, &c->listen_len) < 0) {
+		snprintf(why, len,
+			 "not HOST:PORT (a numeric address or a name, [v6], "
+			 "a port from 0 to 65535)");
+		return -1;
+	}
+	c->addr = val;
+	return 0;
+}
+
+static int set_pprof(void *v, char *val, char *why, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+
+	if (*val && sg_addr_parse(val, &ss, &sl) < 0) {
+		snprintf(why, len, "not HOST:PORT (a port from 0 to 65535)");
+		return -1;
+	}
+	CONF(v)->pprof = *val ? val : NULL;
+	return 0;
+}
+
+static int set_allow(void *v, char *val, char *why, size_t len)
+{
+	struct allow_rule r;
+
+	if (allow_parse(val, &r) < 0) {
+		snprintf(why, len, "not CIDR[:PORT[-PORT]] ([v6]/N:PORT)");
+		return -1;
+	}
+	if (allow_add(&CONF(v)->allow_fixed, &r) < 0) {
+		snprintf(why, len, "out of memory");
 		return -1;
 	}
 	return 0;
+}
+
+static int set_keepalive(void *v, char *val, char *why, size_t len)
+{
+	if (parse_keepalive(val, &CONF(v)->keepalive) < 0) {
+		snprintf(why, len,
+			 "IDLE[,INTERVAL,COUNT] in seconds up to 604800, "
+			 "COUNT 1 to 127; 0: off");
+		return -1;
+	}
+	return 0;
+}
+
+static int set_version(void *v, char *val, char *why, size_t len)
+{
+	(void)v, (void)val, (void)why, (void)len;
+	printf("sockgate %s\n", SG_VERSION);
+	exit(0);
+}
+
+static int set_help(void *v, char *val, char *why, size_t len)
+{
+	(void)v, (void)val, (void)why, (void)len;
+	conf_usage(stdout);
+	exit(0);
+}
+
+static const char *const modes[] = { "auto", "sockmap", "splice", "copy",
+				     NULL };
+static const char *const levels[] = { "debug", "info", "warn", "error", NULL };
+static const char *const proxies[] = { "off", "v1", "v2", NULL };
+static const char *const on_off[] = { "off", "on", NULL };
+
+#define F(field) offsetof(struct conf, field)
+#define DAY 86400.0
+
+const struct opt conf_opts[] = {
+	{ "secret", OPT_FN, 0, "S", NULL, 0, 0, NULL, set_secret,
+	  "shared secret (visible to other users; prefer:)" },
+	{ "secret-file", OPT_STR, F(secret_file), "PATH", NULL, 1, 0, NULL,
+	  NULL,
+	  "one secret a line (all accepted: rotation)\n"
+	  "(or env SOCKGATE_SECRET)" },
+	{ "addr", OPT_FN, 0, "HOST:PORT", "0.0.0.0:0", 0, 0, NULL, set_listen,
+	  "listen address" },
+	{ "reuse", OPT_INT, F(reuse), "0|1", "0", 0, 1, NULL, NULL,
+	  "SO_REUSEPORT: share the port with other gateways" },
+	{ "retry", OPT_INT, F(retry), "N", "1", 1, 100, NULL, NULL,
+	  "connect attempts per session" },
+	{ "timeout", OPT_DURATION, F(timeout_ns), "SEC", "3", 0.001, DAY, NULL,
+	  NULL, "seconds per connect attempt" },
+	{ "buffer", OPT_INT, F(buffer), "BYTES", "16384", 4096, 64 << 20, NULL,
+	  NULL, "pipe / copy buffer size" },
+	{ "pprof", OPT_FN, 0, "HOST:PORT", NULL, 0, 0, NULL, set_pprof,
+	  "metrics and status endpoint (\"\": off)" },
+	{ "pidfile", OPT_STR, F(pidfile), "PATH", "gateway.pid", 0, 0, NULL,
+	  NULL, "the pid file (\"\": none)" },
+	{ "workers", OPT_INT, F(workers), "N", NULL, 1, 256, NULL, NULL,
+	  "event loops (default: number of CPUs)" },
+	{ "mode", OPT_CHOICE, F(mode), "M", "auto", 0, 0, modes, NULL,
+	  "auto|sockmap|splice|copy" },
+	{ "promote-after", OPT_DURATION, F(promote_ns), "SEC", "0.05", 0, DAY,
+	  NULL, NULL,
+	  "auto with BPF: a session starts on copy and\n"
+	  "once it lasts SEC moves to sockmap (a\n"
+	  "stream to splice if no read takes all its\n"
+	  "socket holds); 0: sockmap from the start" },
+	{ "max-conns", OPT_LONG, F(max_conns), "N", NULL, 0, 1e8, NULL, NULL,
+	  "sessions at once (default: fd limit)" },
+	{ "handshake-timeout", OPT_DURATION, F(handshake_timeout_ns), "SEC",
+	  "10", 0.001, DAY, NULL, NULL, "for the token line" },
+	{ "max-handshakes", OPT_LONG, F(max_handshakes), "N", "1024", 1, 1e7,
+	  NULL, NULL,
+	  "handshakes in progress; past it the oldest\n"
+	  "gets 400" },
+	{ "max-conns-per-ip", OPT_LONG, F(max_conns_per_ip), "N", "0", 0, 1e7,
+	  NULL, NULL,
+	  "connections at once from one address; more\n"
+	  "are reset at once (0: no limit)" },
+	{ "drain-timeout", OPT_DURATION, F(drain_timeout_ns), "SEC", "30", 0,
+	  DAY, NULL, NULL, "how long SIGTERM waits for sessions" },
+	{ "linger-timeout", OPT_DURATION, F(linger_ns), "SEC", "2", 0, DAY,
+	  NULL, NULL,
+	  "after an error reply, wait this long for the\n"
+	  "client's EOF" },
+	{ "keepalive", OPT_FN, 0, "I[,N,C]", "60,10,6", 0, 0, NULL,
+	  set_keepalive,
+	  "TCP keepalive on both sockets: first probe\n"
+	  "after I s idle, then every N s, dead after C\n"
+	  "unanswered (0: off)" },
+	{ "user", OPT_STR, F(user), "NAME", NULL, 0, 0, NULL, NULL,
+	  "run as NAME once the listeners and the BPF\n"
+	  "side are set up (keeps CAP_NET_ADMIN for\n"
+	  "sockmap, nothing else)" },
+	{ "proxy-protocol", OPT_CHOICE, F(proxy_protocol), "off|v1|v2", "off",
+	  0, 0, proxies, NULL, "the client's address to the backend" },
+	{ "legacy-tokens", OPT_CHOICE, F(legacy_tokens), "on|off", "on", 0, 0,
+	  on_off, NULL, "accept openssl enc tokens too" },
+	{ "allow", OPT_FN, 0, "RULE", NULL, 0, 0, NULL, set_allow,
+	  "a destination tokens may name: CIDR[:PORT[-PORT]]\n"
+	  "([v6]/N:PORT); repeatable; none: any" },
+	{ "allow-file", OPT_STR, F(allow_file), "PATH", NULL, 1, 0, NULL, NULL,
+	  "more rules, one a line (read again on SIGHUP)" },
+	{ "idle-timeout", OPT_DURATION, F(idle_ns), "SEC", "0", 0, DAY, NULL,
+	  NULL, "close a session that moved no byte for SEC\n(0: never)" },
+	{ "dns-server", OPT_STR, F(dns_servers), "LIST", NULL, 0, 0, NULL, NULL,
+	  "ip[:port],... instead of /etc/resolv.conf" },
+	{ "etcd", OPT_STR, F(etcd), "URL[,URL...]", NULL, 0, 0, NULL, NULL,
+	  "register in etcd (v3 JSON gateway) while up" },
+	{ "advertise", OPT_STR, F(advertise), "HOST:PORT", NULL, 0, 0, NULL,
+	  NULL,
+	  "the address clients dial, as registered\n"
+	  "(default: --addr, unless a wildcard)" },
+	{ "etcd-prefix", OPT_STR, F(etcd_prefix), "P", "/sockgate/gateways/", 1,
+	  0, NULL, NULL, "the registration's key prefix" },
+	{ "etcd-ttl", OPT_INT, F(etcd_ttl), "SEC", "10", 1, 86400, NULL, NULL,
+	  "the registration's lease" },
+	{ "etcd-cacert", OPT_STR, F(etcd_cacert), "PATH", NULL, 0, 0, NULL,
+	  NULL, "https: the CA of etcd's certificate" },
+	{ "etcd-cert", OPT_STR, F(etcd_cert), "PATH", NULL, 0, 0, NULL, NULL,
+	  "https: a client certificate for etcd, and" },
+	{ "etcd-key", OPT_STR, F(etcd_key), "PATH", NULL, 0, 0, NULL, NULL,
+	  "its key" },
+	{ "bpf-pin-dir", OPT_STR, F(bpf_pin_dir), "DIR", SG_PIN_DIR, 1, 0, NULL,
+	  NULL, "where the BPF maps are pinned" },
+	{ "log-level", OPT_CHOICE, F(log_level), "L", "info", 0, 0, levels,
+	  NULL, "debug|info|warn|error" },
+	{ "version", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_version,
+	  "print the version and exit" },
+	{ "help", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_help,
+	  "print this and exit" },
+	OPT_END,
+};
+
+void conf_usage(FILE *f)
+{
+	fputs("usage: sockgate [options]\n", f);
+	opt_usage(f, conf_opts);
+	fputs("Single-dash forms (-secret, -addr, ...) work too.\n", f);
+}
+
+static int is_wildcard(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)ss)->sin_addr.s_addr ==
+		       htonl(INADDR_ANY);
+	return IN6_IS_ADDR_UNSPECIFIED(
+		&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/* --etcd's URLs and the address it registers: checked before start-up. */
+static void check_etcd(struct conf *c)
+{
+	struct token_addr a;
+
+	if (c->advertise &&
+	    (token_parse_addr(c->advertise, strlen(c->advertise), &a) < 0 ||
+	     a.srv || a.port == 0))
+		bad("advertise", c->advertise, "not HOST:PORT");
+	if (!c->etcd)
+		return;
+	/* curl reads them at each connection: missing ones fail at once */
+	if (c->etcd_cacert && access(c->etcd_cacert, R_OK) < 0)
+		bad("etcd-cacert", c->etcd_cacert, strerror(errno));
+	if (c->etcd_cert && access(c->etcd_cert, R_OK) < 0)
+		bad("etcd-cert", c->etcd_cert, strerror(errno));
+	if (c->etcd_key && access(c->etcd_key, R_OK) < 0)
+		bad("etcd-key", c->etcd_key, strerror(errno));
+	if (!c->etcd_cert != !c->etcd_key) {
+		fprintf(stderr, "sockgate: --etcd-cert and --etcd-key go "
+				"together\n");
+		exit(2);
+	}
+	for (const char *p = c->etcd; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if (strncmp(p, "http://", 7) && strncmp(p, "https://", 8))
+			bad("etcd", c->etcd, "each URL http:// or https://");
+		p += n + (p[n] == ',');
+	}
+	if (!c->advertise && is_wildcard(&c->listen)) {
+		fprintf(stderr,
+			"sockgate: --etcd registers the address clients dial: "
+			"give --advertise HOST:PORT when --addr is a wildcard "
+			"(%s)\n",
+			c->addr);
+		exit(2);
+	}
 }
 
 /*
@@ -401,16 +316,14 @@ static void test_hooks(struct conf *c)
 	const char *rep_ep = getenv("SOCKGATE_TEST_REPEAT_EPISODE");
 
 	if (rep) {
-		c->test_repeat = (uint32_t)parse_long("SOCKGATE_TEST_REPEAT",
-						      rep, 0, 1 << 20);
+		c->test_repeat = (uint32_t)strtoul(rep, NULL, 10);
 		log_warn(
 			"test hook SOCKGATE_TEST_REPEAT=%u: the first %u bytes "
 			"of each client stream are dropped as repeats",
 			c->test_repeat, c->test_repeat);
 	}
 	if (rep_ep) {
-		c->test_repeat_episode = (uint32_t)parse_long(
-			"SOCKGATE_TEST_REPEAT_EPISODE", rep_ep, 0, 1 << 20);
+		c->test_repeat_episode = (uint32_t)strtoul(rep_ep, NULL, 10);
 		log_warn("test hook SOCKGATE_TEST_REPEAT_EPISODE=%u: in a "
 			 "client's first congestion episode %u bytes are "
 			 "dropped as repeats",
@@ -424,199 +337,22 @@ static void test_hooks(struct conf *c)
 void conf_parse(struct conf *c, int argc, char **argv)
 {
 	char why[320];
-	int secret_on_cmdline = 0, opt;
-	long n;
+	int argi = 1;
 
 	memset(c, 0, sizeof(*c));
-	c->addr = "0.0.0.0:0";
-	c->retry = 1;
-	c->timeout_ns = 3000000000ull;
-	c->handshake_timeout_ns = 10000000000ull;
-	c->drain_timeout_ns = 30000000000ull;
-	c->linger_ns = 2000000000ull;
-	c->keepalive = (struct keepalive){ 60, 10, 6 };
-	c->legacy_tokens = 1;
-	c->max_handshakes = 1024;
-	c->buffer = 16384;
-	c->promote_ns = 50000000ull;
-	c->pidfile = "gateway.pid";
-	c->etcd_prefix = "/sockgate/gateways/";
-	c->etcd_ttl = 10;
-	c->bpf_pin_dir = SG_PIN_DIR;
 	c->user_gid = (gid_t)-1;
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	c->log_level = LOG_LVL_INFO;
 	if (c->workers < 1)
 		c->workers = 1;
-
-	while ((opt = getopt_long_only(argc, argv, "", options, NULL)) != -1) {
-		switch (opt) {
-		case OPT_SECRET:
-			if (secrets_add(&c->fixed, optarg, strlen(optarg)) < 0)
-				bad("secret", "(empty)");
-			scrub(optarg);
-			secret_on_cmdline = 1;
-			break;
-		case OPT_SECRET_FILE:
-			c->secret_file = optarg;
-			break;
-		case OPT_ADDR:
-			c->addr = optarg;
-			break;
-		case OPT_REUSE:
-			c->reuse = (int)parse_long("reuse", optarg, 0, 1);
-			break;
-		case OPT_RETRY:
-			c->retry = (int)parse_long("retry", optarg, 1, 100);
-			break;
-		case OPT_TIMEOUT:
-			if (conf_parse_duration(optarg, &c->timeout_ns) < 0 ||
-			    c->timeout_ns == 0)
-				bad("timeout", optarg);
-			break;
-		case OPT_BUFFER:
-			c->buffer = (int)parse_long("buffer", optarg, 4096,
-						    64 << 20);
-			break;
-		case OPT_PPROF:
-			c->pprof = *optarg ? optarg : NULL;
-			break;
-		case OPT_PIDFILE:
-			c->pidfile = *optarg ? optarg : NULL;
-			break;
-		case OPT_WORKERS:
-			c->workers = (int)parse_long("workers", optarg, 1, 256);
-			break;
-		case OPT_MODE:
-			for (n = 0; n < 4; n++)
-				if (!strcmp(optarg,
-					    conf_mode_name((enum fwd_mode)n)))
-					break;
-			if (n == 4)
-				bad("mode", optarg);
-			c->mode = (enum fwd_mode)n;
-			break;
-		case OPT_MAX_CONNS:
-			c->max_conns =
-				parse_long("max-conns", optarg, 0, 100000000);
-			break;
-		case OPT_HS_TIMEOUT:
-			if (conf_parse_duration(optarg,
-						&c->handshake_timeout_ns) < 0 ||
-			    c->handshake_timeout_ns == 0)
-				bad("handshake-timeout", optarg);
-			break;
-		case OPT_DRAIN_TIMEOUT:
-			if (conf_parse_duration(optarg, &c->drain_timeout_ns) <
-			    0)
-				bad("drain-timeout", optarg);
-			break;
-		case OPT_LINGER:
-			if (conf_parse_duration(optarg, &c->linger_ns) < 0)
-				bad("linger-timeout", optarg);
-			break;
-		case OPT_PROMOTE:
-			if (conf_parse_duration(optarg, &c->promote_ns) < 0)
-				bad("promote-after", optarg);
-			break;
-		case OPT_KEEPALIVE:
-			if (conf_parse_keepalive(optarg, &c->keepalive) < 0)
-				bad("keepalive", optarg);
-			break;
-		case OPT_ALLOW: {
-			struct allow_rule r;
-
-			if (allow_parse(optarg, &r) < 0 ||
-			    allow_add(&c->allow_fixed, &r) < 0)
-				bad("allow", optarg);
-			break;
-		}
-		case OPT_LEGACY:
-			if (!strcmp(optarg, "on"))
-				c->legacy_tokens = 1;
-			else if (!strcmp(optarg, "off"))
-				c->legacy_tokens = 0;
-			else
-				bad("legacy-tokens", optarg);
-			break;
-		case OPT_MAX_HS:
-			c->max_handshakes = parse_long("max-handshakes", optarg,
-						       1, 10000000);
-			break;
-		case OPT_MAX_PER_IP:
-			c->max_conns_per_ip = parse_long("max-conns-per-ip",
-							 optarg, 0, 10000000);
-			break;
-		case OPT_USER:
-			c->user = optarg;
-			break;
-		case OPT_PROXY:
-			if (!strcmp(optarg, "off"))
-				c->proxy_protocol = 0;
-			else if (!strcmp(optarg, "v1"))
-				c->proxy_protocol = 1;
-			else if (!strcmp(optarg, "v2"))
-				c->proxy_protocol = 2;
-			else
-				bad("proxy-protocol", optarg);
-			break;
-		case OPT_ALLOW_FILE:
-			c->allow_file = optarg;
-			break;
-		case OPT_IDLE:
-			if (conf_parse_duration(optarg, &c->idle_ns) < 0)
-				bad("idle-timeout", optarg);
-			break;
-		case OPT_DNS:
-			c->dns_servers = optarg;
-			break;
-		case OPT_PIN_DIR:
-			c->bpf_pin_dir = optarg;
-			break;
-		case OPT_LOG_LEVEL:
-			if (log_parse_level(optarg, &c->log_level) < 0)
-				bad("log-level", optarg);
-			break;
-		case OPT_ETCD:
-			c->etcd = optarg;
-			break;
-		case OPT_ADVERTISE:
-			c->advertise = optarg;
-			break;
-		case OPT_ETCD_PREFIX:
-			if (!*optarg || strlen(optarg) > 200)
-				bad("etcd-prefix", optarg);
-			c->etcd_prefix = optarg;
-			break;
-		case OPT_ETCD_TTL:
-			c->etcd_ttl =
-				(int)parse_long("etcd-ttl", optarg, 1, 86400);
-			break;
-		case OPT_ETCD_CACERT:
-			c->etcd_cacert = optarg;
-			break;
-		case OPT_ETCD_CERT:
-			c->etcd_cert = optarg;
-			break;
-		case OPT_ETCD_KEY:
-			c->etcd_key = optarg;
-			break;
-		case OPT_VERSION:
-			printf("sockgate %s\n", SG_VERSION);
-			exit(0);
-		case OPT_HELP:
-			usage_exit(0);
-			break;
-		default:
-			usage_exit(2);
-		}
+	opt_parse("sockgate", conf_opts, c, argc, argv, &argi);
+	if (argi < argc) {
+		fprintf(stderr,
+			"sockgate: unexpected argument '%s' (--help lists the "
+			"flags)\n",
+			argv[argi]);
+		exit(2);
 	}
-	if (optind < argc) {
-		fprintf(stderr, "sockgate: unexpected argument '%s'\n",
-			argv[optind]);
-		usage_exit(2);
-	}
-	log_min_level = c->log_level;
+	log_min_level = (enum log_level)c->log_level;
 	if (c->fixed.n == 0 && !c->secret_file) {
 		char *env = getenv("SOCKGATE_SECRET");
 
@@ -628,21 +364,11 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			unsetenv("SOCKGATE_SECRET");
 		}
 	}
-	/* checked before anything is read, bound, loaded or pinned */
-	if (conf_parse_sockaddr(c->addr, &c->listen, &c->listen_len) < 0)
-		bad("addr", c->addr);
-	if (c->pprof) {
-		struct sockaddr_storage ss;
-		socklen_t len;
-
-		if (conf_parse_sockaddr(c->pprof, &ss, &len) < 0)
-			bad("pprof", c->pprof);
-	}
 	if (c->user) {
 		const struct passwd *pw = getpwnam(c->user);
 
 		if (!pw)
-			bad("user", c->user);
+			bad("user", c->user, "no such user");
 		c->user_gid = pw->pw_gid;
 	}
 	if (conf_load_secrets(c, &c->secrets, why, sizeof(why)) < 0)
@@ -655,7 +381,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		exit(2);
 	}
 	test_hooks(c);
-	if (secret_on_cmdline)
+	if (c->secret_on_cmdline)
 		log_warn("the secret was given on the command line, where "
 			 "other users can read it; use --secret-file or "
 			 "SOCKGATE_SECRET");

@@ -3,14 +3,15 @@
 #define SG_CONF_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
 #include "auth/allow.h"
+#include "core/opt.h"
+#include "fwd/mode.h"
 #include "core/log.h"
 #include "auth/secret.h"
-
-enum fwd_mode { MODE_AUTO, MODE_SOCKMAP, MODE_SPLICE, MODE_COPY };
 
 /* TCP keepalive on every session socket (--keepalive); idle 0: off. */
 struct keepalive {
@@ -59,8 +60,9 @@ struct conf {
 	 * (streaming) or sockmap (quiet) once they have lasted this long;
 	 * 0: sockmap from the start */
 	uint64_t promote_ns;
-	enum fwd_mode mode;
-	enum log_level log_level;
+	int mode;      /* enum fwd_mode */
+	int log_level; /* enum log_level */
+	int secret_on_cmdline;
 	/* env SOCKGATE_TEST_REPEAT, for the tests only: the verdict takes the
 	 * first N bytes each client sends after the hand-off for repeats */
 	uint32_t test_repeat;
@@ -69,28 +71,12 @@ struct conf {
 	uint32_t test_repeat_episode;
 };
 
-/* Parses flags and the environment; prints usage and exits on error. */
+/* The flags: core/opt.h's table. */
+extern const struct opt conf_opts[];
+/* Parses flags and the environment; exits 2 with a message on error. */
 void conf_parse(struct conf *c, int argc, char **argv);
 void conf_free(struct conf *c);
-/*
- * The secrets a (re)load gives: the fixed ones (command line or
- * environment) and, when the configuration names a file, the file's.
- * 0, or -1 with a reason in why: the file cannot be read or holds none
- * (out is left empty).
- */
-int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
-		      size_t whylen);
-/* The rules a (re)load gives: --allow's and the file's. 0, or -1 with
- * a reason in why (out left empty). */
-int conf_load_allow(const struct conf *c, struct allow *out, char *why,
-		    size_t whylen);
-/* "IDLE[,INTERVAL,COUNT]" in seconds; "0": off. 0 or -1. */
-int conf_parse_keepalive(const char *s, struct keepalive *k);
-const char *conf_mode_name(enum fwd_mode m);
-/* "host:port" (host may be empty or [v6]) to a socket address. 0 or -1. */
-int conf_parse_sockaddr(const char *s, struct sockaddr_storage *ss,
-			socklen_t *len);
-/* Seconds with an optional fraction and unit (s, ms); 0 or -1. */
-int conf_parse_duration(const char *s, uint64_t *ns);
+/* The usage text: --help. */
+void conf_usage(FILE *f);
 
 #endif

@@ -40,6 +40,7 @@ static void migration_setup(struct gateway *gw)
 	char why[256];
 
 	gw->rp = reuseport_load(why, sizeof(why));
+	gw->m.migrated = reuseport_counter(gw->rp);
 	if (gw->rp)
 		return;
 	if (reuseport_sysctl() == 1)
@@ -88,6 +89,7 @@ void listen_open(struct gateway *gw, int *fds)
 			 strerror(errno));
 		reuseport_unload(gw->rp);
 		gw->rp = NULL;
+		gw->m.migrated = NULL;
 	}
 	selfaddr_add(&gw->self, (struct sockaddr *)&bound);
 }

@@ -27,9 +27,11 @@
 #include "daemon/gateway.h"
 #include "ctl/http.h"
 #include "daemon/listen.h"
+#include "core/caps.h"
 #include "core/log.h"
 #include "core/sock.h"
 #include "daemon/pidfile.h"
+#include "daemon/reload.h"
 #include "daemon/privs.h"
 #include "fwd/path.h"
 #include "session/resolve.h"
@@ -77,7 +79,7 @@ static void drop_privileges(void)
 		if (privs_drop(gw.conf.user, keep, why, sizeof(why)) < 0)
 			fatal("--user %s: %s", gw.conf.user, why);
 		log_info("running as %s, capabilities %016llx", gw.conf.user,
-			 (unsigned long long)privs_effective());
+			 (unsigned long long)caps_effective());
 	}
 	privs_nodump();
 }
@@ -408,6 +410,7 @@ int main(int argc, char **argv)
 	if (gw.sm)
 		evl_fd_set(loop, &bpf_io, 0);
 	sockmap_unload(gw.sm);
+	gw.m.migrated = NULL;
 	reuseport_unload(gw.rp);
 	pidfile_drop();
 	log_info("stopped");

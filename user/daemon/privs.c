@@ -10,14 +10,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "core/caps.h"
 #include "daemon/privs.h"
-
-static int capget_raw(struct __user_cap_data_struct d[2])
-{
-	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
-
-	return (int)syscall(SYS_capget, &h, d);
-}
 
 static int capset_raw(uint64_t eff, uint64_t perm)
 {
@@ -30,15 +24,6 @@ static int capset_raw(uint64_t eff, uint64_t perm)
 	d[0].permitted = (uint32_t)perm;
 	d[1].permitted = (uint32_t)(perm >> 32);
 	return (int)syscall(SYS_capset, &h, d);
-}
-
-uint64_t privs_effective(void)
-{
-	struct __user_cap_data_struct d[2];
-
-	if (capget_raw(d) < 0)
-		return 0;
-	return (uint64_t)d[1].effective << 32 | d[0].effective;
 }
 
 int privs_drop(const char *user, uint64_t keep, char *why, size_t whylen)

@@ -24,6 +24,5 @@ int privs_drop(const char *user, uint64_t keep, char *why, size_t whylen);
 /* Not dumpable (no core, no ptrace by the same user): the secrets. */
 void privs_nodump(void);
 /* The effective capabilities now, as /proc/self/status shows them. */
-uint64_t privs_effective(void);
 
 #endif

@@ -44,10 +44,9 @@ int reuseport_attach(struct reuseport *r, int fd)
 			  sizeof(prog));
 }
 
-uint64_t reuseport_migrated(const struct reuseport *r)
+const uint64_t *reuseport_counter(const struct reuseport *r)
 {
-	return r ? __atomic_load_n(&r->skel->bss->migrated, __ATOMIC_RELAXED) :
-		   0;
+	return r ? (const uint64_t *)&r->skel->bss->migrated : NULL;
 }
 
 void reuseport_unload(struct reuseport *r)

@@ -16,7 +16,7 @@ struct reuseport *reuseport_load(char *why, size_t whylen);
 /* Attaches it to a listening socket's group. 0, or -1 with errno. */
 int reuseport_attach(struct reuseport *r, int fd);
 /* Connections moved while this process's program was the group's. */
-uint64_t reuseport_migrated(const struct reuseport *r);
+const uint64_t *reuseport_counter(const struct reuseport *r);
 void reuseport_unload(struct reuseport *r);
 /* net.ipv4.tcp_migrate_req: 1 on, 0 off, -1 unknown. */
 int reuseport_sysctl(void);

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "daemon/conf.h"
+#include "fwd/mode.h"
 
 struct session;
 struct evl_fd;

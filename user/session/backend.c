@@ -45,7 +45,7 @@ static struct stage_res checked_start(struct session *s)
 	pthread_rwlock_unlock(&gw->keys_lock);
 	if (why < 0)
 		return attempt_start(s);
-	metric_add(gw->m.refused[why], 1);
+	metric_add(gw->m.refused[why ? REFUSED_SELF : REFUSED_ALLOWLIST], 1);
 	return why ? stage_fail(CODE_401, "destination is the gateway itself",
 				NULL) :
 		     stage_fail(CODE_401, "destination not allowed", NULL);

@@ -272,7 +272,7 @@ int session_evict(struct worker *w, int young)
 
 	if (!s || (!young && session_age_ms(s) < HANDSHAKE_EVICT_AGE_MS))
 		return 0;
-	metric_add(w->gw->m.evicted, 1);
+	metric_add(w->gw->m.refused[REFUSED_EVICTED], 1);
 	metric_add(w->gw->m.replies[CODE_400], 1);
 	s->quiet = !hslog_admit(&w->hslog, CODE_400, "handshake evicted");
 	if (!s->quiet)
@@ -305,7 +305,7 @@ void session_accept(struct worker *w, int fd, const union sg_addr *peer)
 	sg_caddr_set(&ca, &peer->sa);
 	counted = perip_take(&gw->perip, &ca);
 	if (counted == 0) {
-		metric_add(gw->m.per_ip_resets, 1);
+		metric_add(gw->m.refused[REFUSED_PER_IP], 1);
 		if (hslog_admit(&w->hslog, 0, "over --max-conns-per-ip"))
 			log_info("reset a client over --max-conns-per-ip %ld",
 				 gw->conf.max_conns_per_ip);

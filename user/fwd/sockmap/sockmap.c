@@ -21,8 +21,8 @@
 #include <bpf/libbpf.h>
 
 #include "fwd/sockmap/bpffs.h"
+#include "core/caps.h"
 #include "core/log.h"
-#include "daemon/privs.h"
 #include "sockmap.skel.h"
 #include "fwd/sockmap/sockmap.h"
 
@@ -113,7 +113,7 @@ static int missing_caps(int err)
 {
 	return err == -EPERM ||
 	       (err == -EINVAL &&
-		!(privs_effective() & (UINT64_C(1) << CAP_PERFMON)));
+		!(caps_effective() & (UINT64_C(1) << CAP_PERFMON)));
 }
 
 struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
