@@ -35,6 +35,9 @@ event fwd/fwd fwd/path fwd/sockmap/forward
 counts fwd/fwd fwd/path fwd/sockmap/forward
 buffered fwd/fwd fwd/path fwd/copy fwd/splice fwd/sockmap/forward
 stop fwd/fwd fwd/path fwd/copy fwd/splice fwd/sockmap/forward
+ready fwd/fwd fwd/path fwd/copy
+promo fwd/fwd fwd/path fwd/copy
+seek fwd/fwd fwd/path fwd/copy
 sockmap_event_fn fwd/sockmap/sockmap fwd/sockmap/sockmap
 in fwd/stream fwd/stream
 out fwd/stream fwd/stream

@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 
 #include "daemon/conf.h"
+#include "core/budget.h"
 #include "core/loop.h"
 #include "session/hslog.h"
 #include "ctl/metrics.h"
@@ -48,9 +49,8 @@ struct worker {
 	uint64_t *q;
 	size_t q_len, q_cap;
 	struct pool spool;	  /* struct session: path_session_size() */
-	size_t sm_bufs;		  /* bytes of large buffers held: sockmap
-				   * episodes, auto's streams on their way
-				   * to sockmap (fwd/sockmap/forward.c, fwd/copy.c) */
+	struct budget bufs;	  /* large buffers lent: sockmap's episodes,
+			     * auto's streams on their way to sockmap */
 	struct session *sessions; /* all live sessions, for drain and stop */
 	unsigned nsessions;
 	unsigned nsessions_seen; /* at the last check: daemon/worker.c */

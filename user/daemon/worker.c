@@ -286,6 +286,7 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	evl_timer_init(&w->burst_timer, burst_end);
 	trim_init(&w->trim);
 	pool_init(&w->spool, path_session_size(gw));
+	w->bufs.cap = BUDGET_BUFS;
 	w->loop = evl_new();
 	if (!w->loop)
 		return -1;

@@ -3,7 +3,7 @@
  * read/write forwarder, a `buffer`-sized buffer a way: the last resort,
  * and in mode auto the first stage of every session. Short sessions end
  * here without the sockmap's map updates (12 bpf() calls and a psock set
- * up and torn down); fwd/path.c moves the ones that last (copy_state()).
+ * up and torn down); fwd/path.c moves the ones that last (.ready).
  */
 #include <errno.h>
 #include <stddef.h>
@@ -25,12 +25,11 @@
  * socket. COPY_SEEK_BUF a direction makes them do so.
  */
 #define COPY_SEEK_BUF (4u << 20)
-#define COPY_SEEK_BUDGET (32u << 20)
 
 struct copy {
 	struct stream st;
-	struct copy_promo promo;
-	/* seek buffers: their size, counted in the worker's sm_bufs; 0:
+	struct promo promo;
+	/* seek buffers: their size, borrowed from the worker's budget; 0:
 	 * none, the --buffer ones after this struct */
 	size_t seek_cap;
 };
@@ -51,41 +50,50 @@ static int idle_buffers(const struct stream *st)
  * than it asked, or nothing, took all there was; else only an empty
  * queue tells.
  */
-enum copy_state copy_state(const struct session *s)
+static enum fwd_ready copy_ready(const struct session *s)
 {
 	const struct copy *cp = s->fwd;
 	const struct stream *st = &cp->st;
 	int unread;
 
 	if (st->d[0].eof || st->d[1].eof)
-		return COPY_HALF_CLOSED;
+		return FWD_HALF_CLOSED;
 	if (!idle_buffers(st))
-		return COPY_BUSY;
+		return FWD_BUSY;
 	if (s->bytes_up + s->line_len >= UINT32_MAX ||
 	    s->bytes_down >= UINT32_MAX)
-		return COPY_EMPTY;
+		return FWD_EMPTY;
 	for (int i = 0; i < 2; i++)
 		if (!st->d[i].whole &&
 		    (sock_unread(st->d[i].src->fd, &unread) < 0 || unread))
-			return COPY_EMPTY;
-	return COPY_QUIET;
+			return FWD_EMPTY;
+	return FWD_QUIET;
 }
 
-struct copy_promo *copy_promo(struct session *s)
+static struct promo *copy_promo(struct session *s)
 {
 	return &((struct copy *)s->fwd)->promo;
 }
 
-int copy_seek_boundary(struct session *s)
+/*
+ * Gives both directions COPY_SEEK_BUF-sized read buffers (their bytes
+ * move along), so that a read takes all its socket holds and the stream
+ * can become FWD_QUIET.
+ */
+static int copy_seek(struct session *s)
 {
 	struct copy *cp = s->fwd;
 	uint8_t *big;
 
 	if (cp->seek_cap)
 		return 0;
-	if (s->w->sm_bufs + 2 * COPY_SEEK_BUF > COPY_SEEK_BUDGET ||
-	    !(big = malloc(2 * (size_t)COPY_SEEK_BUF)))
+	if (!budget_take(&s->w->bufs, 2 * (size_t)COPY_SEEK_BUF))
 		return -1;
+	big = malloc(2 * (size_t)COPY_SEEK_BUF);
+	if (!big) {
+		budget_give(&s->w->bufs, 2 * (size_t)COPY_SEEK_BUF);
+		return -1;
+	}
 	for (int i = 0; i < 2; i++) {
 		struct stream_dir *d = &cp->st.d[i];
 		uint8_t *b = big + (size_t)i * COPY_SEEK_BUF;
@@ -96,7 +104,6 @@ int copy_seek_boundary(struct session *s)
 		d->cap = COPY_SEEK_BUF;
 	}
 	cp->seek_cap = 2 * (size_t)COPY_SEEK_BUF;
-	s->w->sm_bufs += cp->seek_cap;
 	return 0;
 }
 
@@ -134,7 +141,7 @@ static void copy_stop(struct session *s)
 	struct copy *cp = s->fwd;
 
 	if (cp->seek_cap) {
-		s->w->sm_bufs -= cp->seek_cap;
+		budget_give(&s->w->bufs, cp->seek_cap);
 		free(cp->st.d[0].buf);
 	}
 	free(cp);
@@ -149,5 +156,8 @@ const struct fwd_ops fwd_copy_ops = {
 	.start = copy_start,
 	.io = copy_io,
 	.buffered = copy_buffered,
+	.ready = copy_ready,
+	.promo = copy_promo,
+	.seek = copy_seek,
 	.stop = copy_stop,
 };

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "fwd/mode.h"
+#include "fwd/promote.h"
 
 struct session;
 struct evl_fd;
@@ -67,6 +68,16 @@ struct fwd_ops {
 	void (*counts)(const struct session *s, uint64_t *up, uint64_t *down);
 	/* Does it hold bytes that closing now would lose? NULL: never. */
 	int (*buffered)(const struct session *s);
+	/*
+	 * Mode auto's promotion (fwd/promote.h), for a forwarder sessions
+	 * start on and leave (copy); NULL for the others. ready: how ready
+	 * s is to move; promo: the rule's state, kept in the forwarder's;
+	 * seek: larger reads, so that a stream can become FWD_QUIET (0, or
+	 * -1: over the worker's budget or out of memory).
+	 */
+	enum fwd_ready (*ready)(const struct session *s);
+	struct promo *(*promo)(struct session *s);
+	int (*seek)(struct session *s);
 	/* Releases its state and adds what the kernel moved to s's byte
 	 * counts; the relay closes the sockets. */
 	void (*stop)(struct session *s);

@@ -31,6 +31,7 @@
 #include "core/log.h"
 #include "core/sock.h"
 #include "fwd/path.h"
+#include "fwd/promote.h"
 #include "session/session.h"
 
 /* The paths by enum fwd_mode, best first, each falling back to the next. */
@@ -44,16 +45,6 @@ enum promote {
 	PROMOTE_LATER = 1, /* mode auto: once it has lasted --promote-after */
 	PROMOTE_SOON,	   /* mode sockmap: once no skb is half read */
 };
-
-/* a session found busy at its promotion time is looked at again after
- * 10 ms, doubling to 1.28 s: a bulk stream that never pauses costs a few
- * checks a second */
-#define PROMOTE_RETRY_NS 10000000ull
-#define PROMOTE_RETRY_MAX_SHIFT 7
-/* moving at least this many bytes a second (64 KiB in 10 ms) is busy */
-#define BUSY_BYTES_PER_S (6553600ull)
-/* checks a stream seeks an skb boundary before it goes to splice */
-#define SEEK_CHECKS 8
 
 /* The forwarder of s->mode; NULL before one runs (MODE_AUTO). */
 static const struct fwd_ops *ops_of(const struct session *s)
@@ -219,42 +210,36 @@ static struct fwd_res promote(struct session *s, const struct fwd_ops *to)
 	return ops_of(s)->io(s, NULL, 0);
 }
 
-/* The promotion rule (the head of this file), at each check. The first
- * check of PROMOTE_LATER only starts the measurement. */
+/* The promotion rule (fwd/promote.h) at each check, carried out. */
 static struct fwd_res promote_check(struct session *s)
 {
-	struct copy_promo *p = copy_promo(s);
-	enum copy_state cs = copy_state(s);
-	uint64_t now = evl_now(s->w->loop), total = s->bytes_up + s->bytes_down;
-	uint64_t moved = total - p->last_total, dt = now - p->last_ns;
-	unsigned shift;
+	const struct fwd_ops *ops = ops_of(s);
+	struct promo *p = ops->promo(s);
+	enum fwd_ready ready = ops->ready(s);
+	uint64_t retry, before = p->last_total;
 
-	p->last_total = total;
-	p->last_ns = now;
-	if (cs == COPY_HALF_CLOSED) {
+	switch (promote_rule(p, s->promote == PROMOTE_SOON, ready,
+			     s->bytes_up + s->bytes_down, evl_now(s->w->loop),
+			     &retry)) {
+	case PROMO_STOP:
 		s->promote = 0; /* it ends here */
 		return FWD_OK;
-	}
-	if ((s->promote == PROMOTE_SOON || p->checks > 0) && cs == COPY_QUIET)
+	case PROMO_SOCKMAP:
 		return promote(s, &fwd_sockmap_ops);
-	if (s->promote == PROMOTE_LATER && p->checks > 0 &&
-	    moved * 1000000000ull >= BUSY_BYTES_PER_S * dt) {
-		if (!p->seeks)
-			log_debug("session busy (%llu bytes/s): seeking an skb "
-				  "boundary",
-				  (unsigned long long)(moved * 1000000000ull /
-						       (dt ? dt : 1)));
-		if ((p->seeks++ >= SEEK_CHECKS || copy_seek_boundary(s) < 0) &&
-		    cs >= COPY_EMPTY)
+	case PROMO_SPLICE:
+		return promote(s, &fwd_splice_ops);
+	case PROMO_SEEK:
+		if (p->seeks == 1)
+			log_debug("session busy (%llu bytes since the last "
+				  "check): seeking an skb boundary",
+				  (unsigned long long)(p->last_total - before));
+		if (ops->seek(s) < 0 && ready >= FWD_EMPTY)
 			return promote(s, &fwd_splice_ops);
-		/* seeking: look again soon */
-		evl_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS);
-		return FWD_OK;
+		break;
+	case PROMO_WAIT:
+		break;
 	}
-	shift = p->checks < PROMOTE_RETRY_MAX_SHIFT ? p->checks :
-						      PROMOTE_RETRY_MAX_SHIFT;
-	p->checks++;
-	evl_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS << shift);
+	evl_timer_start(s->w->loop, &s->timer, retry);
 	return FWD_OK;
 }
 

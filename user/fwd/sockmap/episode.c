@@ -18,17 +18,6 @@
 #include "fwd/sockmap/sockmap.h"
 
 /*
- * An episode copies with a large buffer: read and write a MiB at a time,
- * not 16 KiB (--buffer). Measured on 2 GB streams copied wholly in
- * episodes (before episodes ended as they do now): 21-24 Gbit/s and
- * 0.5-0.6 system CPU-s/GB, against 12-14 and 0.8-0.9 with 16 KiB. A
- * worker holds at most SM_EPISODE_BUDGET of them; past that, episodes
- * get --buffer bytes.
- */
-#define SM_EPISODE_BUF (1u << 20)
-#define SM_EPISODE_BUDGET (32u << 20)
-
-/*
  * Tells the verdict how far we are, after writing n bytes to the peer
  * (fill: what is left in the buffer) or skipping a repeat (n 0). Only
  * this thread writes these two; the verdict reads done, then written.
@@ -240,7 +229,7 @@ void episode_free(struct sm_sess *st, int i)
 	if (!cp)
 		return;
 	if (cp->big)
-		w->sm_bufs -= cp->d.cap;
+		budget_give(&w->bufs, cp->d.cap);
 	free(cp); /* a large block is glibc's own mapping: unmapped here */
 	st->copy[i] = NULL;
 }
@@ -285,15 +274,16 @@ struct episode *episode_new(struct sm_sess *st, int i, struct sg_flow *f)
 	struct episode *cp;
 	struct stream_dir *d;
 	int big = f && cap < SM_EPISODE_BUF &&
-		  s->w->sm_bufs + SM_EPISODE_BUF <= SM_EPISODE_BUDGET;
+		  budget_take(&s->w->bufs, SM_EPISODE_BUF);
 
 	if (big)
 		cap = SM_EPISODE_BUF;
 	cp = calloc(1, sizeof(*cp) + cap);
-	if (!cp)
+	if (!cp) {
+		if (big)
+			budget_give(&s->w->bufs, cap);
 		return NULL;
-	if (big)
-		s->w->sm_bufs += cap;
+	}
 	cp->big = (uint8_t)big;
 	cp->st = st;
 	cp->i = i;

@@ -23,12 +23,11 @@
  * An episode copies with a large buffer: read and write a MiB at a time,
  * not 16 KiB (--buffer). Measured on 2 GB streams copied wholly in
  * episodes (before episodes ended as they do now): 21-24 Gbit/s and
- * 0.5-0.6 system CPU-s/GB, against 12-14 and 0.8-0.9 with 16 KiB. A
- * worker holds at most SM_EPISODE_BUDGET of them; past that, episodes
- * get --buffer bytes.
+ * 0.5-0.6 system CPU-s/GB, against 12-14 and 0.8-0.9 with 16 KiB. They
+ * borrow from the worker's budget (core/budget.h); past it, episodes get
+ * --buffer bytes.
  */
 #define SM_EPISODE_BUF (1u << 20)
-#define SM_EPISODE_BUDGET (32u << 20)
 
 /* A direction in an episode (wait or copy), or a raw one. */
 struct episode {
@@ -42,7 +41,7 @@ struct episode {
 			* redirected bytes to reach the peer */
 	uint8_t stale;	/* a newer episode began: wait again when empty */
 	uint8_t over;	/* the verdict ended the episode */
-	uint8_t big;	/* its buffer counts in the worker's sm_bufs */
+	uint8_t big;	/* its buffer is borrowed from the worker's budget */
 	int64_t wait_b; /* waiting: the backlog at the last look */
 	uint64_t rpos;	/* passed bytes read, repeats included (sg_flow) */
 };
