@@ -66,7 +66,7 @@ static void put(struct buf *b, const char *fmt, ...)
 /* The rows of w's sessions, on w's thread. */
 static void rows(struct worker *w, struct buf *b)
 {
-	for (struct session *s = w->sessions; s; s = s->next) {
+	for (struct session *s = w->ss.all; s; s = s->next) {
 		char c[SG_ADDR_TEXT], be[SG_ADDR_TEXT];
 		uint64_t up, down, q1, q2;
 
@@ -95,21 +95,21 @@ void status_worker_serve(struct worker *w)
 	struct buf b = { 0 };
 	unsigned req;
 
-	pthread_mutex_lock(&w->st_lock);
-	req = w->st_req;
-	pthread_mutex_unlock(&w->st_lock);
-	if (req == w->st_done)
+	pthread_mutex_lock(&w->st.lock);
+	req = w->st.req;
+	pthread_mutex_unlock(&w->st.lock);
+	if (req == w->st.done)
 		return;
 	rows(w, &b);
-	pthread_mutex_lock(&w->st_lock);
-	free(w->st_buf);
-	w->st_buf = b.bad ? NULL : b.p;
-	w->st_len = b.bad ? 0 : b.len;
+	pthread_mutex_lock(&w->st.lock);
+	free(w->st.buf);
+	w->st.buf = b.bad ? NULL : b.p;
+	w->st.len = b.bad ? 0 : b.len;
 	if (b.bad)
 		free(b.p);
-	w->st_done = req;
-	pthread_cond_broadcast(&w->st_cond);
-	pthread_mutex_unlock(&w->st_lock);
+	w->st.done = req;
+	pthread_cond_broadcast(&w->st.cond);
+	pthread_mutex_unlock(&w->st.lock);
 }
 
 char *status_sessions_json(struct gateway *gw, size_t *len)
@@ -126,9 +126,9 @@ char *status_sessions_json(struct gateway *gw, size_t *len)
 	for (int i = 0; i < gw->nworkers; i++) {
 		struct worker *w = &gw->workers[i];
 
-		pthread_mutex_lock(&w->st_lock);
-		w->st_req++;
-		pthread_mutex_unlock(&w->st_lock);
+		pthread_mutex_lock(&w->st.lock);
+		w->st.req++;
+		pthread_mutex_unlock(&w->st.lock);
 		/* its wake-up eventfd, as worker_wake() writes it */
 		if (write(w->wake.fd, &one, sizeof(one)) < 0)
 			continue;
@@ -138,16 +138,16 @@ char *status_sessions_json(struct gateway *gw, size_t *len)
 		struct worker *w = &gw->workers[i];
 		int r = 0;
 
-		pthread_mutex_lock(&w->st_lock);
-		while (w->st_done != w->st_req && r != ETIMEDOUT)
-			r = pthread_cond_timedwait(&w->st_cond, &w->st_lock,
+		pthread_mutex_lock(&w->st.lock);
+		while (w->st.done != w->st.req && r != ETIMEDOUT)
+			r = pthread_cond_timedwait(&w->st.cond, &w->st.lock,
 						   &until);
-		if (w->st_done == w->st_req && w->st_len) {
-			put(&out, "%s%.*s", first ? "" : ",", (int)w->st_len,
-			    w->st_buf);
+		if (w->st.done == w->st.req && w->st.len) {
+			put(&out, "%s%.*s", first ? "" : ",", (int)w->st.len,
+			    w->st.buf);
 			first = 0;
 		}
-		pthread_mutex_unlock(&w->st_lock);
+		pthread_mutex_unlock(&w->st.lock);
 	}
 	put(&out, "],\"workers\":%d}\n", gw->nworkers);
 	if (out.bad) {

@@ -4,8 +4,20 @@
 
 #include <stddef.h>
 
+#include <pthread.h>
+
 struct gateway;
 struct worker;
+
+/* /sessions.json asks each worker, which answers on its own thread:
+ * one per worker, written by status.c only. */
+struct status_ask {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	unsigned req, done;
+	char *buf;
+	size_t len;
+};
 
 /*
  * /sessions.json: every live session of every worker. A session belongs

@@ -10,6 +10,8 @@
 #include "core/loop.h"
 #include "session/hslog.h"
 #include "ctl/metrics.h"
+#include "ctl/status.h"
+#include "session/session.h"
 #include "session/perip.h"
 #include "core/pool.h"
 #include "auth/selfaddr.h"
@@ -48,20 +50,12 @@ struct worker {
 	pthread_mutex_t q_lock; /* congestion events from the main thread */
 	uint64_t *q;
 	size_t q_len, q_cap;
-	struct pool spool;	  /* struct session: path_session_size() */
-	struct budget bufs;	  /* large buffers lent: sockmap's episodes,
+	struct pool spool;	 /* struct session: path_session_size() */
+	struct budget bufs;	 /* large buffers lent: sockmap's episodes,
 			     * auto's streams on their way to sockmap */
-	struct session *sessions; /* all live sessions, for drain and stop */
-	unsigned nsessions;
-	unsigned nsessions_seen; /* at the last check: daemon/worker.c */
-	struct session *hs_head, *hs_tail; /* handshakes, newest first */
-	unsigned hs_count;
-	/* /sessions.json asks, the worker answers on its thread: ctl/status.c */
-	pthread_mutex_t st_lock;
-	pthread_cond_t st_cond;
-	unsigned st_req, st_done;
-	char *st_buf;
-	size_t st_len;
+	struct sessions ss;	 /* session/session.c's */
+	unsigned nsessions_seen; /* ss.n at the last check */
+	struct status_ask st;	 /* ctl/status.c's */
 	int draining;
 };
 

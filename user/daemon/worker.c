@@ -165,8 +165,8 @@ static void accept_cb(struct evl *loop, struct evl_fd *io, uint32_t events)
 
 static void close_all(struct worker *w, const char *why)
 {
-	while (w->sessions)
-		session_end(w->sessions, why, 1);
+	while (w->ss.all)
+		session_end(w->ss.all, why, 1);
 }
 
 static void stop_listening(struct worker *w)
@@ -242,9 +242,9 @@ static void wake_cb(struct evl *loop, struct evl_fd *io, uint32_t events)
 		if (!w->draining) {
 			w->draining = 1;
 			stop_listening(w);
-			log_info("draining %u sessions", w->nsessions);
+			log_info("draining %u sessions", w->ss.n);
 		}
-		if (w->nsessions == 0)
+		if (w->ss.n == 0)
 			evl_stop(loop);
 		break;
 	default:
@@ -260,10 +260,10 @@ static void sessions_check(struct evl *loop, void *arg)
 
 	unsigned before = w->nsessions_seen;
 
-	w->nsessions_seen = w->nsessions;
-	if (w->draining && w->nsessions == 0)
+	w->nsessions_seen = w->ss.n;
+	if (w->draining && w->ss.n == 0)
 		evl_stop(loop);
-	else if (w->nsessions < before && w->accept_err == PAUSE_MAXCONNS &&
+	else if (w->ss.n < before && w->accept_err == PAUSE_MAXCONNS &&
 		 !w->draining)
 		listener_enable(w, 1);
 }
@@ -278,8 +278,8 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	w->lsn_shared = shared;
 	w->lsn_shared_fd = shared ? lsn_fd : -1;
 	pthread_mutex_init(&w->q_lock, NULL);
-	pthread_mutex_init(&w->st_lock, NULL);
-	pthread_cond_init(&w->st_cond, NULL);
+	pthread_mutex_init(&w->st.lock, NULL);
+	pthread_cond_init(&w->st.cond, NULL);
 	evl_fd_init(&w->lsn, lsn_fd, accept_cb);
 	evl_fd_init(&w->wake, -1, wake_cb);
 	evl_timer_init(&w->accept_timer, accept_resume);
@@ -349,8 +349,8 @@ void worker_destroy(struct worker *w)
 	evl_free(w->loop);
 	pool_fini(&w->spool);
 	pthread_mutex_destroy(&w->q_lock);
-	pthread_mutex_destroy(&w->st_lock);
-	pthread_cond_destroy(&w->st_cond);
-	free(w->st_buf);
+	pthread_mutex_destroy(&w->st.lock);
+	pthread_cond_destroy(&w->st.cond);
+	free(w->st.buf);
 	free(w->q);
 }

@@ -42,7 +42,7 @@ static void sweep(struct evl *loop, struct evl_timer *t)
 {
 	struct worker *w = container_of(t, struct worker, idle_timer);
 	uint64_t limit_ms = w->gw->conf.idle_ns / 1000000;
-	struct session *s = w->sessions, *next;
+	struct session *s = w->ss.all, *next;
 	uint64_t t0 = evl_clock_ns();
 	unsigned looked = 0, closed = 0;
 

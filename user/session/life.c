@@ -313,7 +313,7 @@ void session_accept(struct worker *w, int fd, const union sg_addr *peer)
 		return;
 	}
 	/* at the cap the oldest handshake gives way */
-	if ((long)w->hs_count >= cap)
+	if ((long)w->ss.hs_count >= cap)
 		session_evict(w, 1);
 	s = session_new(w, fd, peer, cli_cb, be_cb, timer_cb);
 	if (!s) {

@@ -29,13 +29,13 @@ static void hs_link(struct session *s)
 	struct worker *w = s->w;
 
 	s->setup->hs_prev = NULL;
-	s->setup->hs_next = w->hs_head;
-	if (w->hs_head)
-		w->hs_head->setup->hs_prev = s;
+	s->setup->hs_next = w->ss.hs_head;
+	if (w->ss.hs_head)
+		w->ss.hs_head->setup->hs_prev = s;
 	else
-		w->hs_tail = s;
-	w->hs_head = s;
-	w->hs_count++;
+		w->ss.hs_tail = s;
+	w->ss.hs_head = s;
+	w->ss.hs_count++;
 	metric_add(w->gw->m.handshaking, 1);
 }
 
@@ -47,18 +47,18 @@ static void hs_unlink(struct session *s)
 	if (u->hs_prev)
 		u->hs_prev->setup->hs_next = u->hs_next;
 	else
-		w->hs_head = u->hs_next;
+		w->ss.hs_head = u->hs_next;
 	if (u->hs_next)
 		u->hs_next->setup->hs_prev = u->hs_prev;
 	else
-		w->hs_tail = u->hs_prev;
-	w->hs_count--;
+		w->ss.hs_tail = u->hs_prev;
+	w->ss.hs_count--;
 	metric_add(w->gw->m.handshaking, -1);
 }
 
 struct session *session_oldest_handshake(struct worker *w)
 {
-	return w->hs_tail;
+	return w->ss.hs_tail;
 }
 
 struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
@@ -88,11 +88,11 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 	evl_timer_init(&s->timer, timer_cb);
 	session_tune_socket(s, fd);
 
-	s->next = w->sessions;
-	if (w->sessions)
-		w->sessions->prev = s;
-	w->sessions = s;
-	w->nsessions++;
+	s->next = w->ss.all;
+	if (w->ss.all)
+		w->ss.all->prev = s;
+	w->ss.all = s;
+	w->ss.n++;
 	metric_add(w->gw->m.active, 1);
 	hs_link(s);
 	return s;
@@ -173,10 +173,10 @@ void session_free(struct session *s, int rst)
 	if (s->prev)
 		s->prev->next = s->next;
 	else
-		w->sessions = s->next;
+		w->ss.all = s->next;
 	if (s->next)
 		s->next->prev = s->prev;
-	w->nsessions--;
+	w->ss.n--;
 	metric_add(w->gw->m.active, -1);
 	pool_put(&w->spool, s);
 }

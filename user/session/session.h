@@ -122,6 +122,16 @@ struct session {
 	_Alignas(8) unsigned char tail[];
 };
 
+/* A worker's sessions: every live one, for drain and stop, and of them
+ * the handshakes in progress, newest first (the oldest gives way).
+ * Written by session.c only. */
+struct sessions {
+	struct session *all;
+	unsigned n;
+	struct session *hs_head, *hs_tail;
+	unsigned hs_count;
+};
+
 /* A session for an accepted client socket, in the handshake state with
  * the given callbacks; NULL when out of memory (the fd is closed). */
 struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
