@@ -162,33 +162,48 @@ static char *flags_of(const char *cmd)
 
 #define SORTED " | sort -u"
 
-Test(flags, help_man_page_and_readme_agree)
+/* The flags a man page's OPTIONS tags (.TP or .TQ, then .B/.BI/.BR). */
+static char *man_flags(const char *page)
 {
-	char cmd[1024];
-	char *help, *man, *readme;
-	FILE *m = open_memstream(&help, &(size_t){ 0 });
+	char cmd[512];
 
-	conf_usage(m);
-	fclose(m);
-	m = fopen("/tmp/sg-unit-help", "w");
-	cr_assert(m);
-	fputs(help, m);
-	fclose(m);
-	free(help);
-	help = flags_of("grep -oE '^  --[a-z-]+' /tmp/sg-unit-help | "
-			"sed 's/^ *//'" SORTED);
 	snprintf(cmd, sizeof(cmd),
-		 "grep -A1 '^\\.T[PQ]' %s/dist/sockgate.8 | "
+		 "grep -A1 '^\\.T[PQ]' %s/dist/%s | "
 		 "grep -oE '^\\.B[IR]? \\\\-\\\\-[a-z\\\\-]+' | "
 		 "sed 's/^\\.B[IR]* //; s/\\\\//g'" SORTED,
-		 unit_repo());
-	man = flags_of(cmd);
+		 unit_repo(), page);
+	return flags_of(cmd);
+}
+
+/* The flags a --help text lists, one "  --name" a line. */
+static char *help_flags(const char *cmd)
+{
+	char sh[1024];
+
+	snprintf(sh, sizeof(sh),
+		 "%s | grep -oE '^  --[a-z-]+' | sed 's/^ *//'" SORTED, cmd);
+	return flags_of(sh);
+}
+
+Test(flags, help_man_page_and_readme_agree)
+{
+	char path[] = "/tmp/sg-unit-help.XXXXXX", cmd[512];
+	char *help, *man, *readme;
+	int fd = mkstemp(path);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
+
+	cr_assert(f, "a temporary file");
+	conf_usage(f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "cat %s", path);
+	help = help_flags(cmd);
+	unlink(path);
+	man = man_flags("sockgate.8");
 	snprintf(cmd, sizeof(cmd),
 		 "grep -oE '^\\| `--[a-z-]+' %s/README.md | "
 		 "sed 's/^| `//'" SORTED,
 		 unit_repo());
 	readme = flags_of(cmd);
-	unlink("/tmp/sg-unit-help");
 	cr_expect_gt(strlen(help), 100, "%s", help);
 	cr_expect_str_eq(man, help, "sockgate(8) lists:\n%s\n--help:\n%s", man,
 			 help);
@@ -201,21 +216,14 @@ Test(flags, help_man_page_and_readme_agree)
 
 Test(flags, sockgatectl_help_and_man_page_agree)
 {
-	char cmd[1024];
+	char cmd[512];
 	char *help, *man;
 	const char *b = getenv("SG_BUILD");
 
-	snprintf(cmd, sizeof(cmd),
-		 "%s/sockgatectl --help | grep -oE '^  --[a-z-]+' | "
-		 "sed 's/^ *//'" SORTED,
+	snprintf(cmd, sizeof(cmd), "%s/sockgatectl --help",
 		 b && *b ? b : "build");
-	help = flags_of(cmd);
-	snprintf(cmd, sizeof(cmd),
-		 "grep -A1 '^\\.T[PQ]' %s/dist/sockgatectl.8 | "
-		 "grep -oE '^\\.B[IR]? \\\\-\\\\-[a-z\\\\-]+' | "
-		 "sed 's/^\\.B[IR]* //; s/\\\\//g'" SORTED,
-		 unit_repo());
-	man = flags_of(cmd);
+	help = help_flags(cmd);
+	man = man_flags("sockgatectl.8");
 	cr_expect_gt(strlen(help), 100, "%s", help);
 	cr_expect_str_eq(man, help, "sockgatectl(8) lists:\n%s\n--help:\n%s",
 			 man, help);

@@ -204,7 +204,7 @@ const struct opt conf_opts[] = {
 	  "TCP keepalive on both sockets: first probe\n"
 	  "after I s idle, then every N s, dead after C\n"
 	  "unanswered (0: off)" },
-	{ "user", OPT_STR, F(user), "NAME", NULL, 0, 0, NULL, NULL,
+	{ "user", OPT_STR, F(user), "NAME", NULL, 1, 0, NULL, NULL,
 	  "run as NAME once the listeners and the BPF\n"
 	  "side are set up (keeps CAP_NET_ADMIN for\n"
 	  "sockmap, nothing else)" },
