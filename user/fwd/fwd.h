@@ -11,7 +11,7 @@
 struct session;
 struct evl_fd;
 
-/* What a forwarder asks of the relay after a call. */
+/* What a forwarder reports after a call (session/life.c acts on it). */
 enum fwd_act {
 	FWD_CONTINUE, /* more to come: it waits for events or its timer */
 	FWD_DONE,     /* both directions finished: close with FIN */
@@ -39,9 +39,10 @@ static inline struct fwd_res fwd_reset(int side, const char *what, int err)
 /*
  * A forwarder moves a session's bytes once the handshake is done and no
  * byte of either socket is left in a user-space buffer. It is a leaf: it
- * reports what happened and fwd/path.c, the one file that knows the
- * forwarders, ends or moves the session. It may arm s->timer (whose
- * callback is the relay's) but not change its callback.
+ * reports what happened: fwd/path.c, the one file that knows the
+ * forwarders, moves the session between them, and session/life.c ends
+ * it. It may arm s->timer (whose callback is life.c's) but not change
+ * its callback.
  */
 struct fwd_ops {
 	const char *name;
@@ -52,7 +53,7 @@ struct fwd_ops {
 	/*
 	 * Sets up state for s, moves no bytes yet. Returns 0, or -1 with
 	 * errno set when this session cannot use it (fds or memory
-	 * exhausted): the relay falls back to the next path.
+	 * exhausted): fwd/path.c falls back to the next path.
 	 */
 	int (*start)(struct session *s);
 	/* An event on s->cli or s->be (w says which); w NULL: first call. */
@@ -79,7 +80,7 @@ struct fwd_ops {
 	struct promo *(*promo)(struct session *s);
 	int (*seek)(struct session *s);
 	/* Releases its state and adds what the kernel moved to s's byte
-	 * counts; the relay closes the sockets. */
+	 * counts; session/life.c closes the sockets. */
 	void (*stop)(struct session *s);
 };
 

@@ -8,30 +8,16 @@
  *   gateways             the gateways registered in etcd (sockgatectl/gateways.c)
  */
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
-#include <bpf/bpf.h>
 #include <curl/curl.h>
-#include <dirent.h>
-#include <limits.h>
-#include <openssl/crypto.h>
 
-#include "fwd/sockmap/bpffs.h"
-#include "core/addr.h"
 #include "core/opt.h"
+#include "sockgate.h"
 #include "sockgatectl/cmds.h"
 #include "sockgatectl/gateways.h"
-#include "sockgate.h"
-#include "sockmap_bpf.h"
-#include "auth/secret.h"
-#include "auth/token_legacy.h"
-#include "auth/token_v2.h"
 
 static const char usage_text[] =
 	"usage: sockgatectl [--secret S | --secret-file PATH]\n"

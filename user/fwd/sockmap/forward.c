@@ -342,7 +342,7 @@ static int sm_start(struct session *s)
 		errno = ENOTSUP;
 		return -1;
 	}
-	/* the relay sized the sessions with room for it (.tail) */
+	/* fwd/path.c sized the sessions with room for it (.tail) */
 	st = (struct sm_sess *)s->tail;
 	memset(st, 0, sizeof(*st));
 	/* read by user space: the token line, then what it forwarded (the
