@@ -64,9 +64,10 @@ void fx_gw(struct fx *f, const char *mode, const char *const *args)
 void fx_echo(struct fx *f, const char *mode, const char *const *args)
 {
 	fx_gw(f, mode, args);
-	/* in place: its threads keep &f->e */
-	cr_assert_eq(echo_start(&f->e, fx_v6), 0, "echo backend");
+	/* in place: its threads keep &f->own */
+	cr_assert_eq(echo_start(&f->own, fx_v6), 0, "echo backend");
 	f->echo = 1;
+	f->be = &f->own;
 }
 
 int fx_dial(struct fx *f, uint16_t port)
@@ -90,9 +91,14 @@ int fx_dial_more(struct fx *f, uint16_t port, const char *more)
 	return f->fd;
 }
 
+void fx_use_echo(struct fx *f, struct echo_srv *e)
+{
+	f->be = e;
+}
+
 int fx_dial_echo(struct fx *f)
 {
-	return fx_dial(f, f->e.port);
+	return fx_dial(f, f->be->port);
 }
 
 void fx_end(struct fx *f)
@@ -107,7 +113,7 @@ void fx_end(struct fx *f)
 	cr_assert_eq(st, 0, "--mode %s: gateway exit status %d (log %s)",
 		     f->mode, st, f->g.log);
 	if (f->echo)
-		echo_stop(&f->e);
+		echo_stop(&f->own);
 	f->echo = 0;
 }
 

@@ -60,8 +60,11 @@ size_t mode_cases(struct mode_case *out, unsigned mask);
  */
 struct fx {
 	struct gw g;
-	struct echo_srv e; /* when fx_echo started it */
-	int echo;
+	/* the backend fx_dial_echo dials: fx_echo's own, or one the test
+	 * started and gave with fx_use_echo (and stops itself) */
+	struct echo_srv *be;
+	struct echo_srv own; /* fx_echo's */
+	int echo;	     /* own is running */
 	const char *mode;
 	uint16_t mport; /* the gateway's --pprof port */
 	char pin[128];	/* its pinned maps' directory */
@@ -73,6 +76,9 @@ struct fx {
 void fx_gw(struct fx *f, const char *mode, const char *const *args);
 /* The same with an echo backend. */
 void fx_echo(struct fx *f, const char *mode, const char *const *args);
+/* A backend the test started (before the gateway, say, to name its port
+ * in the gateway's flags) as the one fx_dial_echo dials. */
+void fx_use_echo(struct fx *f, struct echo_srv *e);
 /* A client through the gateway to 127.0.0.1:port, asserting 200; its fd,
  * also in f->fd. */
 int fx_dial(struct fx *f, uint16_t port);

@@ -143,7 +143,7 @@ Test(life, keepalive_options_on_both_sockets)
 	snprintf(cmd, sizeof(cmd),
 		 "ss -tnoH state established '( sport = :%u or dport = :%u )' "
 		 "| grep -c 'timer:(keepalive,[67]'",
-		 f.g.port, f.e.port);
+		 f.g.port, f.be->port);
 	out = run_cmd(cmd, &st);
 	for (int i = 0; i < 100 && strcmp(out, "2") != 0; i++) {
 		free(out);
@@ -232,7 +232,7 @@ static void write_file(const char *path, const char *text)
 static int dial_secret(const struct fx *f, const char *secret)
 {
 	return gw_dial_token(f->g.port,
-			     ossl_token(secret, loop_addr(f->e.port), NULL),
+			     ossl_token(secret, loop_addr(f->be->port), NULL),
 			     NULL);
 }
 
@@ -253,7 +253,7 @@ MODE_TEST(life, sighup_reloads_the_secret_file, M_ALL | M_AUTO)
 	fx_echo(&f, mode, args);
 	cr_assert_eq(dial_secret(&f, "second"), 401);
 	f.fd = gw_dial_token(f.g.port,
-			     ossl_token("first", loop_addr(f.e.port), NULL),
+			     ossl_token("first", loop_addr(f.be->port), NULL),
 			     &live) == 200 ?
 		       live :
 		       -1;
@@ -342,7 +342,7 @@ Test(life, restart_drops_nobody, .timeout = 120)
 
 	fx_echo(&f1, NULL, a1);
 	l.port = f1.g.port;
-	l.token = strdup(loop_token(f1.e.port));
+	l.token = strdup(loop_token(f1.be->port));
 	for (int i = 0; i < THREADS; i++)
 		pthread_create(&th[i], NULL, load_main, &l);
 	while (atomic_load(&l.ok) < want / 4)
@@ -473,7 +473,7 @@ Test(life, max_conns_logs_once_per_burst, .timeout = 90)
 	b = fx_dial_echo(&f);
 	f.fd = -1;
 	l.port = f.g.port;
-	l.token = loop_token(f.e.port);
+	l.token = loop_token(f.be->port);
 	for (int i = 0; i < N; i++)
 		pthread_create(&th[i], NULL, one_session, &l);
 	/* every one of them waits in the accept queue (ss: Recv-Q of the

@@ -29,7 +29,7 @@ Test(ops, one_dash_flags_and_cmdline_secret)
 	char path[64], *cmdline;
 
 	fx_echo(&f, NULL, args);
-	a = loop_addr(f.e.port);
+	a = loop_addr(f.be->port);
 	/* both the file's secret and the command line's are accepted */
 	cr_assert_eq(gw_dial_token(f.g.port, ossl_token("argv-secret", a, NULL),
 				   NULL),
@@ -126,7 +126,7 @@ Test(ops, rotation_file_accepts_every_secret)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		cr_assert_eq(gw_dial_token(f.g.port,
 					   ossl_token(cases[i].secret,
-						      loop_addr(f.e.port),
+						      loop_addr(f.be->port),
 						      cases[i].md),
 					   NULL),
 			     cases[i].code, "a token of %s", cases[i].secret);
@@ -322,7 +322,7 @@ Test(ops, max_conns_pauses_then_resumes)
 	char *tok, line[4200];
 
 	fx_echo(&f, NULL, args);
-	tok = loop_token(f.e.port);
+	tok = loop_token(f.be->port);
 	a = fx_dial_echo(&f);
 	b = fx_dial_echo(&f);
 	f.fd = -1;

@@ -36,7 +36,7 @@ static int dial_addr(const struct fx *f, const char *addr)
 
 Test(security, allow_rules_ports_and_names)
 {
-	struct echo_srv other;
+	struct echo_srv other, mine;
 	char rule[64], a[64];
 	const char *args[] = { "--allow", rule, NULL };
 	struct fx f;
@@ -46,16 +46,12 @@ Test(security, allow_rules_ports_and_names)
 	fx_gw(&f, NULL, NULL);
 	cr_assert_eq(gw_log_count(&f.g, "no --allow rule"), 1, "warned");
 	fx_end(&f);
-	cr_assert_eq(echo_start(&f.e, 0), 0);
-	snprintf(rule, sizeof(rule), "127.0.0.0/8:%u-%u", f.e.port, f.e.port);
-	{
-		struct echo_srv e = f.e;
-
-		fx_gw(&f, NULL, args);
-		f.e = e;
-	}
+	cr_assert_eq(echo_start(&mine, 0), 0);
+	snprintf(rule, sizeof(rule), "127.0.0.0/8:%u-%u", mine.port, mine.port);
+	fx_gw(&f, NULL, args);
+	fx_use_echo(&f, &mine);
 	cr_assert_eq(gw_log_count(&f.g, "no --allow rule"), 0);
-	cr_assert_eq(dial_addr(&f, loop_addr(f.e.port)), 200);
+	cr_assert_eq(dial_addr(&f, loop_addr(f.be->port)), 200);
 	cr_assert_eq(dial_addr(&f, loop_addr(other.port)), 401,
 		     "another port: the same answer as a bad token");
 	/* a name whose address is outside the rules */
@@ -65,7 +61,7 @@ Test(security, allow_rules_ports_and_names)
 	cr_assert_eq(fx_metric(&f, "sockgate_connect_attempts_total "), 1,
 		     "no connect for a refused one");
 	fx_end(&f);
-	echo_stop(&f.e);
+	echo_stop(&mine);
 	echo_stop(&other);
 }
 
@@ -148,14 +144,14 @@ Test(security, allow_file_reloaded)
 	fclose(fp);
 	fx_echo(&f, NULL, args);
 	cr_assert_eq(dial_addr(&f, loop_addr(other.port)), 200);
-	cr_assert_eq(dial_addr(&f, loop_addr(f.e.port)), 401);
-	snprintf(rule, sizeof(rule), "127.0.0.1/32:%u\n", f.e.port);
+	cr_assert_eq(dial_addr(&f, loop_addr(f.be->port)), 401);
+	snprintf(rule, sizeof(rule), "127.0.0.1/32:%u\n", f.be->port);
 	fp = fopen(file, "w");
 	fputs(rule, fp);
 	fclose(fp);
 	kill(f.g.pid, SIGHUP);
 	cr_assert_eq(gw_log_wait(&f.g, "1 destination rule", 1, 5000), 1);
-	cr_assert_eq(dial_addr(&f, loop_addr(f.e.port)), 200);
+	cr_assert_eq(dial_addr(&f, loop_addr(f.be->port)), 200);
 	cr_assert_eq(dial_addr(&f, loop_addr(other.port)), 401);
 	/* a line that is no rule keeps the rules loaded */
 	fp = fopen(file, "w");
@@ -163,7 +159,7 @@ Test(security, allow_file_reloaded)
 	fclose(fp);
 	kill(f.g.pid, SIGHUP);
 	cr_assert_eq(gw_log_wait(&f.g, ":1: not a rule", 1, 5000), 1);
-	cr_assert_eq(dial_addr(&f, loop_addr(f.e.port)), 200);
+	cr_assert_eq(dial_addr(&f, loop_addr(f.be->port)), 200);
 	fx_end(&f);
 	unlink(file);
 	echo_stop(&other);
@@ -230,7 +226,7 @@ Test(security, v2_tokens_authenticated, .timeout = 120)
 	int st, fd;
 
 	fx_echo(&f, NULL, off);
-	snprintf(args, sizeof(args), "encrypt %s", loop_addr(f.e.port));
+	snprintf(args, sizeof(args), "encrypt %s", loop_addr(f.be->port));
 	tok = ctl(args, &st);
 	cr_assert_eq(st, 0);
 	cr_assert_eq(tok[0], 'A', "version 2: %s", tok);
@@ -238,8 +234,8 @@ Test(security, v2_tokens_authenticated, .timeout = 120)
 	fx_round_trip(fd, "v2");
 	close(fd);
 	n = unb64(tok, raw);
-	cr_assert_eq(n,
-		     TOKEN_V2_HDR + strlen(loop_addr(f.e.port)) + TOKEN_V2_TAG);
+	cr_assert_eq(n, TOKEN_V2_HDR + strlen(loop_addr(f.be->port)) +
+				TOKEN_V2_TAG);
 	for (size_t i = 0; i < n; i++) {
 		raw[i] ^= 0x01;
 		b64(raw, n, flipped);
@@ -254,7 +250,7 @@ Test(security, v2_tokens_authenticated, .timeout = 120)
 	     !gw_log_count(&f.g, "legacy token refused") && ms_now() < end;
 	     ms_sleep(100))
 		cr_assert_eq(
-			gw_dial_token(f.g.port, loop_token(f.e.port), NULL),
+			gw_dial_token(f.g.port, loop_token(f.be->port), NULL),
 			401, "an openssl enc token, with --legacy-tokens off");
 	cr_assert_geq(gw_log_count(&f.g, "legacy token refused"), 1, "log %s",
 		      f.g.log);
@@ -273,7 +269,8 @@ Test(security, v2_tokens_expire)
 	fx_echo(&f, NULL, NULL);
 	/* 3 s: whole seconds, and time to reach the gateway in a guest */
 	t0 = ms_now();
-	snprintf(args, sizeof(args), "encrypt --ttl 3 %s", loop_addr(f.e.port));
+	snprintf(args, sizeof(args), "encrypt --ttl 3 %s",
+		 loop_addr(f.be->port));
 	tok = ctl(args, &st);
 	cr_assert_eq(st, 0);
 	code = gw_dial_token(f.g.port, tok, NULL);
@@ -367,7 +364,7 @@ Test(security, v2_test_vector)
 		"print(base64.urlsafe_b64encode(hdr + ct).decode()"
 		".rstrip('='))\n"
 		"EOF",
-		loop_addr(f.e.port));
+		loop_addr(f.be->port));
 	plain = run_cmd(cmd, &st);
 	cr_assert_eq(st, 0, "python3 with cryptography: %s", plain);
 	cr_assert_eq(gw_dial_token(f.g.port, plain, &fd), 200,
@@ -657,7 +654,8 @@ Test(security, original_handshake_cases)
 	close(fd);
 	cr_assert_eq(gw_dial(f.g.port, "abc\n", 4, NULL), 401);
 	cr_assert_eq(dial_addr(&f, "0.0.0.0:0"), 502);
-	cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.e.port), NULL), 200);
+	cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.be->port), NULL),
+		     200);
 	cr_assert_geq(gw_log_count(&f.g, "control byte in the token line"), 1);
 	fx_end(&f);
 }
@@ -697,7 +695,8 @@ Test(security, slow_handshakes_do_not_lock_out_clients, .timeout = 120)
 		long t0 = ms_now();
 		int fd;
 
-		cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.e.port), &fd),
+		cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.be->port),
+					   &fd),
 			     200, "client %d (log %s)", i, f.g.log);
 		fx_round_trip(fd, "through");
 		close(fd);
@@ -787,7 +786,7 @@ Test(security, max_conns_per_ip)
 	{
 		char line[4200];
 		int n = snprintf(line, sizeof(line), "%s\n",
-				 loop_token(f.e.port));
+				 loop_token(f.be->port));
 
 		write_all(other, line, (size_t)n);
 		cr_assert_eq(read_full(other, line, 3, 5000), 3);

@@ -223,8 +223,9 @@ Test(service, unit_limits_sockmap_and_secret_reload, .timeout = 120)
 	cr_assert_eq(gw_log_count(&f.g, "mode auto: sockmap"), 1,
 		     "the kernel path under the unit's bounding set (log %s)",
 		     f.g.log);
-	cr_assert_eq(echo_start(&f.e, 0), 0);
+	cr_assert_eq(echo_start(&f.own, 0), 0);
 	f.echo = 1;
+	f.be = &f.own;
 	fd = fx_dial_echo(&f);
 	fx_round_trip(fd, "under the unit");
 	cr_assert_eq(fx_metric_wait(&f,
@@ -250,11 +251,11 @@ Test(service, unit_limits_sockmap_and_secret_reload, .timeout = 120)
 		     0);
 	cr_assert_eq(gw_dial_token(f.g.port,
 				   ossl_token("rotated secret",
-					      loop_addr(f.e.port), NULL),
+					      loop_addr(f.be->port), NULL),
 				   &fd),
 		     200, "the new secret opens");
 	close(fd);
-	cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.e.port), &fd), 401,
+	cr_assert_eq(gw_dial_token(f.g.port, loop_token(f.be->port), &fd), 401,
 		     "the old one no longer");
 	close(fd);
 	fx_end(&f);
@@ -322,7 +323,8 @@ MODE_TEST(service, sessions_json_every_mode, M_ALL)
 	snprintf(want, sizeof(want), "\"client\":\"127.0.0.1:%u\"",
 		 ntohs(cl.sin_port));
 	cr_assert(strstr(json, want), "%s: %s", want, json);
-	snprintf(want, sizeof(want), "\"backend\":\"127.0.0.1:%u\"", f.e.port);
+	snprintf(want, sizeof(want), "\"backend\":\"127.0.0.1:%u\"",
+		 f.be->port);
 	cr_assert(strstr(json, want), "%s", json);
 	snprintf(want, sizeof(want), "\"mode\":\"%s\"", mode);
 	cr_assert(strstr(json, want), "%s", json);

@@ -17,7 +17,7 @@ TestSuite(session, .timeout = 60);
 /* A client whose token line and first bytes come in one segment. */
 static int dial_with(struct fx *f, const char *more)
 {
-	return fx_dial_more(f, f->e.port, more);
+	return fx_dial_more(f, f->be->port, more);
 }
 
 /* Bytes after the newline, in the same segment, reach the backend first

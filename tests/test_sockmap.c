@@ -241,7 +241,7 @@ static void slow_case_start(struct slow_case *c, const char *more)
 	cr_assert_eq(fakedns_start(&c->dns, 1, 300), 0);
 	snprintf(server, sizeof(server), "127.0.0.1:%u", c->dns.port);
 	fx_echo(&c->f, "sockmap", args);
-	snprintf(a, sizeof(a), "backend.sockgate.test:%u", c->f.e.port);
+	snprintf(a, sizeof(a), "backend.sockgate.test:%u", c->f.be->port);
 	n = snprintf(line, sizeof(line), "%s\n%s",
 		     ossl_token(TEST_SECRET, a, NULL), more);
 	c->f.fd = tcp_connect("127.0.0.1", c->f.g.port);
@@ -325,7 +325,7 @@ MODE_TEST(sockmap, pipelined_upload, M_SOCKMAP | M_AUTO)
 	size_t ll;
 
 	fx_echo(&f, mode, NULL);
-	line = loop_token(f.e.port);
+	line = loop_token(f.be->port);
 	ll = strlen(line);
 	p.len = ll + 1 + n;
 	p.buf = malloc(p.len);
