@@ -40,7 +40,8 @@ UNIT_SRCS   := $(wildcard tests/unit/*.c)
 # what the unit tier links: the parts that need no daemon around them
 UNIT_LIBS   := core/addr core/log core/loop core/opt core/sock auth/allow \
 	       auth/secret auth/token_legacy auth/token_v2 session/srv \
-	       session/proxy fwd/stream fwd/promote daemon/conf daemon/reload
+	       session/proxy fwd/stream fwd/promote fwd/mode daemon/conf \
+	       daemon/reload
 
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/%.o)

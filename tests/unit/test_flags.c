@@ -230,3 +230,33 @@ Test(flags, sockgatectl_help_and_man_page_agree)
 	free(help);
 	free(man);
 }
+
+Test(flags, choices_name_their_values)
+{
+	static const char *const ok[][2] = {
+		{ "--mode", "splice" },	      { "--log-level", "debug" },
+		{ "--log-level", "WARN" },    { "--proxy-protocol", "v2" },
+		{ "--legacy-tokens", "off" },
+	};
+	static const char *const bad[][3] = {
+		{ "--mode", "fast", "one of auto sockmap splice copy" },
+		{ "--log-level", "loud", "one of debug info warn error" },
+		{ "--proxy-protocol", "v3", "one of off v1 v2" },
+	};
+	char out[512];
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		const char *args[] = { ok[i][0], ok[i][1], NULL };
+
+		cr_expect_eq(parse(args, out, sizeof(out)), 0, "%s %s: %s",
+			     ok[i][0], ok[i][1], out);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *args[] = { bad[i][0], bad[i][1], NULL };
+
+		cr_expect_eq(parse(args, out, sizeof(out)), 2, "%s %s",
+			     bad[i][0], bad[i][1]);
+		cr_expect(strstr(out, bad[i][2]), "%s %s: %s", bad[i][0],
+			  bad[i][1], out);
+	}
+}

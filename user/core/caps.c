@@ -6,7 +6,7 @@
 
 #include "core/caps.h"
 
-int caps_get(struct __user_cap_data_struct d[2])
+static int caps_get(struct __user_cap_data_struct d[2])
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 

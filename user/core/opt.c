@@ -10,7 +10,8 @@
 
 #define HELP_COL 26
 
-int opt_parse_duration(const char *s, uint64_t *ns)
+/* Seconds with an optional fraction and unit (s, ms) in ns; 0 or -1. */
+static int parse_duration(const char *s, uint64_t *ns)
 {
 	char *end;
 	double v;
@@ -79,7 +80,7 @@ static int set(const struct opt *o, void *conf, char *val, char *why,
 			*(long *)(void *)field = (long)v;
 		return 0;
 	case OPT_DURATION:
-		if (opt_parse_duration(val, &ns) < 0 || ns < o->min * 1e9 ||
+		if (parse_duration(val, &ns) < 0 || ns < o->min * 1e9 ||
 		    ns > o->max * 1e9)
 			break;
 		*(uint64_t *)(void *)field = ns;

@@ -61,7 +61,5 @@ void opt_parse_args(const char *prog, const struct opt *t, void *conf, int argc,
 void opt_defaults(const char *prog, const struct opt *t, void *conf);
 /* One line a flag, the help aligned, the default after it. */
 void opt_usage(FILE *f, const struct opt *t);
-/* Seconds with an optional fraction and unit (s, ms) in ns; 0 or -1. */
-int opt_parse_duration(const char *s, uint64_t *ns);
 
 #endif

@@ -116,6 +116,18 @@ static int set_allow(void *v, char *val, char *why, size_t len)
 	return 0;
 }
 
+static int set_log_level(void *v, char *val, char *why, size_t len)
+{
+	enum log_level l;
+
+	if (log_parse_level(val, &l) < 0) {
+		snprintf(why, len, "one of debug info warn error");
+		return -1;
+	}
+	CONF(v)->log_level = (int)l;
+	return 0;
+}
+
 static int set_keepalive(void *v, char *val, char *why, size_t len)
 {
 	if (parse_keepalive(val, &CONF(v)->keepalive) < 0) {
@@ -141,9 +153,6 @@ static int set_help(void *v, char *val, char *why, size_t len)
 	exit(0);
 }
 
-static const char *const modes[] = { "auto", "sockmap", "splice", "copy",
-				     NULL };
-static const char *const levels[] = { "debug", "info", "warn", "error", NULL };
 static const char *const proxies[] = { "off", "v1", "v2", NULL };
 static const char *const on_off[] = { "off", "on", NULL };
 
@@ -173,7 +182,7 @@ const struct opt conf_opts[] = {
 	  NULL, "the pid file (\"\": none)" },
 	{ "workers", OPT_INT, F(workers), "N", NULL, 1, 256, NULL, NULL,
 	  "event loops (default: number of CPUs)" },
-	{ "mode", OPT_CHOICE, F(mode), "M", "auto", 0, 0, modes, NULL,
+	{ "mode", OPT_CHOICE, F(mode), "M", "auto", 0, 0, fwd_mode_names, NULL,
 	  "auto|sockmap|splice|copy" },
 	{ "promote-after", OPT_DURATION, F(promote_ns), "SEC", "0.05", 0, DAY,
 	  NULL, NULL,
@@ -239,8 +248,8 @@ const struct opt conf_opts[] = {
 	  "its key" },
 	{ "bpf-pin-dir", OPT_STR, F(bpf_pin_dir), "DIR", SG_PIN_DIR, 1, 0, NULL,
 	  NULL, "where the BPF maps are pinned" },
-	{ "log-level", OPT_CHOICE, F(log_level), "L", "info", 0, 0, levels,
-	  NULL, "debug|info|warn|error" },
+	{ "log-level", OPT_FN, 0, "L", "info", 0, 0, NULL, set_log_level,
+	  "debug|info|warn|error" },
 	{ "version", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_version,
 	  "print the version and exit" },
 	{ "help", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_help,

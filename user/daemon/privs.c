@@ -10,7 +10,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "core/caps.h"
 #include "daemon/privs.h"
 
 static int capset_raw(uint64_t eff, uint64_t perm)

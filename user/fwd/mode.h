@@ -5,11 +5,12 @@
 /* The paths a session's bytes may take, best first (--mode). */
 enum fwd_mode { MODE_AUTO, MODE_SOCKMAP, MODE_SPLICE, MODE_COPY };
 
+/* By enum fwd_mode, NULL-terminated (--mode's choices). */
+extern const char *const fwd_mode_names[];
+
 static inline const char *fwd_mode_name(int m)
 {
-	static const char *const names[] = { "auto", "sockmap", "splice",
-					     "copy" };
-	return names[m];
+	return fwd_mode_names[m];
 }
 
 #endif
