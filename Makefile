@@ -3,7 +3,7 @@
 
 BUILD     ?= build
 CC        ?= gcc
-PKGS      := libcrypto libcares libbpf libsystemd libmicrohttpd libcurl json-c
+PKGS      := libssl libcrypto libcares libbpf libsystemd libmicrohttpd libcurl json-c
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 	     -Wmissing-prototypes -Wpointer-arith -Wformat=2 -Wvla \
 	     -Wno-missing-field-initializers
@@ -11,7 +11,7 @@ OPTFLAGS  ?= -O2 -g
 # -MMD -MP: each object's header dependencies, in build/**/*.d
 CFLAGS    := $(OPTFLAGS) -std=gnu11 -D_GNU_SOURCE $(WARN) -Iinclude -Iuser -I$(BUILD) \
 	     -MMD -MP $(shell pkg-config --cflags $(PKGS))
-LDLIBS    += $(shell pkg-config --libs $(PKGS)) -lpthread -lm
+LDLIBS    += $(shell pkg-config --libs $(PKGS)) -lwslay -lpthread -lm
 SAN       := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	     -fno-sanitize-recover=undefined
 
@@ -26,7 +26,7 @@ endif
 # user/ by layer (docs/design.md): core/ under everything, auth/ and
 # session/ and fwd/ in between, ctl/ and daemon/ on top; sockgatectl/
 # is the operator's tool, which shares core/, auth/ and ctl/'s etcd client.
-LAYERS      := core auth session fwd fwd/sockmap ctl daemon
+LAYERS      := core auth edge session fwd fwd/sockmap ctl daemon
 DAEMON_SRCS := $(foreach l,$(LAYERS),$(wildcard user/$(l)/*.c))
 CTL_SRCS    := $(wildcard user/sockgatectl/*.c) user/core/log.c \
 	       user/core/addr.c user/core/opt.c user/auth/secret.c \
@@ -41,6 +41,7 @@ UNIT_SRCS   := $(wildcard tests/unit/*.c)
 UNIT_LIBS   := core/addr core/log core/loop core/opt core/sock auth/allow \
 	       auth/secret auth/token_legacy auth/token_v2 session/srv \
 	       session/proxy fwd/stream fwd/promote fwd/mode daemon/conf \
+	       edge/edge edge/io edge/ws edge/wsreq edge/tls \
 	       daemon/reload
 
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)

@@ -13,7 +13,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 # Layers, lowest first: a module calls its own layer or lower ones.
-LAYERS="core auth fwd session ctl daemon"
+LAYERS="core auth edge fwd session ctl daemon"
 
 # Every function pointer declared under user/, as "name declared-in
 # called-by targets...". A pointer its caller's own module declares is

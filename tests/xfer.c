@@ -13,6 +13,7 @@
 
 #include "servers.h"
 #include "sock.h"
+#include "conn.h"
 #include "xfer.h"
 
 struct gen {
@@ -68,7 +69,7 @@ static void stream_hash(uint64_t seed, uint64_t len, uint8_t out[32])
  * send_seed, then shuts the write side; reads to EOF, hashing. Returns
  * received bytes, or -1 on a socket error or a 60 s stall.
  */
-static int64_t duplex(int fd, uint64_t send_seed, uint64_t send_len,
+static int64_t duplex(struct cconn *c, uint64_t send_seed, uint64_t send_len,
 		      uint8_t hash[32], char *err, size_t errlen)
 {
 	struct gen *g = malloc(sizeof(*g));
@@ -80,16 +81,18 @@ static int64_t duplex(int fd, uint64_t send_seed, uint64_t send_len,
 
 	gen_init(g, send_seed);
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK);
 	if (send_len == 0) {
-		shutdown(fd, SHUT_WR);
+		cc_shut(c);
 		wr_open = 0;
 	}
 	while (rd_open || wr_open) {
-		struct pollfd p = { .fd = fd,
-				    .events = (rd_open ? POLLIN : 0) |
-					      (wr_open ? POLLOUT : 0) };
-		int r = poll(&p, 1, 60000);
+		struct pollfd p = {
+			.fd = c->fd,
+			.events = (rd_open ? POLLIN : 0) |
+				  (wr_open || cc_unsent(c) ? POLLOUT : 0)
+		};
+		int r = rd_open && cc_pending(c) ? 1 : poll(&p, 1, 60000);
 		ssize_t n;
 
 		if (r <= 0) {
@@ -100,6 +103,8 @@ static int64_t duplex(int fd, uint64_t send_seed, uint64_t send_len,
 			got = -1;
 			break;
 		}
+		if (cc_pending(c))
+			p.revents |= POLLIN;
 		if (wr_open && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
 			if (g->off == g->len) {
 				uint64_t left = send_len - sent;
@@ -108,13 +113,12 @@ static int64_t duplex(int fd, uint64_t send_seed, uint64_t send_len,
 				if (left < g->len)
 					g->len = (size_t)left;
 			}
-			n = send(fd, g->buf + g->off, g->len - g->off,
-				 MSG_NOSIGNAL);
+			n = cc_send(c, g->buf + g->off, g->len - g->off);
 			if (n > 0) {
 				g->off += (size_t)n;
 				sent += (uint64_t)n;
 				if (sent == send_len) {
-					shutdown(fd, SHUT_WR);
+					cc_shut(c);
 					wr_open = 0;
 				}
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
@@ -124,20 +128,23 @@ static int64_t duplex(int fd, uint64_t send_seed, uint64_t send_len,
 				break;
 			}
 		}
-		if (rd_open && (p.revents & (POLLIN | POLLERR | POLLHUP))) {
-			n = read(fd, rbuf, 65536);
+		while (rd_open && (p.revents & (POLLIN | POLLERR | POLLHUP))) {
+			n = cc_recv(c, rbuf, 65536);
 			if (n == 0) {
 				rd_open = 0;
 			} else if (n > 0) {
 				EVP_DigestUpdate(md, rbuf, (size_t)n);
 				got += n;
+				continue;
 			} else if (errno != EAGAIN && errno != EINTR) {
 				snprintf(err, errlen, "read: %s",
 					 strerror(errno));
 				got = -1;
-				break;
 			}
+			break;
 		}
+		if (got < 0)
+			break;
 	}
 	EVP_DigestFinal_ex(md, hash, NULL);
 	EVP_MD_CTX_free(md);
@@ -163,7 +170,12 @@ static void xfer_conn(void *ctx, int fd)
 		close(fd);
 		return;
 	}
-	got = duplex(fd, h.seed + 1, h.down, got_hash, err, sizeof(err));
+	{
+		struct cconn c = { .fd = fd };
+
+		got = duplex(&c, h.seed + 1, h.down, got_hash, err,
+			     sizeof(err));
+	}
 	stream_hash(h.seed, h.up, want);
 	if (got == (int64_t)h.up && memcmp(got_hash, want, 32) == 0) {
 		atomic_fetch_add(&x->ok, 1);
@@ -191,26 +203,18 @@ void xfer_srv_stop(struct xfer_srv *x)
 	server_stop(x->fd, x->th);
 }
 
-int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
-		uint64_t down, char *err, size_t errlen)
+int xfer_run(struct cconn *c, uint64_t seed, uint64_t up, uint64_t down,
+	     char *err, size_t errlen)
 {
 	struct xfer_hdr h = { seed, up, down };
 	uint8_t got_hash[32], want[32];
-	int fd, code;
 	int64_t got;
 
-	code = gw_dial_token(gw_port, token, &fd);
-	if (code != 200) {
-		snprintf(err, errlen, "handshake answered %d", code);
-		return -1;
-	}
-	if (write_all(fd, &h, sizeof(h)) < 0) {
+	if (cc_send_all(c, &h, sizeof(h), 30000) < 0) {
 		snprintf(err, errlen, "header write failed");
-		close(fd);
 		return -1;
 	}
-	got = duplex(fd, seed, up, got_hash, err, errlen);
-	close(fd);
+	got = duplex(c, seed, up, got_hash, err, errlen);
 	if (got < 0)
 		return -1;
 	stream_hash(seed + 1, down, want);
@@ -225,4 +229,20 @@ int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
 		return -1;
 	}
 	return 0;
+}
+
+int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
+		uint64_t down, char *err, size_t errlen)
+{
+	struct cconn c = { .fd = -1 };
+	int code, r;
+
+	code = gw_dial_token(gw_port, token, &c.fd);
+	if (code != 200) {
+		snprintf(err, errlen, "handshake answered %d", code);
+		return -1;
+	}
+	r = xfer_run(&c, seed, up, down, err, errlen);
+	close(c.fd);
+	return r;
 }

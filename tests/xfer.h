@@ -22,6 +22,11 @@ struct xfer_srv {
 };
 int xfer_srv_start(struct xfer_srv *x);
 void xfer_srv_stop(struct xfer_srv *x);
+struct cconn;
+/* The exchange on a client whose handshake is done (TLS, WebSocket);
+ * 0 if both directions matched. */
+int xfer_run(struct cconn *c, uint64_t seed, uint64_t up, uint64_t down,
+	     char *err, size_t errlen);
 /* Runs one session through the gateway; 0 if both directions matched. */
 int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
 		uint64_t down, char *err, size_t errlen);

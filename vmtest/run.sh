@@ -19,17 +19,19 @@ vm_packages "$@" || { echo "vmtest: no kernel found" >&2; exit 1; }
 PKGS=("${VM_PKGS[@]}")
 
 # --- the initramfs, shared by every kernel ---------------------------------
-# veth for the tests that cut a client's link in a network namespace
+# veth for the tests that cut a client's link in a network namespace, tls
+# for kernel TLS
 export VM_MODULES=$OUT/modules
 rm -rf "$VM_MODULES"
 for pkg in "${PKGS[@]}"; do
 	vmlinuz=$(vm_kernel "$pkg" "$CACHE")
-	vm_modules "${vmlinuz%/boot/*}" "$VM_MODULES" veth
+	vm_modules "${vmlinuz%/boot/*}" "$VM_MODULES" veth tls
 done
 echo "${VMTEST_TEST_ARGS:-}" >"$OUT/test-args"
 vm_initramfs "$OUT/initramfs" "$OUT/initramfs.gz" "$HERE/guest-init.sh" \
 	"$BUILD/sockgate" "$BUILD/sockgate-test" "$BUILD/sockgatectl" "$BUILD/sg-echo" \
-	"$BUILD/test-gateway" "$OUT/test-args" "$HERE/../dist/sockgate.service.in"
+	"$BUILD/test-gateway" "$OUT/test-args" "$HERE/../dist/sockgate.service.in" \
+	"$HERE/../tests/certs.sh"
 
 # --- one guest per kernel ---------------------------------------------------
 declare -a ROWS

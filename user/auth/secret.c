@@ -49,8 +49,7 @@ int secrets_add(struct secrets *sec, const char *s, size_t len)
 	return 0;
 }
 
-/* Others: nothing; the group: nothing, or reading when it is `group`. */
-static int private_enough(const struct stat *st, gid_t group)
+int secret_mode_ok(const struct stat *st, gid_t group)
 {
 	mode_t g = st->st_mode & 070;
 
@@ -73,7 +72,7 @@ int secrets_load_file(struct secrets *sec, const char *path, gid_t group,
 		return -1;
 	/* like ssh with a private key: a secret others can read is no
 	 * secret, and the gateway will not pretend it is */
-	if (fstat(fileno(f), &st) < 0 || !private_enough(&st, group)) {
+	if (fstat(fileno(f), &st) < 0 || !secret_mode_ok(&st, group)) {
 		fclose(f);
 		errno = EPERM;
 		return -1;

@@ -3,6 +3,7 @@
 #define SG_SECRET_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* The accepted secrets; several during a rotation. */
@@ -28,5 +29,8 @@ int secrets_load_file(struct secrets *sec, const char *path, gid_t group,
 		      unsigned *bad_line);
 /* Wipes and frees. */
 void secrets_free(struct secrets *sec);
+/* A file holding a secret (or a private key) is private enough: others
+ * have no access, the group none or reading when it is `group`. */
+int secret_mode_ok(const struct stat *st, gid_t group);
 
 #endif

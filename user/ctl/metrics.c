@@ -40,6 +40,11 @@ static const char *mode_name(int i)
 	return fwd_mode_name(i);
 }
 
+static const char *edge_path_name(int i)
+{
+	return edge_path_names[i];
+}
+
 #define NAMES(fn, ...)                                          \
 	static const char *fn(int i)                            \
 	{                                                       \
@@ -70,6 +75,8 @@ static const struct metric_row rows[] = {
 	G("sessions_active", active),
 	L("replies_total", replies, "code", 0, CODE_MAX, code_name),
 	L("sessions_total", mode_sessions, "mode", 1, 4, mode_name),
+	L("edge_sessions_total", edge_sessions, "path", 0, EPATH_MAX,
+	  edge_path_name),
 	C("connect_attempts_total", connect_attempts),
 	C("connect_timeouts_total", connect_timeouts),
 	C("accept_errors_total", accept_errors),

@@ -29,8 +29,9 @@ struct metrics {
 	_Atomic uint64_t accept_errors;
 	_Atomic uint64_t accept_paused;
 	_Atomic uint64_t resets;
-	_Atomic uint64_t mode_sessions[4]; /* by enum fwd_mode */
-	_Atomic uint64_t bytes_up;	   /* client to backend, user space */
+	_Atomic uint64_t mode_sessions[4];	   /* by enum fwd_mode */
+	_Atomic uint64_t edge_sessions[EPATH_MAX]; /* by enum edge_path */
+	_Atomic uint64_t bytes_up; /* client to backend, user space */
 	_Atomic uint64_t bytes_down;
 	_Atomic uint64_t bytes_kernel[2]; /* of those, redirected by the BPF
 					    * verdict: up, down */

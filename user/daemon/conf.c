@@ -116,6 +116,29 @@ static int set_allow(void *v, char *val, char *why, size_t len)
 	return 0;
 }
 
+static int set_ws_origin(void *v, char *val, char *why, size_t len)
+{
+	struct conf *c = v;
+	const char **o =
+		realloc(c->ws_origins, (c->n_ws_origins + 1) * sizeof(*o));
+
+	if (!o) {
+		snprintf(why, len, "out of memory");
+		return -1;
+	}
+	if (!*val || strchr(val, '*') != strrchr(val, '*')) {
+		free(o);
+		c->ws_origins = NULL;
+		snprintf(why, len,
+			 "an origin (https://game.example), at most "
+			 "one '*'");
+		return -1;
+	}
+	o[c->n_ws_origins++] = val;
+	c->ws_origins = o;
+	return 0;
+}
+
 static int set_log_level(void *v, char *val, char *why, size_t len)
 {
 	enum log_level l;
@@ -136,6 +159,13 @@ static int set_keepalive(void *v, char *val, char *why, size_t len)
 			 "COUNT 1 to 127; 0: off");
 		return -1;
 	}
+	return 0;
+}
+
+static int set_allow_plain(void *v, char *val, char *why, size_t len)
+{
+	(void)val, (void)why, (void)len;
+	CONF(v)->allow_plain = 1;
 	return 0;
 }
 
@@ -246,6 +276,20 @@ const struct opt conf_opts[] = {
 	  "https: a client certificate for etcd, and" },
 	{ "etcd-key", OPT_STR, F(etcd_key), "PATH", NULL, 0, 0, NULL, NULL,
 	  "its key" },
+	{ "tls-cert", OPT_STR, F(tls_cert), "PATH", NULL, 1, 0, NULL, NULL,
+	  "TLS for clients: the certificate (PEM, chain\n"
+	  "after it); read again on SIGHUP" },
+	{ "tls-key", OPT_STR, F(tls_key), "PATH", NULL, 1, 0, NULL, NULL,
+	  "its private key (PEM, mode 600)" },
+	{ "allow-plain", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_allow_plain,
+	  "with TLS: accept clients in clear too" },
+	{ "ws-max-frame", OPT_LONG, F(ws_max_frame), "BYTES", "1048576", 125,
+	  1 << 30, NULL, NULL,
+	  "largest WebSocket frame a client may send\n"
+	  "(over it: Close 1009)" },
+	{ "ws-origin", OPT_FN, 0, "PATTERN", NULL, 0, 0, NULL, set_ws_origin,
+	  "a page origin WebSocket clients may come\n"
+	  "from (one '*' allowed); repeatable; none: any" },
 	{ "bpf-pin-dir", OPT_STR, F(bpf_pin_dir), "DIR", SG_PIN_DIR, 1, 0, NULL,
 	  NULL, "where the BPF maps are pinned" },
 	{ "log-level", OPT_FN, 0, "L", "info", 0, 0, NULL, set_log_level,
@@ -395,6 +439,16 @@ void conf_parse(struct conf *c, int argc, char **argv)
 			 "other users can read it; use --secret-file or "
 			 "SOCKGATE_SECRET");
 	check_etcd(c);
+	if (!c->tls_cert != !c->tls_key) {
+		fprintf(stderr, "sockgate: --tls-cert and --tls-key go "
+				"together\n");
+		exit(2);
+	}
+	if (c->allow_plain && !c->tls_cert) {
+		fprintf(stderr, "sockgate: --allow-plain needs --tls-cert and "
+				"--tls-key\n");
+		exit(2);
+	}
 }
 
 void conf_free(struct conf *c)
@@ -403,4 +457,5 @@ void conf_free(struct conf *c)
 	secrets_free(&c->fixed);
 	allow_free(&c->allow);
 	allow_free(&c->allow_fixed);
+	free(c->ws_origins);
 }

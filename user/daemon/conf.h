@@ -52,6 +52,12 @@ struct conf {
 	const char *etcd_cacert, *etcd_cert, *etcd_key; /* https */
 	int etcd_ttl;
 	const char *bpf_pin_dir;
+	/* TLS on the client side (edge/tls.h): both, or neither */
+	const char *tls_cert, *tls_key;
+	int allow_plain;	 /* with TLS: clients in clear too */
+	long ws_max_frame;	 /* a WebSocket frame's payload, bytes */
+	const char **ws_origins; /* --ws-origin patterns; none: any page */
+	size_t n_ws_origins;
 	int workers;
 	long max_conns;	     /* sessions past the handshake; 0: the fd limit */
 	long max_handshakes; /* handshakes in progress at once */

@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include <openssl/ssl.h>
+
 #include "daemon/conf.h"
 #include "core/budget.h"
 #include "core/loop.h"
@@ -76,6 +78,7 @@ struct gateway {
 	/* the live secrets and rules are conf.secrets and conf.allow:
 	 * sessions read them under this lock, SIGHUP swaps them under it */
 	pthread_rwlock_t keys_lock;
+	SSL_CTX *tls; /* --tls-cert: swapped by SIGHUP under keys_lock */
 	struct selfaddr self; /* its own listening addresses: never a backend */
 	struct perip perip;   /* --max-conns-per-ip */
 	struct etcd_reg *etcd; /* --etcd: the registration thread */

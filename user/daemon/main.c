@@ -182,10 +182,65 @@ static void reload_files(void)
 	warn_no_rules();
 }
 
+/* A new certificate for new handshakes; live sessions keep theirs (an
+ * SSL holds a reference to its context). */
+static void reload_tls(void)
+{
+	char why[512], warn[256];
+	SSL_CTX *fresh, *old;
+
+	if (!gw.tls)
+		return;
+	fresh = conf_load_tls(&gw.conf, why, sizeof(why), warn, sizeof(warn));
+	if (!fresh) {
+		metric_add(gw.m.reloads[1], 1);
+		log_error("reload: %s; the certificate loaded before stays",
+			  why);
+		return;
+	}
+	if (warn[0])
+		log_warn("%s", warn);
+	pthread_rwlock_wrlock(&gw.keys_lock);
+	old = gw.tls;
+	gw.tls = fresh;
+	pthread_rwlock_unlock(&gw.keys_lock);
+	SSL_CTX_free(old);
+	log_info("reload: TLS certificate %s loaded", gw.conf.tls_cert);
+}
+
+/* --tls-cert and --tls-key at start: a problem is the operator's to fix,
+ * so it stops the start (exit 2, as a bad flag). */
+static void start_tls(void)
+{
+	char why[512], warn[256];
+
+	if (!gw.conf.tls_cert)
+		return;
+	gw.tls = conf_load_tls(&gw.conf, why, sizeof(why), warn, sizeof(warn));
+	if (!gw.tls) {
+		fprintf(stderr, "sockgate: %s\n", why);
+		exit(2);
+	}
+	if (warn[0])
+		log_warn("%s", warn);
+	log_info("TLS: %s; clients in clear %s; kernel TLS %s",
+		 gw.conf.tls_cert,
+		 gw.conf.allow_plain ? "accepted too (--allow-plain)" :
+				       "refused (400)",
+		 access("/sys/module/tls", F_OK) == 0 ?
+			 "loaded (tls.ko): sessions that get it splice" :
+			 "not loaded now (the kernel loads tls.ko on first use "
+			 "where it has one): user-space TLS otherwise");
+	if (gw.conf.mode == MODE_SOCKMAP)
+		log_info("TLS sessions never take the sockmap path: a socket "
+			 "with the kernel's TLS layer cannot join a sockmap");
+}
+
 static void reload(void)
 {
 	sd_notify(0, "RELOADING=1");
 	reload_files();
+	reload_tls();
 	sd_notify(0, "READY=1");
 }
 
@@ -318,6 +373,11 @@ int main(int argc, char **argv)
 	int *fds;
 
 	conf_parse(&gw.conf, argc, argv);
+	start_tls();
+	if (!gw.conf.ws_origins)
+		log_warn(
+			"no --ws-origin: a WebSocket client may come from a page "
+			"of any origin");
 	/*
 	 * A fixed trim threshold: glibc raises it (to twice its mmap
 	 * threshold, up to 64 MiB) each time a mapped block is freed, after
@@ -421,6 +481,7 @@ int main(int argc, char **argv)
 	evl_free(loop);
 	pthread_rwlock_destroy(&gw.keys_lock);
 	conf_free(&gw.conf);
+	SSL_CTX_free(gw.tls);
 	if (gw.conf.etcd)
 		curl_global_cleanup();
 	return 0;

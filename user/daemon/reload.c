@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "daemon/reload.h"
+#include "edge/tls.h"
 
 int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
 		      size_t whylen)
@@ -65,4 +66,14 @@ int conf_load_allow(const struct conf *c, struct allow *out, char *why,
 		return -1;
 	}
 	return 0;
+}
+
+SSL_CTX *conf_load_tls(const struct conf *c, char *why, size_t whylen,
+		       char *warn, size_t warnlen)
+{
+	why[0] = '\0';
+	if (!c->tls_cert)
+		return NULL;
+	return tls_ctx_load(c->tls_cert, c->tls_key, c->user_gid, why, whylen,
+			    warn, warnlen);
 }

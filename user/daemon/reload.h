@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <openssl/ssl.h>
+
 #include "daemon/conf.h"
 
 /*
@@ -18,5 +20,10 @@ int conf_load_secrets(const struct conf *c, struct secrets *out, char *why,
  * a reason in why (out left empty). */
 int conf_load_allow(const struct conf *c, struct allow *out, char *why,
 		    size_t whylen);
+
+/* --tls-cert and --tls-key, or NULL with why (and warn for a certificate
+ * out of date, which loads). Without them NULL and why "". */
+SSL_CTX *conf_load_tls(const struct conf *c, char *why, size_t whylen,
+		       char *warn, size_t warnlen);
 
 #endif

@@ -121,6 +121,8 @@ static int copy_start(struct session *s)
 	cp->st.d[1].buf = cp->st.d[0].buf + cap;
 	cp->st.d[0].whole = s->hs_whole;
 	cp->st.d[1].whole = 1; /* nothing read from the backend yet */
+	if (s->setup && s->setup->edge)
+		stream_take_edge(&cp->st, s->setup->edge);
 	s->fwd = cp;
 	return 0;
 }
@@ -144,6 +146,7 @@ static void copy_stop(struct session *s)
 		budget_give(&s->w->bufs, cp->seek_cap);
 		free(cp->st.d[0].buf);
 	}
+	stream_release(&cp->st);
 	free(cp);
 	s->fwd = NULL;
 	/* a promoted session lives on among others: see core/trim.h */

@@ -6,3 +6,5 @@
 
 const char *const fwd_mode_names[] = { "auto", "sockmap", "splice", "copy",
 				       NULL };
+
+const char *const edge_path_names[] = { "ktls", "tls-copy", "ws", "wss", NULL };

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "edge/edge.h"
 #include "fwd/copy.h"
 #include "fwd/sockmap/forward.h"
 #include "fwd/splice.h"
@@ -141,11 +142,59 @@ static void promote_arm(struct session *s)
 		s->promote = 0;
 }
 
+static enum edge_path path_edge(const struct session *s)
+{
+	switch (s->edge) {
+	case EDGE_TLS:
+		return s->mode == MODE_SPLICE ? EPATH_KTLS : EPATH_TLS_COPY;
+	case EDGE_WS:
+		return EPATH_WS;
+	default:
+		return EPATH_WSS;
+	}
+}
+
+/*
+ * A TLS or WebSocket session: splice when libssl handed both directions
+ * to the kernel's TLS (the kernel encrypts; "ktls"), else copy through
+ * the edge. Never sockmap: a socket with the TLS upper layer cannot join
+ * a sockmap, and WebSocket frames need user space. The forwarder takes
+ * the edge from the handshake's state.
+ */
+static int edge_start(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	const struct fwd_ops *ops =
+		s->edge == EDGE_TLS && eio_ktls_both(&s->setup->edge->io) ?
+			&fwd_splice_ops :
+			&fwd_copy_ops;
+
+	s->promote = 0;
+	for (;;) {
+		s->mode = (uint8_t)ops->mode;
+		if (ops->start(s) == 0)
+			break;
+		if (ops == &fwd_copy_ops) {
+			s->mode = MODE_AUTO; /* none */
+			return -1;
+		}
+		log_info("%s cannot take a session (%s): copy instead",
+			 ops->name, strerror(errno));
+		ops = &fwd_copy_ops;
+	}
+	s->setup->edge = NULL;
+	metric_add(gw->m.mode_sessions[s->mode], 1);
+	metric_add(gw->m.edge_sessions[path_edge(s)], 1);
+	return 0;
+}
+
 int path_start(struct session *s)
 {
 	struct gateway *gw = s->w->gw;
 	const struct fwd_ops *ops = gw->fwd;
 
+	if (s->edge)
+		return edge_start(s);
 	s->promote = gw->promote ? PROMOTE_LATER : 0;
 	if (ops == &fwd_sockmap_ops && !s->hs_whole && unread(s->cli.fd)) {
 		/* the verdict would be given the half-read skb whole: copy
@@ -257,6 +306,8 @@ const char *path_name(const struct session *s)
 {
 	const struct fwd_ops *ops = ops_of(s);
 
+	if (s->edge && ops)
+		return edge_path_names[path_edge(s)];
 	return ops ? ops->name : "-";
 }
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "edge/edge.h"
 #include "fwd/splice.h"
 #include "fwd/stream.h"
 #include "daemon/gateway.h"
@@ -16,10 +17,33 @@
 
 #define SPLICE_FLAGS (SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
 
+/*
+ * Kernel TLS gives splice application data only: another record (an
+ * alert such as close_notify) fails it with EINVAL or EIO, and libssl
+ * reads it (recvmsg with its record type) and says what it means.
+ */
+static ssize_t ktls_record(struct stream_dir *d)
+{
+	char b[4096];
+	size_t room = d->cap - d->fill;
+	ssize_t n = edge_read(d->edge, b, room < sizeof(b) ? room : sizeof(b));
+
+	if (n > 0 && write(d->pipe[1], b, (size_t)n) != n) {
+		errno = EIO;
+		return -1;
+	}
+	return n;
+}
+
 static ssize_t splice_in(struct stream_dir *d)
 {
-	return splice(d->src->fd, NULL, d->pipe[1], NULL, d->cap - d->fill,
-		      SPLICE_FLAGS);
+	ssize_t n = splice(d->src->fd, NULL, d->pipe[1], NULL, d->cap - d->fill,
+			   SPLICE_FLAGS);
+
+	if (n < 0 && (errno == EINVAL || errno == EIO) && d->edge &&
+	    d->edge_src)
+		return ktls_record(d);
+	return n;
 }
 
 static ssize_t splice_out(struct stream_dir *d)
@@ -66,6 +90,10 @@ static int splice_start(struct session *s)
 			size = fcntl(st->d[i].pipe[1], F_GETPIPE_SZ);
 		st->d[i].cap = size > 0 ? (size_t)size : 4096;
 	}
+	/* kernel TLS: the kernel encrypts and decrypts, libssl only sends
+	 * close_notify and reads the records that are no data */
+	if (s->setup && s->setup->edge)
+		stream_take_edge(st, s->setup->edge);
 	s->fwd = st;
 	return 0;
 }
@@ -88,6 +116,7 @@ static void splice_stop(struct session *s)
 	if (!st)
 		return;
 	close_pipes(st);
+	stream_release(st);
 	free(st);
 	s->fwd = NULL;
 }

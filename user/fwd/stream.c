@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/loop.h"
+#include "edge/edge.h"
 #include "fwd/stream.h"
 #include "daemon/gateway.h"
 #include "session/session.h"
@@ -30,6 +31,37 @@ void stream_setup(struct stream *st, const struct stream_chan *chan,
 		st->d[i].pipe[0] = st->d[i].pipe[1] = -1;
 		st->d[i].other = &st->d[1 - i];
 	}
+}
+
+void stream_take_edge(struct stream *st, struct edge *e)
+{
+	st->edge = e;
+	st->d[0].edge = st->d[1].edge = e;
+	st->d[0].edge_src = 1;
+	st->d[0].unbounded = 1;
+}
+
+void stream_release(struct stream *st)
+{
+	edge_free(st->edge);
+	st->edge = NULL;
+}
+
+/* Passes src's EOF on to dst: FIN, or the edge's end (a WebSocket
+ * Close, TLS's close_notify). 0 done; 1 wait for EPOLLOUT; -1 failed. */
+static int pass_eof(struct stream_dir *d)
+{
+	if (d->edge && !d->edge_src) {
+		if (edge_shut(d->edge) == 0)
+			return 0;
+		return errno == EAGAIN ? 1 : -1;
+	}
+	/* the last one is the close's (both receive queues are empty at
+	 * EOF, so close sends FIN, not RST) */
+	if (!(d->other && d->other->done) &&
+	    shutdown(d->dst->fd, SHUT_WR) < 0 && errno != ENOTCONN)
+		return -1;
+	return 0;
 }
 
 /* 0; -1: reading src failed; -2: writing dst failed (errno set). */
@@ -84,14 +116,13 @@ int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d)
 			}
 		}
 		if (d->eof && d->fill == 0 && !d->done) {
-			/* half-close: everything from src is out, pass on FIN;
-			 * the last one is the close's (both receive queues are
-			 * empty at EOF, so close sends FIN, not RST) */
-			if (!(d->other && d->other->done) &&
-			    shutdown(d->dst->fd, SHUT_WR) < 0 &&
-			    errno != ENOTCONN)
+			/* half-close: everything from src is out */
+			int r = pass_eof(d);
+
+			if (r < 0)
 				return -2;
-			d->done = 1;
+			d->out_wait = (uint8_t)r;
+			d->done = r == 0;
 		}
 		if (!progress)
 			return 0;
@@ -107,9 +138,12 @@ static uint32_t mask_for(const struct stream *st, const struct evl_fd *w)
 
 		if (d->src == w && !d->eof && d->in_wait)
 			m |= EPOLLIN;
-		if (d->dst == w && d->fill > 0 && d->out_wait)
+		if (d->dst == w && (d->fill > 0 || (d->eof && !d->done)) &&
+		    d->out_wait)
 			m |= EPOLLOUT;
 	}
+	if (st->edge && w == st->d[1].dst)
+		m |= edge_events(st->edge);
 	return m;
 }
 
@@ -121,7 +155,21 @@ struct fwd_res stream_dir_failed(int i, int r, int err)
 
 size_t stream_buffered(const struct stream *st)
 {
-	return st->d[0].fill + st->d[1].fill;
+	return st->d[0].fill + st->d[1].fill +
+	       (st->edge ? edge_queued(st->edge) : 0);
+}
+
+/* After a pump: the edge's own output (a pong, a Close), and its end. */
+static struct fwd_res edge_after(struct stream *st)
+{
+	if (edge_flush(st->edge) < 0 && errno != EAGAIN)
+		return fwd_reset(0, "write", errno);
+	if (edge_finished(st->edge))
+		return (struct fwd_res){
+			.act = FWD_DONE,
+			.what = "WebSocket protocol error: Close sent",
+		};
+	return FWD_OK;
 }
 
 struct fwd_res stream_io(struct session *s, struct stream *st, struct evl_fd *w,
@@ -137,11 +185,20 @@ struct fwd_res stream_io(struct session *s, struct stream *st, struct evl_fd *w,
 		    (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			d->out_wait = 0;
 	}
+	/* a TLS write may wait for EPOLLIN: any client event retries */
+	if (st->edge && w == st->d[0].src)
+		st->d[1].out_wait = 0;
 	for (int i = 0; i < 2; i++) {
 		int r = stream_dir_pump(st->chan, &st->d[i]);
 
 		if (r < 0)
 			return stream_dir_failed(i, r, errno);
+	}
+	if (st->edge) {
+		struct fwd_res r = edge_after(st);
+
+		if (r.act != FWD_CONTINUE)
+			return r;
 	}
 	if (st->d[0].done && st->d[1].done)
 		return FWD_CLOSE;
@@ -166,7 +223,13 @@ size_t rw_room(struct stream_dir *d)
 static ssize_t rw_in(struct stream_dir *d)
 {
 	size_t room = rw_room(d);
-	ssize_t n = read(d->src->fd, d->buf + d->off + d->fill, room);
+	ssize_t n;
+
+	if (d->edge && d->edge_src) {
+		d->drained = d->whole = 0; /* only EAGAIN says it is empty */
+		return edge_read(d->edge, d->buf + d->off + d->fill, room);
+	}
+	n = read(d->src->fd, d->buf + d->off + d->fill, room);
 
 	d->drained = n > 0 && (size_t)n < room;
 	/* a read that took everything there was ended at an skb's end */
@@ -176,7 +239,10 @@ static ssize_t rw_in(struct stream_dir *d)
 
 ssize_t rw_out(struct stream_dir *d)
 {
-	ssize_t n = send(d->dst->fd, d->buf + d->off, d->fill, MSG_NOSIGNAL);
+	ssize_t n = d->edge && !d->edge_src ?
+			    edge_write(d->edge, d->buf + d->off, d->fill) :
+			    send(d->dst->fd, d->buf + d->off, d->fill,
+				 MSG_NOSIGNAL);
 
 	if (n > 0)
 		d->off += (size_t)n;

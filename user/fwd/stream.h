@@ -8,6 +8,7 @@
 
 #include "fwd/fwd.h"
 
+struct edge;
 struct evl_fd;
 struct session;
 
@@ -31,8 +32,11 @@ struct stream_dir {
 	uint8_t whole;	   /* read/write: no read since src's last skb ended
 			    * (the last read was short or found nothing) */
 	struct stream_dir *other; /* the opposite direction, or NULL */
-	int pipe[2];		  /* splice */
-	uint8_t *buf;		  /* read/write */
+	/* the client's edge (TLS, WebSocket) on src (edge_src) or dst */
+	struct edge *edge;
+	uint8_t edge_src;
+	int pipe[2];  /* splice */
+	uint8_t *buf; /* read/write */
 	size_t off;
 };
 
@@ -51,6 +55,7 @@ struct stream_chan {
 struct stream {
 	const struct stream_chan *chan;
 	struct stream_dir d[2]; /* up: client to backend; down */
+	struct edge *edge;	/* owned: freed by stream_release() */
 };
 
 /* The read/write channel, and its parts: rw_room() makes the free space
@@ -68,6 +73,15 @@ int stream_dir_pump(const struct stream_chan *ch, struct stream_dir *d);
 struct fwd_res stream_dir_failed(int i, int r, int err);
 void stream_setup(struct stream *st, const struct stream_chan *chan,
 		  struct session *s, size_t cap);
+/*
+ * The client speaks through e (TLS, WebSocket): reads and writes of the
+ * client go through it, its end is edge_shut(), and reading goes on
+ * until EAGAIN (the edge may hold bytes that epoll cannot see). The
+ * stream owns e from now on.
+ */
+void stream_take_edge(struct stream *st, struct edge *e);
+/* Frees what the stream owns (its edge). */
+void stream_release(struct stream *st);
 /* Bytes in either direction's channel. */
 size_t stream_buffered(const struct stream *st);
 /* An event on w (NULL: none) of s: moves what can be moved now. */

@@ -16,9 +16,12 @@
 #include <openssl/crypto.h>
 
 #include "auth/token_v2.h"
+#include "edge/edge.h"
+#include "edge/tls.h"
 #include "daemon/gateway.h"
 #include "session/handshake.h"
 #include "session/proxy.h"
+#include "session/upgrade.h"
 #include "session/session.h"
 #include "sockgate.h"
 
@@ -42,12 +45,34 @@ static int write_rest(int fd, const char *buf, uint32_t *off, uint32_t len)
 	return 0;
 }
 
+/* write_rest() through the client's edge, whose queue must empty too. */
+static int edge_rest(struct edge *e, const char *buf, uint32_t *off,
+		     uint32_t len)
+{
+	while (*off < len) {
+		ssize_t n = edge_write(e, buf + *off, len - *off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN ?
+				       (int)(EPOLLOUT | edge_events(e)) :
+				       -1;
+		*off += (uint32_t)n;
+	}
+	if (edge_flush(e) < 0)
+		return errno == EAGAIN ? (int)(EPOLLOUT | edge_events(e)) : -1;
+	return 0;
+}
+
 struct stage_res handshake_flush(struct session *s)
 {
 	struct sess_setup *u = s->setup;
 	uint32_t done = u->left_off;
-	int cli_mask = write_rest(s->cli.fd, (const char *)u->reply,
-				  &u->reply_off, SG_STATUS_LEN);
+	int cli_mask = u->edge ? edge_rest(u->edge, (const char *)u->reply,
+					   &u->reply_off, SG_STATUS_LEN) :
+				 write_rest(s->cli.fd, (const char *)u->reply,
+					    &u->reply_off, SG_STATUS_LEN);
 	int be_mask = cli_mask < 0 ?
 			      0 :
 			      write_rest(s->be.fd, (const char *)u->proxy,
@@ -96,11 +121,11 @@ struct stage_res handshake_connected(struct session *s)
  * or with --legacy-tokens on the openssl enc form. 0 and the address, or
  * the reason it is refused (every refusal answers 401).
  */
-static const char *token_check(struct session *s, size_t line_len,
-			       struct token_addr *addr)
+static const char *token_check(struct session *s, const char *text,
+			       size_t line_len, struct token_addr *addr)
 {
 	struct gateway *gw = s->w->gw;
-	const char *text = s->setup->buf, *why = NULL;
+	const char *why = NULL;
 	char plain[TOKEN_ADDR_MAX + 1];
 	uint64_t expiry;
 	size_t plen;
@@ -126,15 +151,15 @@ static const char *token_check(struct session *s, size_t line_len,
 	return why;
 }
 
-static struct stage_res hs_token(struct session *s, size_t line_len,
-				 struct token_addr *addr)
+static struct stage_res handshake_token(struct session *s, char *text,
+					size_t len, struct token_addr *addr)
 {
-	const char *why = token_check(s, line_len, addr);
+	const char *why = token_check(s, text, len, addr);
 
 	if (why)
 		return stage_fail(CODE_401, why, why);
 	/* the token is secret-derived data: do not keep it around */
-	memset(s->setup->buf, 0, line_len);
+	memset(text, 0, len);
 	return STAGE_NEXT;
 }
 
@@ -157,14 +182,86 @@ static int control_byte(const char *buf, size_t from, size_t to)
 
 #define HS_FAIL(why) stage_fail(CODE_400, why, why)
 
+/*
+ * With TLS configured, the first byte tells: a ClientHello starts with
+ * 0x16 (a handshake record), which neither a token line (base64) nor an
+ * HTTP request can. Without TLS nothing is looked at: no extra syscall.
+ */
+static struct stage_res sniff(struct session *s)
+{
+	struct gateway *gw = s->w->gw;
+	struct sess_setup *u = s->setup;
+	unsigned char c;
+	ssize_t n;
+	SSL *ssl;
+
+	if (!gw->tls) {
+		u->sniffed = 1;
+		return STAGE_NEXT;
+	}
+	n = recv(s->cli.fd, &c, 1, MSG_PEEK);
+	if (n == 0)
+		return HS_FAIL("EOF before the token line");
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ?
+			       STAGE_OK :
+			       HS_FAIL(strerror(errno));
+	u->sniffed = 1;
+	if (c != 0x16)
+		return gw->conf.allow_plain ?
+			       STAGE_NEXT :
+			       stage_fail(CODE_400,
+					  "a client in clear (TLS is required: "
+					  "--allow-plain accepts both)",
+					  "client in clear refused");
+	pthread_rwlock_rdlock(&gw->keys_lock);
+	ssl = tls_conn_new(gw->tls, s->cli.fd);
+	pthread_rwlock_unlock(&gw->keys_lock);
+	u->edge = ssl ? edge_new(s->cli.fd, ssl) : NULL;
+	if (!u->edge) {
+		SSL_free(ssl);
+		return stage_end("out of memory for TLS", 1);
+	}
+	s->edge = EDGE_TLS;
+	return STAGE_NEXT;
+}
+
+/* One step of the TLS handshake, under the token line's deadline. */
+static struct stage_res tls_step(struct session *s)
+{
+	struct sess_setup *u = s->setup;
+	struct edge_io *io = &u->edge->io;
+	int r = eio_handshake(io, u->why, sizeof(u->why));
+
+	if (r < 0)
+		return stage_fail(CODE_400, u->why, "TLS handshake failed");
+	if (evl_fd_set(s->w->loop, &s->cli, r ? EPOLLIN : io->hs_want) < 0)
+		return stage_end("epoll_ctl failed", 1);
+	return r ? STAGE_NEXT : STAGE_OK;
+}
+
+/* Does buf[0..len) start an HTTP request ("GET ", or a prefix of it)? */
+static int http_start(const char *buf, size_t len)
+{
+	return !memcmp(buf, "GET ", len < 4 ? len : 4);
+}
+
 struct stage_res handshake_read(struct session *s, struct token_addr *addr)
 {
 	struct sess_setup *u = s->setup;
+	struct stage_res r;
 	char *nl;
 
+	if (!u->sniffed && (r = sniff(s)).act != STAGE_DONE)
+		return r;
+	if (u->edge && !SSL_is_init_finished(u->edge->io.ssl) &&
+	    (r = tls_step(s)).act != STAGE_DONE)
+		return r;
 	for (;;) {
 		size_t room = sizeof(u->buf) - u->len, line;
-		ssize_t n = read(s->cli.fd, u->buf + u->len, room);
+		ssize_t n = u->edge ?
+				    edge_read(u->edge, u->buf + u->len, room) :
+				    read(s->cli.fd, u->buf + u->len, room);
 
 		if (n == 0)
 			return HS_FAIL("EOF before the token line");
@@ -176,6 +273,19 @@ struct stage_res handshake_read(struct session *s, struct token_addr *addr)
 			return STAGE_OK;
 		}
 		s->hs_whole = (size_t)n < room; /* took all there was */
+		if (http_start(u->buf, u->len + (size_t)n)) {
+			/* a WebSocket client: its request, not a line */
+			char *tok;
+			size_t tl;
+
+			u->len += (uint32_t)n;
+			r = upgrade_read(s, &tok, &tl);
+			if (r.act == STAGE_DONE)
+				return handshake_token(s, tok, tl, addr);
+			if (r.act != STAGE_WAIT)
+				return r;
+			continue;
+		}
 		nl = memchr(u->buf + u->len, '\n', (size_t)n);
 		/* a control byte in the line (a '\r' right before the '\n'
 		 * aside) is no token: 400 at once, not at the timeout */
@@ -192,10 +302,23 @@ struct stage_res handshake_read(struct session *s, struct token_addr *addr)
 				line--;
 			if (line > TOKEN_LINE_MAX)
 				return HS_FAIL("token line too long");
-			return hs_token(s, line, addr);
+			return handshake_token(s, u->buf, line, addr);
 		}
 		/* no newline within the limit (+1 for a '\r') */
 		if (u->len > TOKEN_LINE_MAX + 1)
 			return HS_FAIL("token line too long");
 	}
+}
+
+int handshake_refuse(struct session *s, int code, const char *why)
+{
+	struct sess_setup *u = s->setup;
+
+	if (u && u->edge)
+		return edge_refuse(u->edge, code, u->http_status, why);
+	if (write(s->cli.fd, sg_code_text((enum sg_code)code), SG_STATUS_LEN) !=
+		    SG_STATUS_LEN ||
+	    shutdown(s->cli.fd, SHUT_WR) < 0)
+		return -1;
+	return 0;
 }

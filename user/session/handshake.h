@@ -11,6 +11,10 @@
  * token refused; WAIT for more.
  */
 struct stage_res handshake_read(struct session *s, struct token_addr *addr);
+/* A refusal before forwarding: code ("400") in the client's form (in
+ * clear, in TLS, a WebSocket message and Close, or an HTTP answer), then
+ * our end of the stream. 0 if it all went out. */
+int handshake_refuse(struct session *s, int code, const char *why);
 /* The backend is connected: tunes its socket, builds the PROXY header,
  * moves to FLUSH and writes. As handshake_flush(). */
 struct stage_res handshake_connected(struct session *s);

@@ -54,7 +54,7 @@ static void act(struct session *s, struct fwd_res r)
 
 	switch (r.act) {
 	case FWD_DONE:
-		session_end(s, "done", 0);
+		session_end(s, r.what ? r.what : "done", 0);
 		break;
 	case FWD_RESET:
 		if (r.side >= 0)
@@ -115,8 +115,8 @@ static void fail(struct session *s, int code, const char *reason,
 	/* kept for the close log line (reason may be u->why itself) */
 	snprintf(why, sizeof(why), "%s %s", text, reason);
 	memcpy(u->why, why, sizeof(why));
-	if (write(s->cli.fd, text, SG_STATUS_LEN) != SG_STATUS_LEN ||
-	    shutdown(s->cli.fd, SHUT_WR) < 0) {
+	/* the reason without the code that why starts with */
+	if (handshake_refuse(s, code, u->why + SG_STATUS_LEN + 1) < 0) {
 		session_end(s, u->why, 0);
 		return;
 	}
@@ -268,7 +268,7 @@ int session_evict(struct worker *w, int young)
 {
 	struct session *s = session_oldest_handshake(w);
 	char sink[4096];
-	ssize_t n;
+	int n;
 
 	if (!s || (!young && session_age_ms(s) < HANDSHAKE_EVICT_AGE_MS))
 		return 0;
@@ -282,11 +282,10 @@ int session_evict(struct worker *w, int young)
 	while (read(s->cli.fd, sink, sizeof(sink)) > 0)
 		;
 	/* a client gone meanwhile: nothing to tell it */
-	n = write(s->cli.fd, sg_code_text(CODE_400), SG_STATUS_LEN);
+	n = handshake_refuse(s, CODE_400, "handshake slot taken");
 	session_end(s,
-		    n == SG_STATUS_LEN ?
-			    "400 handshake slot taken by a newer client" :
-			    "handshake slot taken by a newer client",
+		    n == 0 ? "400 handshake slot taken by a newer client" :
+			     "handshake slot taken by a newer client",
 		    0);
 	return 1;
 }

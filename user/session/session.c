@@ -13,6 +13,7 @@
 #include "daemon/gateway.h"
 #include "core/log.h"
 #include "core/sock.h"
+#include "edge/edge.h"
 #include "session/session.h"
 
 static const char *const state_name[] = {
@@ -149,6 +150,7 @@ void session_setup_free(struct session *s)
 	if (!s->setup)
 		return;
 	free(s->setup->addr);
+	edge_free(s->setup->edge);
 	free(s->setup);
 	s->setup = NULL;
 	trim_note(&s->w->trim, s->w->loop, sizeof(struct sess_setup));

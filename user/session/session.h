@@ -13,6 +13,7 @@
 struct worker;
 struct resolve_req;
 struct session;
+struct edge;
 
 /*
  * A session's stages. The callbacks of s->cli, s->be and s->timer are
@@ -89,6 +90,11 @@ struct sess_setup {
 	struct session *hs_prev, *hs_next;
 	struct sockaddr_storage *addr;
 	struct resolve_req *dns;
+	/* a client in TLS or WebSocket (edge/edge.h); NULL: in clear. Its
+	 * forwarder takes it (fwd/path.c) */
+	struct edge *edge;
+	uint8_t sniffed;      /* its first byte looked at (TLS or not) */
+	uint16_t http_status; /* a WebSocket request refused: HTTP's answer */
 	char host[254];
 };
 
@@ -112,6 +118,7 @@ struct session {
 	uint8_t quiet : 1; /* a failure counted, not logged: session/hslog.h */
 	uint8_t ip_counted : 1; /* in --max-conns-per-ip's count */
 	uint8_t proxy_len;	/* PROXY header bytes sent to the backend */
+	uint8_t edge;		/* enum edge_kind: TLS, WebSocket, neither */
 	uint16_t line_len;	/* the token line with its newline, bytes */
 	struct sess_setup *setup;
 	void *fwd;			   /* forwarder state */
