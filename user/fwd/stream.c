@@ -20,6 +20,7 @@ void stream_setup(struct stream *st, const struct stream_chan *chan,
 {
 	memset(st->d, 0, sizeof(st->d));
 	st->chan = chan;
+	st->edge = NULL;
 	st->d[0].src = &s->cli;
 	st->d[0].dst = &s->be;
 	st->d[0].bytes = &s->bytes_up;
