@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "../clients/c/sockgate_client.h"
 #include "../clients/c/sockgate_issuer.h"
 #include "peers.h"
+#include "tlsfx.h"
 
 /* a test that needs longer says so */
 TestSuite(clients, .timeout = 60);
@@ -364,4 +366,108 @@ Test(clients, issuers_list_live_gateways, .timeout = 180)
 	fx_end(&a);
 	fx_end(&b);
 	etcd_register_stop(&e);
+}
+
+/* "%XX" for every byte but letters and digits: a URL fragment. */
+static void pct(const char *s, char *out, size_t len)
+{
+	size_t o = 0;
+
+	for (; *s && o + 4 < len; s++) {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9'))
+			out[o++] = *s;
+		else
+			o += (size_t)snprintf(out + o, len - o, "%%%02X",
+					      (unsigned char)*s);
+	}
+	out[o] = '\0';
+}
+
+/*
+ * The browser client (clients/web/sockgate.js) in a real browser:
+ * headless chromium loads tests/web/page.html from a local web server;
+ * the page imports the module and, through the gateway, echoes over ws://
+ * and wss:// (the test certificate trusted by its key's hash), reads a
+ * greeting backend's first bytes, and sees a bad token refused with 401
+ * and Close 4401. What the page received is read from its DOM.
+ */
+Test(clients, browser_ws_and_wss, .timeout = 180)
+{
+	struct certs k;
+	struct env e;
+	struct echo_srv echo;
+	struct gw g;
+	char cmd[12288], cfg[2048], enc[6144], spki[128], udd[64], *out, *dom;
+	char repo[600], http_port[16] = "", http_pid[16] = "";
+	FILE *srv;
+	int st;
+
+	if (sg_light())
+		return; /* no browser in the guests */
+	certs_make(&k);
+	env_up(&e);
+	cr_assert_eq(echo_start(&echo, 0), 0);
+	cr_assert_eq(gw_start(&g, 0,
+			      (const char *[]){ "--tls-cert", k.ec, "--tls-key",
+						k.ec_key, "--allow-plain",
+						NULL }),
+		     0);
+	snprintf(repo, sizeof(repo), "%s/..", clients_dir());
+	snprintf(
+		cmd, sizeof(cmd),
+		"exec python3 -c 'import functools, http.server, os, sys, time\n"
+		"class H(http.server.SimpleHTTPRequestHandler):\n"
+		"  def log_message(self, *a): pass\n"
+		"  def do_GET(self):\n"
+		"    if not self.path.startswith(\"/wait\"): return super().do_GET()\n"
+		"    time.sleep(0.5); self.send_response(204); self.end_headers()\n"
+		"h = functools.partial(H, directory=sys.argv[1])\n"
+		"s = http.server.ThreadingHTTPServer((\"127.0.0.1\", 0), h)\n"
+		"print(s.server_port, os.getpid(), flush=True)\n"
+		"s.serve_forever()' %s",
+		repo);
+	srv = popen(cmd, "r");
+	cr_assert_not_null(srv);
+	cr_assert_eq(fscanf(srv, "%15s %15s", http_port, http_pid), 2,
+		     "the page's web server");
+	snprintf(cmd, sizeof(cmd),
+		 "openssl x509 -in %s -pubkey -noout | openssl pkey -pubin "
+		 "-outform der | openssl dgst -sha256 -binary | base64",
+		 k.ec);
+	out = run_cmd(cmd, &st);
+	snprintf(spki, sizeof(spki), "%s", out);
+	free(out);
+	snprintf(cfg, sizeof(cfg),
+		 "{\"ws\":\"ws://127.0.0.1:%u\",\"wss\":\"wss://localhost:%u\","
+		 "\"echo\":\"%s\",\"greeter\":\"%s\",\"bad\":\"%s\","
+		 "\"greeting\":\"220 sockgate test backend ready\\r\\n\"}",
+		 g.port, g.port, loop_token(echo.port), e.good, e.bad);
+	pct(cfg, enc, sizeof(enc));
+	snprintf(udd, sizeof(udd), "/tmp/sg-chromium.XXXXXX");
+	cr_assert_not_null(mkdtemp(udd));
+	snprintf(cmd, sizeof(cmd),
+		 "timeout 120 chromium --headless --no-sandbox --disable-gpu "
+		 "--user-data-dir=%s --ignore-certificate-errors-spki-list=%s "
+		 "--virtual-time-budget=30000 --dump-dom "
+		 "'http://127.0.0.1:%s/tests/web/page.html#%s' 2>/dev/null",
+		 udd, spki, http_port, enc);
+	dom = run_cmd(cmd, &st);
+	kill(atoi(http_pid), SIGTERM);
+	pclose(srv);
+	rm_tree(udd);
+	cr_log_info("the page: %s", dom);
+	cr_expect(strstr(dom, "ws-echo: got=hello over ws"), "%s", dom);
+	cr_expect(strstr(dom, "wss-echo: got=104,105,0,255"), "%s", dom);
+	cr_expect(strstr(dom, "wss-greeter: got=\"220 sockgate test backend "
+			      "ready\\r\\n\""),
+		  "%s", dom);
+	cr_expect(strstr(dom, "ws-bad-token: error status=401 close=4401"),
+		  "%s", dom);
+	cr_assert(strstr(dom, "done"), "%s", dom);
+	free(dom);
+	cr_assert_eq(gw_stop(&g), 0);
+	echo_stop(&echo);
+	env_down(&e);
+	certs_drop(&k);
 }
