@@ -136,6 +136,7 @@ $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 		       $(BUILD)/user/auth/allow.o $(BUILD)/user/core/addr.o \
 		       $(BUILD)/user/daemon/pidfile.o \
 		       $(BUILD)/clients/sockgate_client.o \
+		       $(BUILD)/clients/sockgate_tls.o \
 		       $(BUILD)/clients/sockgate_issuer.o
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@

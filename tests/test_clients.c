@@ -16,6 +16,7 @@
 
 #include "../clients/c/sockgate_client.h"
 #include "../clients/c/sockgate_issuer.h"
+#include "../clients/c/sockgate_tls.h"
 #include "peers.h"
 #include "tlsfx.h"
 
@@ -39,7 +40,8 @@ static void greeter_conn(void *ctx, int fd)
 /* Everything the cases need: two gateways (IPv4, IPv6), a greeter, a
  * closed port, a listener that never answers, and the three tokens. */
 struct env {
-	struct gw g4, g6;
+	struct gw g4, g6, gt; /* IPv4, IPv6, TLS */
+	struct certs k;
 	int gfd, silent;
 	uint16_t gport, closed_port, silent_port;
 	pthread_t gth;
@@ -60,6 +62,14 @@ static void env_up(struct env *e)
 	cr_assert_eq(gw_start(&e->g4, 0, NULL), 0);
 	cr_assert_eq(gw_start(&e->g6, 0, v6), 0, "IPv6 gateway (log %s)",
 		     e->g6.log);
+	certs_make(&e->k);
+	/* RSA: mono's TLS cannot decode an ECDSA key (the C#
+	 * client's README says so) */
+	cr_assert_eq(gw_start(&e->gt, 0,
+			      (const char *[]){ "--tls-cert", e->k.rsa,
+						"--tls-key", e->k.rsa_key,
+						NULL }),
+		     0, "TLS gateway (log %s)", e->gt.log);
 	snprintf(e->good, sizeof(e->good), "%s", loop_token(e->gport));
 	snprintf(e->bad, sizeof(e->bad), "%s",
 		 ossl_token("another secret", loop_addr(e->gport), NULL));
@@ -71,6 +81,8 @@ static void env_down(struct env *e)
 {
 	cr_assert_eq(gw_stop(&e->g4), 0);
 	cr_assert_eq(gw_stop(&e->g6), 0);
+	cr_assert_eq(gw_stop(&e->gt), 0);
+	certs_drop(&e->k);
 	server_stop(e->gfd, e->gth);
 	close(e->silent);
 }
@@ -127,6 +139,32 @@ Test(clients, c)
 		cr_assert_eq(poll(&p, 1, 5000), 1);
 	}
 	greeted(fd);
+	/* TLS: the name verified against the test CA, a wrong one refused */
+	{
+		SSL_CTX *ctx = sg_tls_ctx(e.k.ca);
+		char tport[8], buf[64] = "";
+		SSL *ssl;
+		size_t n;
+
+		snprintf(tport, sizeof(tport), "%u", e.gt.port);
+		cr_assert_not_null(ctx);
+		ssl = sg_dial_tls(ctx, "127.0.0.1", tport, "localhost", e.good,
+				  5000, &st);
+		cr_assert_not_null(ssl, "TLS dial: status %d, %s", st,
+				   strerror(errno));
+		cr_assert_eq(SSL_read_ex(ssl, buf, strlen(GREETING), &n), 1);
+		cr_assert_str_eq(buf, GREETING, "the greeting over TLS");
+		sg_tls_close(ssl);
+		errno = 0;
+		cr_assert_null(sg_dial_tls(ctx, "127.0.0.1", tport,
+					   "wrong.example", e.good, 5000, &st));
+		cr_assert(st == 0 && errno == EPROTO, "a wrong name: %d %s", st,
+			  strerror(errno));
+		cr_assert_null(sg_dial_tls(ctx, "127.0.0.1", tport, "localhost",
+					   e.bad, 5000, &st));
+		cr_assert_eq(st, 401);
+		SSL_CTX_free(ctx);
+	}
 	env_down(&e);
 }
 
@@ -155,15 +193,17 @@ static void run_selftest(const char *sub, const char *prog)
 		return;
 	env_up(&e);
 	snprintf(cmd, sizeof(cmd),
-		 "cd %s/%s && %s 127.0.0.1 %u '%s' '%s' '%s' %u %u '%s' 2>&1",
+		 "cd %s/%s && %s 127.0.0.1 %u '%s' '%s' '%s' %u %u '%s' %u %s "
+		 "2>&1",
 		 clients_dir(), sub, prog, e.g4.port, e.good, e.bad, e.closed,
-		 e.silent_port, e.g6.port, GREETING);
+		 e.silent_port, e.g6.port, GREETING, e.gt.port, e.k.ca);
 	out = run_cmd(cmd, &st);
 	cr_log_info("%s:\n%s", sub, out);
 	cr_assert_eq(st, 0, "%s: %s", sub, out);
 	cr_assert(strstr(out, "ok greeting") && strstr(out, "ok 401") &&
 			  strstr(out, "ok 502") && strstr(out, "ok timeout") &&
-			  strstr(out, "ok ipv6"),
+			  strstr(out, "ok ipv6") && strstr(out, "ok tls\n") &&
+			  strstr(out, "ok tls verify"),
 		  "%s: %s", sub, out);
 	free(out);
 	env_down(&e);

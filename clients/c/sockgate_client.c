@@ -111,6 +111,40 @@ int sg_dial_step(struct sg_dialer *d)
 	return SG_DIAL_DONE;
 }
 
+int sg_connect(const char *host, const char *port, int timeout_ms)
+{
+	struct sg_dialer d;
+	struct pollfd p;
+	int n;
+
+	/* the dialer's connect, with a token it never sends */
+	if (sg_dial_start(&d, host, port, "-") != SG_DIAL_WANT_WRITE)
+		return -1;
+	p.fd = d.fd;
+	p.events = POLLOUT;
+	do
+		n = poll(&p, 1, timeout_ms > 0 ? timeout_ms : -1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		n = n == 0 ? ETIMEDOUT : errno;
+		close(d.fd);
+		errno = n;
+		return -1;
+	}
+	{
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		getsockopt(d.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			close(d.fd);
+			errno = err;
+			return -1;
+		}
+	}
+	return d.fd;
+}
+
 int sg_dial(const char *host, const char *port, const char *token,
 	    int timeout_ms, int *status)
 {

@@ -20,6 +20,11 @@
 int sg_dial(const char *host, const char *port, const char *token,
 	    int timeout_ms, int *status);
 
+/* The TCP connect alone (the TLS client's first step): a non-blocking
+ * socket with TCP_NODELAY on, connected within timeout_ms; -1 with
+ * errno. */
+int sg_connect(const char *host, const char *port, int timeout_ms);
+
 /* The same without blocking, for event loops: sg_dial_start, then
  * sg_dial_step whenever the fd (d->fd) is ready for the events it
  * asked for, until it returns SG_DIAL_DONE or SG_DIAL_FAILED. */

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Run by tests/test_clients.c against a real gateway:
 // mono selftest.exe GW_HOST GW_PORT GOOD BAD CLOSED SILENT_PORT V6_PORT GREETING
+//                   TLS_PORT CA
 using System;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Net.Sockets;
 using System.Text;
 using SockGateClient;
@@ -34,6 +37,24 @@ static class SelfTest
         }
     }
 
+    static bool GreetTls(string name)
+    {
+        var ca = new X509Certificate2(a[9]);
+        using (var s = SockGate.ConnectTls("127.0.0.1", int.Parse(a[8]), a[2], 5000, name, ca))
+        {
+            var want = a[7];
+            var buf = new byte[want.Length];
+            int got = 0;
+            while (got < buf.Length)
+            {
+                int n = s.Read(buf, got, buf.Length - got);
+                if (n == 0) return false;
+                got += n;
+            }
+            return Encoding.ASCII.GetString(buf) == want;
+        }
+    }
+
     static int Code(string host, int port, string token, int timeoutMs)
     {
         try
@@ -54,6 +75,22 @@ static class SelfTest
         Check("502", Code(a[0], port, a[4], 5000) == 502);
         Check("timeout", Code("127.0.0.1", int.Parse(a[5]), a[2], 500) == -1);
         Check("ipv6", Greet("::1", int.Parse(a[6])));
+        // TLS: the name verified against the test CA, and a wrong name refused
+        Check("tls", GreetTls("localhost"));
+        try
+        {
+            GreetTls("wrong.example");
+            Check("tls verify", false);
+        }
+        catch (AuthenticationException)
+        {
+            Check("tls verify", true);
+        }
+        catch (Exception e)
+        {
+            Console.WriteLine("tls verify: " + e.GetType() + ": " + e.Message);
+            Check("tls verify", false);
+        }
         return ok ? 0 : 1;
     }
 }

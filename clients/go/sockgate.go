@@ -8,6 +8,7 @@ package sockgate
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +37,22 @@ func (e *StatusError) Error() string {
 // cancellation for the connect and the status. TCP_NODELAY is on (Go's
 // default for TCP).
 func Dial(ctx context.Context, network, address, token string) (net.Conn, error) {
+	return dial(ctx, network, address, token, nil)
+}
+
+// DialTLS is Dial to a gateway run with --tls-cert: the session is TLS
+// from the first byte. The certificate and the server's name are
+// verified as crypto/tls does by default: config nil uses the system's
+// CAs and the host of address as the name (config.ServerName and
+// config.RootCAs change them).
+func DialTLS(ctx context.Context, network, address, token string, config *tls.Config) (net.Conn, error) {
+	if config == nil {
+		config = &tls.Config{}
+	}
+	return dial(ctx, network, address, token, config)
+}
+
+func dial(ctx context.Context, network, address, token string, config *tls.Config) (net.Conn, error) {
 	if strings.ContainsAny(token, "\r\n") {
 		return nil, errors.New("sockgate: a token is one line")
 	}
@@ -50,13 +67,25 @@ func Dial(ctx context.Context, network, address, token string) (net.Conn, error)
 	// a cancellation while we wait for the status ends the wait
 	stop := make(chan struct{})
 	defer close(stop)
-	go func() {
+	go func(raw net.Conn) {
 		select {
 		case <-ctx.Done():
-			conn.SetDeadline(time.Unix(1, 0))
+			raw.SetDeadline(time.Unix(1, 0))
 		case <-stop:
 		}
-	}()
+	}(conn)
+	if config != nil {
+		c := config.Clone()
+		if c.ServerName == "" {
+			c.ServerName, _, _ = net.SplitHostPort(address)
+		}
+		tc := tls.Client(conn, c)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, ctxErr(ctx, err)
+		}
+		conn = tc
+	}
 	if _, err := io.WriteString(conn, token+"\n"); err != nil {
 		conn.Close()
 		return nil, ctxErr(ctx, err)

@@ -4,7 +4,13 @@
 // token line, reads the 3-byte status exactly, and resolves with the
 // net.Socket: bytes that came behind the status (a backend's greeting)
 // are put back, so the first 'data' event carries them.
+//
+// tls: true, or tls.connect options ({ ca, servername }), speaks TLS to a
+// gateway run with --tls-cert: the certificate and the server's name (the
+// host, or servername) are verified by default, against Node's CAs unless
+// ca is given.
 const net = require('net');
+const tlsLib = require('tls');
 
 class GatewayError extends Error {
   constructor(status, message) {
@@ -14,10 +20,14 @@ class GatewayError extends Error {
   }
 }
 
-function connect({ host, port, token, timeout }) {
+function connect({ host, port, token, timeout, tls }) {
   return new Promise((resolve, reject) => {
     if (/[\r\n]/.test(token)) return reject(new Error('a token is one line'));
-    const sock = net.connect({ host, port, noDelay: true });
+    const sock = tls
+      ? tlsLib.connect({ host, port, servername: net.isIP(host) ? undefined : host,
+        ...(tls === true ? {} : tls) })
+      : net.connect({ host, port, noDelay: true });
+    if (tls) sock.setNoDelay(true);
     let got = Buffer.alloc(0);
     let done = false;
     const finish = (err) => {
@@ -48,7 +58,7 @@ function connect({ host, port, token, timeout }) {
     }
     sock.once('error', (e) => finish(e));
     sock.once('end', () => finish(new GatewayError(0, 'the gateway closed before a status')));
-    sock.once('connect', () => {
+    sock.once(tls ? 'secureConnect' : 'connect', () => {
       sock.write(token + '\n');
       sock.on('readable', onReadable);
     });

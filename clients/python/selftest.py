@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: MIT
 """Run by tests/test_clients.c against a real gateway:
-selftest.py GW_HOST GW_PORT GOOD BAD CLOSED SILENT_PORT V6_PORT GREETING"""
+selftest.py GW_HOST GW_PORT GOOD BAD CLOSED SILENT_PORT V6_PORT GREETING
+            TLS_PORT CA"""
 import asyncio
 import socket
+import ssl
 import sys
 
 import sockgate
 
-host, port, good, bad, closed, silent, v6port, greeting = sys.argv[1:9]
-port, silent, v6port = int(port), int(silent), int(v6port)
+host, port, good, bad, closed, silent, v6port, greeting, tport, ca = sys.argv[1:11]
+port, silent, v6port, tport = int(port), int(silent), int(v6port), int(tport)
+tls = ssl.create_default_context(cafile=ca)
 want = greeting.encode()
 
 
@@ -53,4 +56,11 @@ ok &= check("502", code_of(lambda: sockgate.connect((host, port), closed, 5)) ==
 ok &= check("timeout", code_of(lambda: sockgate.connect(("127.0.0.1", silent), good, 0.5)) == "timeout")
 ok &= check("ipv6", greeting_whole(sockgate.connect(("::1", v6port), good, 5)))
 ok &= check("asyncio", asyncio.run(async_round()))
+# TLS: the name verified against the test CA, and a wrong name refused
+ok &= check("tls", greeting_whole(sockgate.connect(("127.0.0.1", tport), good, 5, tls=tls, server_hostname="localhost")))
+try:
+    sockgate.connect(("127.0.0.1", tport), good, 5, tls=tls, server_hostname="wrong.example")
+    ok &= check("tls verify", False)
+except ssl.SSLCertVerificationError:
+    ok &= check("tls verify", True)
 sys.exit(0 if ok else 1)

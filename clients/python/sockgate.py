@@ -5,9 +5,14 @@ connect() and open_connection() send the token line, read the 3-byte
 status exactly, and hand back the connection right after it: the
 backend's first bytes, even when they came in the status's segment, are
 the first the caller reads. The secret never belongs in client code.
+
+tls=True (or an ssl.SSLContext) speaks TLS to a gateway run with
+--tls-cert; the server's name (the host, or server_hostname) is verified
+against the context's trusted CAs, the system's by default.
 """
 import asyncio
 import socket
+import ssl
 
 __all__ = ["GatewayError", "connect", "open_connection"]
 
@@ -33,12 +38,24 @@ def _code(status):
     return int(status)
 
 
-def connect(address, token, timeout=None):
+def _tls_context(tls):
+    if tls is True:
+        return ssl.create_default_context()
+    if isinstance(tls, ssl.SSLContext):
+        return tls
+    raise TypeError("tls: True or an ssl.SSLContext")
+
+
+def connect(address, token, timeout=None, tls=None, server_hostname=None):
     """address: (host, port); a host name, IPv4 or IPv6 address. Returns
-    a connected socket.socket (TCP_NODELAY on, the given timeout kept)."""
+    a connected socket.socket (TCP_NODELAY on, the given timeout kept),
+    an ssl.SSLSocket with tls."""
     sock = socket.create_connection(address, timeout=timeout)
     try:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls:
+            sock = _tls_context(tls).wrap_socket(
+                sock, server_hostname=server_hostname or address[0])
         sock.sendall(_line(token))
         status = b""
         while len(status) < 3:  # exactly three: what follows is the backend's
@@ -55,11 +72,16 @@ def connect(address, token, timeout=None):
         raise
 
 
-async def open_connection(host, port, token, timeout=None):
+async def open_connection(host, port, token, timeout=None, tls=None,
+                          server_hostname=None):
     """asyncio: (reader, writer) after a 200; the reader's first bytes
     are the backend's."""
+    kw = {}
+    if tls:
+        kw = {"ssl": _tls_context(tls),
+              "server_hostname": server_hostname or host}
     reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(host, port), timeout)
+        asyncio.open_connection(host, port, **kw), timeout)
     try:
         sock = writer.get_extra_info("socket")
         if sock is not None:

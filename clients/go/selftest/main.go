@@ -2,10 +2,14 @@
 
 // Run by tests/test_clients.c against a real gateway:
 // go run ./selftest GW_HOST GW_PORT GOOD BAD CLOSED SILENT_PORT V6_PORT GREETING
+//
+//	TLS_PORT CA
 package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +23,7 @@ import (
 func main() {
 	a := os.Args[1:]
 	host, port, good, bad, closed, silent, v6port, greeting := a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]
+	tport, ca := a[8], a[9]
 	ok := true
 	check := func(name string, pass bool) {
 		if pass {
@@ -65,6 +70,30 @@ func main() {
 	check("502", code(net.JoinHostPort(host, port), closed, 5*time.Second) == 502)
 	check("timeout", code(net.JoinHostPort("127.0.0.1", silent), good, 500*time.Millisecond) == -1)
 	check("ipv6", greet(net.JoinHostPort("::1", v6port)))
+	// TLS: the name verified against the test CA, and a wrong name refused
+	pem, err := os.ReadFile(ca)
+	roots := x509.NewCertPool()
+	if err != nil || !roots.AppendCertsFromPEM(pem) {
+		check("tls ca", false)
+	}
+	tlsGreet := func(name string) error {
+		ctx, cancel := ctx5()
+		defer cancel()
+		c, err := sockgate.DialTLS(ctx, "tcp", net.JoinHostPort("127.0.0.1", tport), good,
+			&tls.Config{RootCAs: roots, ServerName: name})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		buf := make([]byte, len(greeting))
+		if _, err = io.ReadFull(c, buf); err != nil || string(buf) != greeting {
+			return errors.New("no greeting")
+		}
+		return nil
+	}
+	check("tls", tlsGreet("localhost") == nil)
+	var herr x509.HostnameError
+	check("tls verify", errors.As(tlsGreet("wrong.example"), &herr))
 	if !ok {
 		os.Exit(1)
 	}
