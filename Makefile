@@ -52,7 +52,7 @@ UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.o) \
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run unit test test-asan vmtest check bench bench-discovery \
+.PHONY: all clean deps run unit test test-asan vmtest check bench bench-discovery bench-edge \
 	format lint \
 	install uninstall
 
@@ -149,6 +149,12 @@ $(BUILD)/sg-bench-backend: bench/backend.c | $(BUILD)/bpf
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -lpthread -o $@
 
+# TLS and WebSocket load on the tests' client (tests/conn.c)
+$(BUILD)/sg-edgeload: bench/edgeload.c $(addprefix $(BUILD)/tests/,conn.o gwproc.o \
+		      sock.o) | $(BUILD)/bpf
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $^ $(LDLIBS) -o $@
+
 $(BUILD)/tests $(BUILD)/bpf $(BUILD)/clients:
 	$(Q)mkdir -p $@
 
@@ -186,8 +192,13 @@ check: unit lint test vmtest
 
 # Benchmarks against HAProxy, nginx stream and direct loopback; QUICK=1
 # for a short profile. Results in bench/results/.
-bench: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
+bench: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
 	$(Q)QUICK=$(QUICK) bash bench/run.sh $(BUILD)
+	$(Q)bash bench/edge.sh $(BUILD)
+
+# the TLS and WebSocket rows alone
+bench-edge: deps all $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
+	$(Q)bash bench/edge.sh $(BUILD)
 
 # handshakes per second by what the token names (literal, name, SRV)
 bench-discovery: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
