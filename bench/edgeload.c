@@ -37,9 +37,9 @@ static double busy_s(void)
 	unsigned long long v[10] = { 0 }, total = 0;
 	FILE *f = fopen("/proc/stat", "r");
 
-	if (!f || fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
-			 &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6],
-			 &v[7]) != 8) {
+	if (!f ||
+	    fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		   &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8) {
 		if (f)
 			fclose(f);
 		return 0;
@@ -79,7 +79,8 @@ static void *bulk(void *arg)
 	while (ms_now() < end) {
 		ssize_t n = up ? cc_send(&c, buf, sizeof(buf)) :
 				 cc_recv(&c, buf, sizeof(buf));
-		struct pollfd p = { .fd = c.fd, .events = up ? POLLOUT : POLLIN };
+		struct pollfd p = { .fd = c.fd,
+				    .events = up ? POLLOUT : POLLIN };
 
 		if (n > 0) {
 			count += n;
@@ -122,7 +123,8 @@ static void *ws_echo(void *arg)
 	char err[256];
 
 	(void)arg;
-	if (cc_connect(&c, host, port, ctx, "localhost", err, sizeof(err)) < 0 ||
+	if (cc_connect(&c, host, port, ctx, "localhost", err, sizeof(err)) <
+		    0 ||
 	    cc_ws_open(&c, target, NULL) != 101 ||
 	    (strcmp(target, "/") && cc_ws_status(&c) != 200)) {
 		fprintf(stderr, "sg-edgeload: ws open failed %s\n", c.head);
@@ -187,7 +189,7 @@ int main(int argc, char **argv)
 		pthread_join(th[i], NULL);
 	t1 = ms_now();
 	c1 = busy_s();
-	printf("rate=%.1f cpu=%.2f\n", (double)count * 1000.0 / (double)(t1 - t0),
-	       c1 - c0);
+	printf("rate=%.1f cpu=%.2f\n",
+	       (double)count * 1000.0 / (double)(t1 - t0), c1 - c0);
 	return 0;
 }

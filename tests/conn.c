@@ -126,14 +126,17 @@ static ssize_t raw_read(struct cconn *c, void *b, size_t n)
 	return -1;
 }
 
-static int write_all_to(struct cconn *c, const void *buf, size_t len,
-			int timeout_ms)
+/* All of buf through put (raw_write or cc_send), waiting up to
+ * timeout_ms in all. 0, or -1. */
+static int put_all(struct cconn *c,
+		   ssize_t (*put)(struct cconn *, const void *, size_t),
+		   const void *buf, size_t len, int timeout_ms)
 {
 	const char *p = buf;
 	long end = ms_now() + timeout_ms;
 
 	while (len) {
-		ssize_t n = raw_write(c, p, len);
+		ssize_t n = put(c, p, len);
 
 		if (n > 0) {
 			p += n;
@@ -185,7 +188,7 @@ int cc_token(struct cconn *c, const char *token)
 	char line[8192], code[4] = "";
 	int n = snprintf(line, sizeof(line), "%s\n", token);
 
-	if (write_all_to(c, line, (size_t)n, 30000) < 0)
+	if (put_all(c, raw_write, line, (size_t)n, 30000) < 0)
 		return 0;
 	if (cc_recv_full(c, code, 3, 30000) != 3)
 		return 0;
@@ -207,7 +210,7 @@ int cc_ws_open(struct cconn *c, const char *target, const char *extra)
 		     "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
 		     "%s\r\n",
 		     target, key, extra ? extra : "");
-	if (write_all_to(c, req, (size_t)n, 30000) < 0)
+	if (put_all(c, raw_write, req, (size_t)n, 30000) < 0)
 		return 0;
 	c->ws = 1;
 	for (size_t want = 1;; want = c->raw_len + 1) {
@@ -254,7 +257,7 @@ int cc_ws_frame(struct cconn *c, int fin, int op, int mask, const void *data,
 	for (size_t i = 0; i < len; i++)
 		f[h + i] = (uint8_t)(((const uint8_t *)data)[i] ^
 				     (mask ? key[i % 4] : 0));
-	r = write_all_to(c, f, h + len, 30000);
+	r = put_all(c, raw_write, f, h + len, 30000);
 	free(f);
 	return r;
 }
@@ -464,22 +467,10 @@ int cc_shut(struct cconn *c)
 
 int cc_send_all(struct cconn *c, const void *buf, size_t len, int timeout_ms)
 {
-	const char *p = buf;
 	long end = ms_now() + timeout_ms;
 
-	while (len) {
-		ssize_t n = cc_send(c, p, len);
-
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno == EAGAIN && ms_now() < end &&
-		    wait_fd(c->fd, POLLOUT, (int)(end - ms_now())))
-			continue;
+	if (put_all(c, cc_send, buf, len, timeout_ms) < 0)
 		return -1;
-	}
 	while (cc_unsent(c)) {
 		if (flush_out(c) == 0)
 			break;

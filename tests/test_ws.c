@@ -61,17 +61,6 @@ static long long path_count(const struct fx *f, const char *path)
 	return fx_metric(f, name);
 }
 
-/* Sends msg as one binary message and reads it back from the echo. */
-static void ws_echo(struct cconn *c, const char *msg)
-{
-	char buf[256] = "";
-	size_t n = strlen(msg);
-
-	cr_assert_eq(cc_send_all(c, msg, n, 10000), 0);
-	cr_assert_eq(cc_recv_full(c, buf, n, 10000), (ssize_t)n);
-	cr_assert_str_eq(buf, msg);
-}
-
 Test(ws, echo_in_clear_and_over_tls)
 {
 	struct certs k;
@@ -86,8 +75,8 @@ Test(ws, echo_in_clear_and_over_tls)
 	ctx = cc_tls_ctx(k.ca, 0, 0);
 	ws_open(&f, NULL, f.be->port, &a, 200);
 	ws_open(&f, ctx, f.be->port, &b, 200);
-	ws_echo(&a, "over ws");
-	ws_echo(&b, "over wss");
+	cc_round_trip(&a, "over ws");
+	cc_round_trip(&b, "over wss");
 	cc_close(&a);
 	cc_close(&b);
 	fx_wait_done(&f, 2);
@@ -207,7 +196,7 @@ Test(ws, token_in_the_query_or_the_subprotocol)
 		     0);
 	cr_assert_eq(cc_ws_open(&c, target, NULL), 101, "%s", c.head);
 	cr_assert_eq(cc_ws_status(&c), 200, "token in ?token=");
-	ws_echo(&c, "query");
+	cc_round_trip(&c, "query");
 	cc_close(&c);
 	/* a version 2 token is URL-safe: a subprotocol, beside "sockgate" */
 	snprintf(cmd, sizeof(cmd),
@@ -224,7 +213,7 @@ Test(ws, token_in_the_query_or_the_subprotocol)
 	cr_expect(strstr(c.head, "Sec-WebSocket-Protocol: sockgate\r\n"),
 		  "the subprotocol chosen: %s", c.head);
 	cr_assert_eq(cc_ws_status(&c), 200, "token in the subprotocol");
-	ws_echo(&c, "subprotocol");
+	cc_round_trip(&c, "subprotocol");
 	cc_close(&c);
 	free(v2);
 	fx_end(&f);

@@ -69,3 +69,15 @@ void tls_peer_cn(const struct cconn *c, char *out, size_t len)
 				  (int)len);
 	X509_free(x);
 }
+
+void cc_round_trip(struct cconn *c, const char *msg)
+{
+	char buf[256] = "";
+	size_t n = strlen(msg);
+
+	cr_assert_lt(n, sizeof(buf));
+	cr_assert_eq(cc_send_all(c, msg, n, 10000), 0, "sending %s", msg);
+	cr_assert_eq(cc_recv_full(c, buf, n, 10000), (ssize_t)n,
+		     "the echo of %s", msg);
+	cr_assert_str_eq(buf, msg);
+}

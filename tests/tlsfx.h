@@ -20,6 +20,8 @@ void certs_drop(struct certs *c);
 /* A TLS client through f's gateway to the echo backend, its status
  * asserted 200 (ctx trusts the test CA). */
 void tls_dial_echo(struct fx *f, SSL_CTX *ctx, struct cconn *c);
+/* Sends msg through c and asserts the echo brings it back whole. */
+void cc_round_trip(struct cconn *c, const char *msg);
 /* The subject CN of the certificate c's server presented. */
 void tls_peer_cn(const struct cconn *c, char *out, size_t len);
 

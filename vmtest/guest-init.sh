@@ -14,9 +14,14 @@ mount -t tmpfs shm /dev/shm
 mount -t tmpfs run /run
 mount -t bpf bpf /sys/fs/bpf
 mkdir -p /run/netns
-for m in /lib/modules/"$(uname -r)"/*.ko; do
-	[ -e "$m" ] && insmod "$m"
+# no modprobe here: passes until none more loads (a module whose
+# dependencies are not in yet fails, and loads on a later pass)
+for _ in 1 2 3 4; do
+	for m in /lib/modules/"$(uname -r)"/*.ko; do
+		[ -e "$m" ] && insmod "$m" 2>/dev/null
+	done
 done
+echo "VMTEST-MODULES: $(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
 ip link set lo up
 ip addr add 127.0.0.1/8 dev lo 2>/dev/null
 echo "VMTEST-KERNEL: $(uname -r)"

@@ -19,13 +19,15 @@ vm_packages "$@" || { echo "vmtest: no kernel found" >&2; exit 1; }
 PKGS=("${VM_PKGS[@]}")
 
 # --- the initramfs, shared by every kernel ---------------------------------
-# veth for the tests that cut a client's link in a network namespace, tls
-# for kernel TLS
+# veth for the tests that cut a client's link in a network namespace; tls
+# and AES-GCM (modules in Debian's cloud kernels, which a full system's
+# modprobe would load on demand) for kernel TLS
 export VM_MODULES=$OUT/modules
 rm -rf "$VM_MODULES"
 for pkg in "${PKGS[@]}"; do
 	vmlinuz=$(vm_kernel "$pkg" "$CACHE")
-	vm_modules "${vmlinuz%/boot/*}" "$VM_MODULES" veth tls
+	vm_modules "${vmlinuz%/boot/*}" "$VM_MODULES" veth tls gcm crypto_null \
+		ghash-generic gf128mul aesni-intel crypto_simd cryptd
 done
 echo "${VMTEST_TEST_ARGS:-}" >"$OUT/test-args"
 vm_initramfs "$OUT/initramfs" "$OUT/initramfs.gz" "$HERE/guest-init.sh" \
