@@ -156,7 +156,8 @@ void ws_close(struct ws *ws, uint16_t code, const char *reason)
 	if (rl > sizeof(ws->close) - 2)
 		rl = sizeof(ws->close) - 2;
 	memcpy(ws->close, &be, 2);
-	memcpy(ws->close + 2, reason, rl);
+	if (rl)
+		memcpy(ws->close + 2, reason, rl);
 	ws->close_len = (uint8_t)(2 + rl);
 	ws->close_queued = 1;
 }
