@@ -53,6 +53,7 @@ UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.o) \
 .DELETE_ON_ERROR:
 .SECONDARY:
 .PHONY: all clean deps run unit test test-asan vmtest check bench bench-discovery bench-edge \
+	bench-edge-vm \
 	format lint \
 	install uninstall
 
@@ -195,6 +196,10 @@ check: unit lint test vmtest
 bench: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
 	$(Q)QUICK=$(QUICK) bash bench/run.sh $(BUILD)
 	$(Q)bash bench/edge.sh $(BUILD)
+
+# kernel TLS beside HAProxy and nginx in a 6.12 guest (ratios only)
+bench-edge-vm: deps all $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
+	$(Q)bash bench/vm-edge.sh $(BUILD)
 
 # the TLS and WebSocket rows alone
 bench-edge: deps all $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
