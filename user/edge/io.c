@@ -13,6 +13,7 @@
 
 #include <openssl/err.h>
 
+#include "core/log.h"
 #include "edge/io.h"
 
 /* Turns libssl's result r of a read (writing 0) or write into read(2)'s. */
@@ -146,6 +147,16 @@ int eio_ktls_both(const struct edge_io *io)
 {
 	return io->ssl && BIO_get_ktls_send(SSL_get_wbio(io->ssl)) &&
 	       BIO_get_ktls_recv(SSL_get_rbio(io->ssl));
+}
+
+void eio_log_ktls(const struct edge_io *io)
+{
+	if (!io->ssl)
+		return;
+	log_debug("%s, kernel TLS: send %s, receive %s",
+		  SSL_get_version(io->ssl),
+		  BIO_get_ktls_send(SSL_get_wbio(io->ssl)) ? "on" : "off",
+		  BIO_get_ktls_recv(SSL_get_rbio(io->ssl)) ? "on" : "off");
 }
 
 uint32_t eio_events(const struct edge_io *io)

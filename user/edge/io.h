@@ -38,6 +38,8 @@ int eio_shut(struct edge_io *io);
 int eio_handshake(struct edge_io *io, char *why, size_t whylen);
 /* Whether libssl handed both directions to the kernel. */
 int eio_ktls_both(const struct edge_io *io);
+/* Logs (debug) the TLS version and which directions the kernel took. */
+void eio_log_ktls(const struct edge_io *io);
 /* The events the socket must report beyond the caller's own. */
 uint32_t eio_events(const struct edge_io *io);
 

@@ -170,17 +170,7 @@ static int edge_start(struct session *s)
 			&fwd_copy_ops;
 
 	s->promote = 0;
-	if (s->edge != EDGE_PLAIN && s->setup->edge->io.ssl)
-		log_debug("%s, kernel TLS: send %s, receive %s",
-			  SSL_get_version(s->setup->edge->io.ssl),
-			  BIO_get_ktls_send(
-				  SSL_get_wbio(s->setup->edge->io.ssl)) ?
-				  "on" :
-				  "off",
-			  BIO_get_ktls_recv(
-				  SSL_get_rbio(s->setup->edge->io.ssl)) ?
-				  "on" :
-				  "off");
+	eio_log_ktls(&s->setup->edge->io);
 	for (;;) {
 		s->mode = (uint8_t)ops->mode;
 		if (ops->start(s) == 0)
