@@ -217,6 +217,51 @@ MODE_TEST(life, idle_timeout_closes_quiet_sessions, M_ALL | M_AUTO)
 	fx_end(&f);
 }
 
+/* -------------------------------------------------- max session age -- */
+
+/*
+ * --max-session-age 2: a session that keeps talking is closed all the
+ * same once it is two seconds old, with FIN (its client reads EOF,
+ * nothing was held), counted and logged; one opened a second after it
+ * is still served then.
+ */
+MODE_TEST(life, max_session_age_ends_busy_sessions, M_ALL | M_AUTO)
+{
+	const char *args[] = { "--max-session-age", "2", NULL };
+	struct fx f;
+	char c;
+	int old, young;
+	long t0;
+
+	fx_echo(&f, mode, args);
+	old = fx_dial_echo(&f);
+	f.fd = -1;
+	t0 = ms_now();
+	fx_round_trip(old, "o");
+	young = -1;
+	for (struct pollfd p = { .fd = old, .events = POLLIN };
+	     poll(&p, 1, 0) == 0 && ms_now() - t0 < 30000;) {
+		fx_round_trip(old, "busy");
+		if (young < 0 && ms_now() - t0 > 1000) {
+			young = fx_dial_echo(&f);
+			f.fd = -1;
+		}
+		usleep(100000); /* the busy one's pace */
+	}
+	cr_assert_eq(read_full(old, &c, 1, 100), 0, "EOF, not a reset");
+	cr_assert_geq(ms_now() - t0, 2000, "not before --max-session-age");
+	cr_assert_eq(fx_metric(&f, "sockgate_age_closed_total "), 1, "log %s",
+		     f.g.log);
+	cr_assert_eq(fx_metric(&f, "sockgate_resets_total "), 0);
+	cr_assert_geq(
+		gw_log_count(&f.g, ": older than --max-session-age 2.0 s"), 1);
+	cr_assert_geq(young, 0);
+	fx_round_trip(young, "younger");
+	close(old);
+	close(young);
+	fx_end(&f);
+}
+
 /* ----------------------------------------------------------- SIGHUP -- */
 
 static void write_file(const char *path, const char *text)

@@ -86,6 +86,7 @@ static const struct metric_row rows[] = {
 	C("sockmap_repeat_bytes_total", repeat_bytes),
 	L("promotions_total", promotions, "to", 0, 2, promotion),
 	C("idle_closed_total", idle_closed),
+	C("age_closed_total", age_closed),
 	L("reloads_total", reloads, "result", 0, 2, ok_failed),
 	L("refused_total", refused, "reason", 0, 4, refusal),
 	G("handshakes_active", handshaking),

@@ -40,6 +40,7 @@ struct metrics {
 	_Atomic uint64_t repeat_bytes; /* retransmitted, kept from going twice */
 	_Atomic uint64_t reloads[2];   /* SIGHUP: 0 done, 1 failed */
 	_Atomic uint64_t idle_closed;  /* --idle-timeout */
+	_Atomic uint64_t age_closed;   /* --max-session-age */
 	_Atomic uint64_t refused[4];   /* enum refusal */
 	_Atomic uint64_t promotions[2];	 /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */

@@ -36,12 +36,13 @@ struct conf {
 	uint64_t timeout_ns;
 	uint64_t handshake_timeout_ns;
 	uint64_t drain_timeout_ns;
-	uint64_t linger_ns; /* how long an error reply waits for the client */
-	uint64_t idle_ns;   /* --idle-timeout; 0: off */
-	int legacy_tokens;  /* the openssl enc form accepted (default) */
-	int proxy_protocol; /* 0 off, 1 or 2: the header the backend gets */
-	const char *user;   /* --user: run as, once set up */
-	gid_t user_gid;	    /* its group, which may read --secret-file */
+	uint64_t linger_ns;  /* how long an error reply waits for the client */
+	uint64_t idle_ns;    /* --idle-timeout; 0: off */
+	uint64_t max_age_ns; /* --max-session-age; 0: off */
+	int legacy_tokens;   /* the openssl enc form accepted (default) */
+	int proxy_protocol;  /* 0 off, 1 or 2: the header the backend gets */
+	const char *user;    /* --user: run as, once set up */
+	gid_t user_gid;	     /* its group, which may read --secret-file */
 	struct keepalive keepalive;
 	int buffer;
 	const char *pprof;

@@ -12,7 +12,9 @@ struct worker;
  * neither of its sockets has received or sent a byte for the timeout:
  * the kernel's own clocks (TCP_INFO), the same in every mode, sockmap
  * included, and nothing added to the session. It is closed (reset if
- * bytes it holds would be lost), logged, counted.
+ * bytes it holds would be lost), logged, counted. The same sweep ends
+ * sessions older than --max-session-age, busy or not, so that no client
+ * holds a gateway forever (clients reconnect; a drain ends the rest).
  */
 void idle_start(struct worker *w);
 void idle_stop(struct worker *w);
