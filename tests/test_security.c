@@ -292,6 +292,39 @@ Test(security, v2_tokens_expire)
 	fx_end(&f);
 }
 
+/*
+ * --token-leeway: once a gateway without leeway refuses a 2 s token as
+ * expired, one with a minute's leeway (an issuer whose clock is behind)
+ * still takes it.
+ */
+Test(security, token_leeway_for_clocks_apart)
+{
+	struct fx strict;
+	struct gw lenient;
+	char args[96], *tok;
+	long code = 200;
+	int st;
+
+	fx_echo(&strict, NULL, (const char *[]){ "--token-leeway", "0", NULL });
+	cr_assert_eq(gw_start(&lenient, 0,
+			      (const char *[]){ "--token-leeway", "60", NULL }),
+		     0);
+	snprintf(args, sizeof(args), "encrypt --ttl 2 %s",
+		 loop_addr(strict.be->port));
+	tok = ctl(args, &st);
+	cr_assert_eq(st, 0);
+	for (long end = ms_now() + 30000; code == 200 && ms_now() < end;
+	     ms_sleep(200))
+		code = gw_dial_token(strict.g.port, tok, NULL);
+	cr_assert_eq(code, 401, "the strict gateway never saw it expire");
+	cr_assert_geq(gw_log_wait(&strict.g, "token expired", 1, 5000), 1);
+	cr_assert_eq(gw_dial_token(lenient.port, tok, NULL), 200,
+		     "within the leeway");
+	free(tok);
+	cr_assert_eq(gw_stop(&lenient), 0);
+	fx_end(&strict);
+}
+
 /* The README's test vectors (secret "sockgate test vector", nonce
  * 00..0b, address 127.0.0.1:1): our code makes them, sockgatectl and
  * the gateway read them, and so does an independent implementation

@@ -251,6 +251,10 @@ const struct opt conf_opts[] = {
 	  0, 0, proxies, NULL, "the client's address to the backend" },
 	{ "legacy-tokens", OPT_CHOICE, F(legacy_tokens), "on|off", "on", 0, 0,
 	  on_off, NULL, "accept openssl enc tokens too" },
+	{ "token-leeway", OPT_DURATION, F(leeway_ns), "SEC", "5", 0, 3600, NULL,
+	  NULL,
+	  "a version 2 token is still good this long\n"
+	  "after its expiry (the issuer's clock may differ)" },
 	{ "allow", OPT_FN, 0, "RULE", NULL, 0, 0, NULL, set_allow,
 	  "a destination tokens may name: CIDR[:PORT[-PORT]]\n"
 	  "([v6]/N:PORT); repeatable; none: any" },

@@ -40,6 +40,7 @@ struct conf {
 	uint64_t idle_ns;    /* --idle-timeout; 0: off */
 	uint64_t max_age_ns; /* --max-session-age; 0: off */
 	int legacy_tokens;   /* the openssl enc form accepted (default) */
+	uint64_t leeway_ns;  /* --token-leeway: clocks of issuer and gateway */
 	int proxy_protocol;  /* 0 off, 1 or 2: the header the backend gets */
 	const char *user;    /* --user: run as, once set up */
 	gid_t user_gid;	     /* its group, which may read --secret-file */

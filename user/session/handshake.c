@@ -134,9 +134,11 @@ static const char *token_check(struct session *s, const char *text,
 	/* SIGHUP swaps the secrets under the write side */
 	pthread_rwlock_rdlock(&gw->keys_lock);
 	if (token_v2_is(text, line_len)) {
+		/* the expiry checked against our clock less the leeway */
 		r = token_v2_open(&gw->conf.secrets, text, line_len,
-				  (uint64_t)time(NULL), plain, sizeof(plain),
-				  &plen, &expiry);
+				  (uint64_t)time(NULL) -
+					  gw->conf.leeway_ns / 1000000000u,
+				  plain, sizeof(plain), &plen, &expiry);
 		if (r == -2)
 			why = "token expired";
 		else if (r < 0 || token_parse_addr(plain, plen, addr) < 0)
