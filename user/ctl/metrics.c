@@ -53,7 +53,8 @@ static const char *edge_path_name(int i)
 	}
 NAMES(start_end, "start", "end")
 NAMES(ok_failed, "ok", "failed")
-NAMES(refusal, "allowlist", "self", "per_ip", "handshake_evicted")
+NAMES(refusal, "allowlist", "self", "per_ip", "handshake_evicted",
+      "rate_per_ip")
 NAMES(promotion, "sockmap", "splice")
 
 #define F(field) offsetof(struct metrics, field)
@@ -88,7 +89,9 @@ static const struct metric_row rows[] = {
 	C("idle_closed_total", idle_closed),
 	C("age_closed_total", age_closed),
 	L("reloads_total", reloads, "result", 0, 2, ok_failed),
-	L("refused_total", refused, "reason", 0, 4, refusal),
+	L("refused_total", refused, "reason", 0, REFUSED_MAX, refusal),
+	G("rate_table_entries", rate_entries),
+	G("rate_table_bytes", rate_bytes),
 	G("handshakes_active", handshaking),
 	G("etcd_registered", etcd_registered),
 	C("etcd_failures_total", etcd_failures),

@@ -10,12 +10,15 @@
 
 /* Clients refused: destinations answered 401 (not allowed, the gateway
  * itself), reset over --max-conns-per-ip, handshakes ended for a newer
- * one. The metric's reason label, in this order. */
+ * one, reset over --rate-per-ip. The metric's reason label, in this
+ * order. */
 enum refusal {
 	REFUSED_ALLOWLIST,
 	REFUSED_SELF,
 	REFUSED_PER_IP,
 	REFUSED_EVICTED,
+	REFUSED_RATE,
+	REFUSED_MAX,
 };
 
 /* Process-wide counters, shared by the workers (relaxed atomics). */
@@ -41,7 +44,9 @@ struct metrics {
 	_Atomic uint64_t reloads[2];   /* SIGHUP: 0 done, 1 failed */
 	_Atomic uint64_t idle_closed;  /* --idle-timeout */
 	_Atomic uint64_t age_closed;   /* --max-session-age */
-	_Atomic uint64_t refused[4];   /* enum refusal */
+	_Atomic uint64_t refused[REFUSED_MAX]; /* enum refusal */
+	_Atomic int64_t rate_entries;	       /* --rate-per-ip's table */
+	_Atomic int64_t rate_bytes;
 	_Atomic uint64_t promotions[2];	 /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */
 	_Atomic int64_t etcd_registered; /* --etcd: the key is there */

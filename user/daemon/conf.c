@@ -232,6 +232,10 @@ const struct opt conf_opts[] = {
 	  NULL, NULL,
 	  "connections at once from one address; more\n"
 	  "are reset at once (0: no limit)" },
+	{ "rate-per-ip", OPT_LONG, F(rate_per_ip), "N", "0", 0, 1e6, NULL, NULL,
+	  "new connections a second from one address\n"
+	  "(IPv6: a /64), a burst of N; more are reset\n"
+	  "at once (0: no limit)" },
 	{ "drain-timeout", OPT_DURATION, F(drain_timeout_ns), "SEC", "30", 0,
 	  DAY, NULL, NULL, "how long SIGTERM waits for sessions" },
 	{ "linger-timeout", OPT_DURATION, F(linger_ns), "SEC", "2", 0, DAY,

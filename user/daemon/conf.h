@@ -64,6 +64,7 @@ struct conf {
 	long max_conns;	     /* sessions past the handshake; 0: the fd limit */
 	long max_handshakes; /* handshakes in progress at once */
 	long max_conns_per_ip; /* connections from one address; 0: any */
+	long rate_per_ip;      /* new connections a second from one; 0: any */
 	/* mode auto with BPF: sessions start on copy and move to splice
 	 * (streaming) or sockmap (quiet) once they have lasted this long;
 	 * 0: sockmap from the start */

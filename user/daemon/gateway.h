@@ -14,6 +14,7 @@
 #include "ctl/metrics.h"
 #include "ctl/status.h"
 #include "session/session.h"
+#include "session/iprate.h"
 #include "session/perip.h"
 #include "core/pool.h"
 #include "auth/selfaddr.h"
@@ -81,6 +82,7 @@ struct gateway {
 	SSL_CTX *tls; /* --tls-cert: swapped by SIGHUP under keys_lock */
 	struct selfaddr self; /* its own listening addresses: never a backend */
 	struct perip perip;   /* --max-conns-per-ip */
+	struct iprate iprate; /* --rate-per-ip */
 	struct etcd_reg *etcd; /* --etcd: the registration thread */
 };
 

@@ -400,6 +400,10 @@ int main(int argc, char **argv)
 	if (gw.conf.etcd && curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		fatal("libcurl initialisation failed");
 	pthread_rwlock_init(&gw.keys_lock, NULL);
+	/* 64 Ki entries, 2 MiB: addresses idle longest give way */
+	if (iprate_init(&gw.iprate, (uint32_t)gw.conf.rate_per_ip, 65536) < 0)
+		fatal("start-up: out of memory");
+	gw.m.rate_bytes = (int64_t)iprate_bytes(&gw.iprate);
 	if (perip_init(&gw.perip, (unsigned)gw.conf.max_conns_per_ip) < 0)
 		fatal("start-up: out of memory");
 	warn_no_rules();
@@ -482,6 +486,7 @@ int main(int argc, char **argv)
 	pthread_rwlock_destroy(&gw.keys_lock);
 	conf_free(&gw.conf);
 	SSL_CTX_free(gw.tls);
+	iprate_fini(&gw.iprate);
 	if (gw.conf.etcd)
 		curl_global_cleanup();
 	return 0;

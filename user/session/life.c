@@ -302,6 +302,19 @@ void session_accept(struct worker *w, int fd, const union sg_addr *peer)
 	 * ones over are reset (cheapest for both sides, and no status that
 	 * a client would take for a verdict on its token) */
 	sg_caddr_set(&ca, &peer->sa);
+	/* --rate-per-ip first: a refused one is not counted anywhere */
+	if (!iprate_take(&gw->iprate, &ca, evl_now(w->loop))) {
+		metric_add(gw->m.refused[REFUSED_RATE], 1);
+		if (hslog_admit(&w->hslog, 0, "over --rate-per-ip"))
+			log_info("reset a client over --rate-per-ip %ld",
+				 gw->conf.rate_per_ip);
+		sock_reset_close(fd);
+		return;
+	}
+	if (gw->conf.rate_per_ip)
+		atomic_store_explicit(&gw->m.rate_entries,
+				      (int64_t)iprate_used(&gw->iprate),
+				      memory_order_relaxed);
 	counted = perip_take(&gw->perip, &ca);
 	if (counted == 0) {
 		metric_add(gw->m.refused[REFUSED_PER_IP], 1);
