@@ -176,7 +176,8 @@ int gw_start_wrapped(struct gw *g, int nofile, const char *const *wrapper,
 		/* "ready" once the workers run and the pid file is
 		 * written, or waits for a live process's to go; the lines
 		 * with the ports come before it */
-		if (gw_log_count(g, "] ready: pid ") > 0) {
+		if (gw_log_count(g, "] ready: pid ") > 0 ||
+		    gw_log_count(g, "\"msg\":\"ready: pid ") > 0) {
 			g->port = log_port(g, "listening on ");
 			g->mport = log_port(g, "metrics on http://");
 			if (g->port)

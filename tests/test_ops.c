@@ -416,3 +416,56 @@ Test(ops, sockgatectl_and_openssl_interoperate)
 	cr_assert(strstr(plain, "does not decrypt") != NULL, "%s", plain);
 	free(plain);
 }
+
+/*
+ * --log-format json: every line the gateway wrote, from start-up to exit
+ * (libbpf's messages, a session, a refusal), parses as one JSON object
+ * (Python's json), with the documented members; a session's end carries
+ * its fields. Not in the guests, which have no Python.
+ */
+Test(ops, log_format_json)
+{
+	const char *args[] = { "--log-format", "json", "--log-level", "debug",
+			       NULL };
+	char cmd[1024], *out, log[128], dir[96];
+	struct fx f;
+	int st;
+
+	if (sg_light())
+		return;
+	fx_echo(&f, NULL, args);
+	fx_round_trip(fx_dial_echo(&f), "json");
+	close(f.fd);
+	f.fd = -1;
+	fx_wait_done(&f, 1);
+	cr_assert_eq(gw_dial_token(f.g.port, "AgAAAAAAnotatoken", NULL), 401);
+	cr_assert_geq(gw_log_wait(&f.g, "\"event\":\"session_end\"", 2, 10000),
+		      2, "the refused one's end");
+	snprintf(log, sizeof(log), "%s", f.g.log);
+	snprintf(dir, sizeof(dir), "%s", f.g.dir);
+	/* its log stays: the test reads it after the exit */
+	setenv("SG_KEEP", "1", 1);
+	fx_end(&f);
+	unsetenv("SG_KEEP");
+	snprintf(
+		cmd, sizeof(cmd),
+		"python3 -c 'import json, sys\n"
+		"lines = [json.loads(l) for l in open(sys.argv[1])]\n"
+		"need = {\"time\", \"level\", \"worker\", \"event\", \"msg\"}\n"
+		"assert all(need <= set(l) for l in lines), \"members\"\n"
+		"ends = [l for l in lines if l[\"event\"] == \"session_end\"]\n"
+		"ok = [e for e in ends if e[\"up\"] == 4 and e[\"down\"] == 4 "
+		"and e[\"reason\"] == \"done\" and e[\"client\"].startswith("
+		"\"127.0.0.1:\") and e[\"path\"] != \"-\"]\n"
+		"assert ok, ends\n"
+		"assert any(e[\"reason\"].startswith(\"401\") for e in ends), "
+		"ends\n"
+		"print(len(lines), \"lines\", len(ends), \"session ends\")' %s "
+		"2>&1",
+		log);
+	out = run_cmd(cmd, &st);
+	cr_assert_eq(st, 0, "%s (log %s)", out, log);
+	cr_log_info("--log-format json: %s", out);
+	free(out);
+	rm_tree(dir);
+}

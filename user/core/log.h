@@ -3,12 +3,29 @@
 #define SG_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 enum log_level { LOG_LVL_DEBUG, LOG_LVL_INFO, LOG_LVL_WARN, LOG_LVL_ERROR };
 
 extern enum log_level log_min_level;
 
 int log_parse_level(const char *s, enum log_level *out);
+/* --log-format json: one JSON object a line (time, level, worker, event,
+ * msg, and an event's fields); 0: text. */
+extern int log_json;
+
+/* A field of an event: a string, or a number when s is NULL. */
+struct log_kv {
+	const char *key;
+	const char *s;
+	unsigned long long n;
+};
+
+/* An event with fields: in JSON each field is a member beside msg; in
+ * text the line is msg alone (the caller writes the fields into it). */
+void log_event(enum log_level lvl, const char *event, const struct log_kv *kv,
+	       size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 void log_set_tag(const char *tag);
 void log_msg(enum log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -185,6 +185,7 @@ static int set_help(void *v, char *val, char *why, size_t len)
 
 static const char *const proxies[] = { "off", "v1", "v2", NULL };
 static const char *const on_off[] = { "off", "on", NULL };
+static const char *const log_formats[] = { "text", "json", NULL };
 
 #define F(field) offsetof(struct conf, field)
 #define DAY 86400.0
@@ -305,6 +306,10 @@ const struct opt conf_opts[] = {
 	  NULL, "where the BPF maps are pinned" },
 	{ "log-level", OPT_FN, 0, "L", "info", 0, 0, NULL, set_log_level,
 	  "debug|info|warn|error" },
+	{ "log-format", OPT_CHOICE, F(log_format), "text|json", "text", 0, 0,
+	  log_formats, NULL,
+	  "json: one object a line (time, level, worker,\n"
+	  "event, msg; a session's end: its fields)" },
 	{ "version", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_version,
 	  "print the version and exit" },
 	{ "help", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_help,
@@ -417,6 +422,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		exit(2);
 	}
 	log_min_level = (enum log_level)c->log_level;
+	log_json = c->log_format;
 	if (c->fixed.n == 0 && !c->secret_file) {
 		char *env = getenv("SOCKGATE_SECRET");
 

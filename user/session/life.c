@@ -34,15 +34,29 @@ void session_end(struct session *s, const char *reason, int rst)
 	path_stop(s);
 	if (log_min_level <= LOG_LVL_INFO && !s->quiet) {
 		char c[SG_ADDR_TEXT], b[SG_ADDR_TEXT];
+		const char *path = s->state >= SESS_FORWARD ? path_name(s) :
+							      "-";
+		/* --log-format json: the same as members of its object */
+		const struct log_kv kv[] = {
+			{ "client", c, 0 },
+			{ "backend", b, 0 },
+			{ "path", path, 0 },
+			{ "after_copy", NULL, s->promoted },
+			{ "up", NULL, s->bytes_up },
+			{ "down", NULL, s->bytes_down },
+			{ "ms", NULL, session_age_ms(s) },
+			{ "reason", reason, 0 },
+		};
 
 		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
 		sg_caddr_fmt(&s->be_addr, b, sizeof(b));
-		log_info("session %s -> %s %s%s up=%llu down=%llu ms=%llu: %s",
-			 c, b, s->state >= SESS_FORWARD ? path_name(s) : "-",
-			 s->promoted ? " (after copy)" : "",
-			 (unsigned long long)s->bytes_up,
-			 (unsigned long long)s->bytes_down, session_age_ms(s),
-			 reason);
+		log_event(LOG_LVL_INFO, "session_end", kv,
+			  sizeof(kv) / sizeof(kv[0]),
+			  "session %s -> %s %s%s up=%llu down=%llu ms=%llu: %s",
+			  c, b, path, s->promoted ? " (after copy)" : "",
+			  (unsigned long long)s->bytes_up,
+			  (unsigned long long)s->bytes_down, session_age_ms(s),
+			  reason);
 	}
 	session_free(s, rst);
 }
