@@ -262,6 +262,59 @@ MODE_TEST(life, max_session_age_ends_busy_sessions, M_ALL | M_AUTO)
 	fx_end(&f);
 }
 
+/* ------------------------------------------------------ drain spread -- */
+
+/*
+ * --drain-spread 3 with 300 live sessions: SIGTERM ends them with FIN
+ * (each client reads EOF) one after another over the spread, not at one
+ * instant: the spread of the EOFs' times is asserted, then the exit.
+ */
+Test(life, drain_spread_ends_sessions_gradually, .timeout = 120)
+{
+	enum { N = 300 };
+	const char *args[] = { "--drain-spread", "3", NULL };
+	static int fd[N];
+	static long when[N];
+	long first = 0, last = 0;
+	int left = N;
+	struct fx f;
+
+	fx_echo(&f, NULL, args);
+	for (int i = 0; i < N; i++) {
+		fd[i] = fx_dial_echo(&f);
+		when[i] = 0;
+	}
+	f.fd = -1;
+	fx_round_trip(fd[N - 1], "last");
+	kill(f.g.pid, SIGTERM);
+	for (long end = ms_now() + 60000; left && ms_now() < end;) {
+		for (int i = 0; i < N; i++) {
+			struct pollfd p = { .fd = fd[i], .events = POLLIN };
+			char c;
+
+			if (when[i] || poll(&p, 1, 0) != 1)
+				continue;
+			cr_assert_eq(read(fd[i], &c, 1), 0, "EOF, not a reset");
+			when[i] = ms_now();
+			first = first ? first : when[i];
+			last = when[i];
+			left--;
+		}
+		usleep(5000); /* the poll's pace */
+	}
+	cr_assert_eq(left, 0, "%d sessions never ended", left);
+	cr_assert_eq(gw_wait(&f.g, 30000), 0, "the drain ends, exit 0");
+	/* evenly over 3 s: one instant would be a few milliseconds */
+	cr_assert_geq(last - first, 1500, "the ends spread over %ld ms",
+		      last - first);
+	cr_assert_geq(gw_log_count(&f.g, ": drained (--drain-spread)"), N);
+	cr_log_info("--drain-spread 3: %d ends over %ld ms", N, last - first);
+	for (int i = 0; i < N; i++)
+		close(fd[i]);
+	f.g.pid = 0;
+	fx_end(&f);
+}
+
 /* ----------------------------------------------------------- SIGHUP -- */
 
 static void write_file(const char *path, const char *text)

@@ -239,6 +239,11 @@ const struct opt conf_opts[] = {
 	  "at once (0: no limit)" },
 	{ "drain-timeout", OPT_DURATION, F(drain_timeout_ns), "SEC", "30", 0,
 	  DAY, NULL, NULL, "how long SIGTERM waits for sessions" },
+	{ "drain-spread", OPT_DURATION, F(drain_spread_ns), "SEC", "0", 0, DAY,
+	  NULL, NULL,
+	  "a drain ends its sessions evenly over SEC\n"
+	  "(FIN), so clients reconnect gradually; 0: they\n"
+	  "end as they finish" },
 	{ "linger-timeout", OPT_DURATION, F(linger_ns), "SEC", "2", 0, DAY,
 	  NULL, NULL,
 	  "after an error reply, wait this long for the\n"

@@ -36,6 +36,7 @@ struct conf {
 	uint64_t timeout_ns;
 	uint64_t handshake_timeout_ns;
 	uint64_t drain_timeout_ns;
+	uint64_t drain_spread_ns; /* --drain-spread: ends spread over it */
 	uint64_t linger_ns;  /* how long an error reply waits for the client */
 	uint64_t idle_ns;    /* --idle-timeout; 0: off */
 	uint64_t max_age_ns; /* --max-session-age; 0: off */

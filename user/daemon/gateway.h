@@ -46,7 +46,10 @@ struct worker {
 		burst_timer;   /* a burst of pauses ends: daemon/worker.c */
 	unsigned burst_pauses; /* pauses in the current burst */
 	struct evl_timer idle_timer; /* --idle-timeout's sweep: session/idle.c */
-	struct trim trim;	     /* returns freed heap pages */
+	struct evl_timer spread_timer; /* --drain-spread: the next ends */
+	uint64_t spread_tick_ns;       /* between them */
+	unsigned spread_per_tick;      /* sessions ended a tick */
+	struct trim trim;	       /* returns freed heap pages */
 	struct hslog hslog; /* handshake failures, summed up under load */
 	struct evl_fd wake; /* eventfd: the main thread asks us to stop */
 	struct resolver *res;

@@ -222,6 +222,43 @@ static void take_events(struct worker *w)
 	} while (n == 64);
 }
 
+/* --drain-spread: a tick ends the next sessions (FIN unless bytes the
+ * gateway holds would be lost), so that clients reconnect gradually. */
+static void spread_tick(struct evl *loop, struct evl_timer *t)
+{
+	struct worker *w = container_of(t, struct worker, spread_timer);
+
+	struct session *s = w->ss.all, *next;
+
+	/* forwarding ones: a handshake finishes first (its deadline) */
+	for (unsigned i = 0; s && i < w->spread_per_tick; s = next) {
+		next = s->next;
+		if (s->state != SESS_FORWARD)
+			continue;
+		session_end(s, "drained (--drain-spread)", path_buffered(s));
+		i++;
+	}
+	if (w->ss.all)
+		evl_timer_start(loop, t, w->spread_tick_ns);
+}
+
+/* The drain's ends, one tick apart over --drain-spread: at least 1 ms a
+ * tick, more sessions a tick when there are more than milliseconds. */
+static void spread_start(struct worker *w)
+{
+	uint64_t spread = w->gw->conf.drain_spread_ns, n = w->ss.n;
+
+	if (!spread || !n)
+		return;
+	w->spread_tick_ns = spread / n;
+	w->spread_per_tick = 1;
+	if (w->spread_tick_ns < 1000000) {
+		w->spread_per_tick = (unsigned)(n * 1000000 / spread) + 1;
+		w->spread_tick_ns = 1000000;
+	}
+	evl_timer_start(w->loop, &w->spread_timer, w->spread_tick_ns);
+}
+
 static void wake_cb(struct evl *loop, struct evl_fd *io, uint32_t events)
 {
 	struct worker *w = container_of(io, struct worker, wake);
@@ -243,6 +280,7 @@ static void wake_cb(struct evl *loop, struct evl_fd *io, uint32_t events)
 			w->draining = 1;
 			stop_listening(w);
 			log_info("draining %u sessions", w->ss.n);
+			spread_start(w);
 		}
 		if (w->ss.n == 0)
 			evl_stop(loop);
@@ -284,6 +322,7 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	evl_fd_init(&w->wake, -1, wake_cb);
 	evl_timer_init(&w->accept_timer, accept_resume);
 	evl_timer_init(&w->burst_timer, burst_end);
+	evl_timer_init(&w->spread_timer, spread_tick);
 	trim_init(&w->trim);
 	pool_init(&w->spool, path_session_size(gw));
 	w->bufs.cap = BUDGET_BUFS;
@@ -312,6 +351,7 @@ static void *worker_main(void *arg)
 	if (evl_run(w->loop) < 0)
 		log_error("epoll_wait: %s", strerror(errno));
 	stop_listening(w);
+	evl_timer_stop(w->loop, &w->spread_timer);
 	close_all(w, "gateway stopped");
 	idle_stop(w);
 	hslog_stop(&w->hslog);
