@@ -93,8 +93,10 @@ int iprate_take(struct iprate *r, const struct sg_caddr *a, uint64_t now_ns)
 	cap = (uint64_t)r->rate * 1000u;
 	pthread_mutex_lock(&r->lock);
 	s = slot_for(r, key, a->family, now_ns);
-	/* refill: rate a second, thousandths of a token a millisecond */
-	add = (now_ns - s->last_ns) / 1000000u * r->rate;
+	/* refill: rate a second, thousandths of a token a millisecond;
+	 * another worker's clock may have stamped it a moment later */
+	add = now_ns > s->last_ns ? (now_ns - s->last_ns) / 1000000u * r->rate :
+				    0;
 	s->milli = (uint32_t)(s->milli + add > cap ? cap : s->milli + add);
 	if (add)
 		s->last_ns = now_ns;

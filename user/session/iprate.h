@@ -29,7 +29,8 @@ struct iprate {
 /* rate 0: no limit, no memory. 0, or -1: out of memory. */
 int iprate_init(struct iprate *r, uint32_t rate, size_t slots);
 void iprate_fini(struct iprate *r);
-/* A connection from a at now_ns: 1 let in, 0 over the rate. */
+/* A connection from a at now_ns (the monotonic clock now, not a loop's
+ * cached time: workers share the table): 1 let in, 0 over the rate. */
 int iprate_take(struct iprate *r, const struct sg_caddr *a, uint64_t now_ns);
 /* The table's entries in use, and its bytes (for the metrics). */
 size_t iprate_used(struct iprate *r);

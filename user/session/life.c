@@ -317,7 +317,7 @@ void session_accept(struct worker *w, int fd, const union sg_addr *peer)
 	 * a client would take for a verdict on its token) */
 	sg_caddr_set(&ca, &peer->sa);
 	/* --rate-per-ip first: a refused one is not counted anywhere */
-	if (!iprate_take(&gw->iprate, &ca, evl_now(w->loop))) {
+	if (!iprate_take(&gw->iprate, &ca, evl_clock_ns())) {
 		metric_add(gw->m.refused[REFUSED_RATE], 1);
 		if (hslog_admit(&w->hslog, 0, "over --rate-per-ip"))
 			log_info("reset a client over --rate-per-ip %ld",
