@@ -401,7 +401,8 @@ int main(int argc, char **argv)
 		fatal("libcurl initialisation failed");
 	pthread_rwlock_init(&gw.keys_lock, NULL);
 	/* 64 Ki entries, 2 MiB: addresses idle longest give way */
-	if (iprate_init(&gw.iprate, (uint32_t)gw.conf.rate_per_ip, 65536) < 0)
+	if (iprate_init(&gw.iprate, (uint32_t)gw.conf.rate_per_ip, 65536,
+			&gw.m.rate_entries) < 0)
 		fatal("start-up: out of memory");
 	gw.m.rate_bytes = (int64_t)iprate_bytes(&gw.iprate);
 	if (perip_init(&gw.perip, (unsigned)gw.conf.max_conns_per_ip) < 0)

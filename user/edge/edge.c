@@ -91,10 +91,9 @@ int edge_refuse(struct edge *e, int code, int http_status, const char *why)
 
 	if (e->ws) {
 		/* browsers hide HTTP statuses from scripts, not close codes */
-		snprintf(buf, sizeof(buf), "%s", why);
 		if (ws_write(e->ws, text, SG_STATUS_LEN) < 0 && errno != EAGAIN)
 			return -1;
-		ws_close(e->ws, (uint16_t)(4000 + atoi(text)), buf);
+		ws_close(e->ws, (uint16_t)(4000 + atoi(text)), why);
 		r = ws_flush(e->ws);
 	} else if (e->kind == EDGE_PLAIN || e->kind == EDGE_TLS) {
 		if (e->io.ssl && !SSL_is_init_finished(e->io.ssl))

@@ -13,10 +13,12 @@ struct iprate_slot {
 	uint64_t last_ns;
 };
 
-int iprate_init(struct iprate *r, uint32_t rate, size_t slots)
+int iprate_init(struct iprate *r, uint32_t rate, size_t slots,
+		_Atomic int64_t *used)
 {
 	memset(r, 0, sizeof(*r));
 	r->rate = rate;
+	r->used = used;
 	if (!rate)
 		return 0;
 	r->nslot = (slots + IPRATE_WAYS - 1) / IPRATE_WAYS * IPRATE_WAYS;
@@ -72,7 +74,7 @@ static struct iprate_slot *slot_for(struct iprate *r, const uint8_t key[16],
 		}
 	}
 	if (!pick->family)
-		r->used++;
+		atomic_fetch_add_explicit(r->used, 1, memory_order_relaxed);
 	memcpy(pick->key, key, 16);
 	pick->family = family;
 	pick->milli = r->rate * 1000u; /* a full burst */
@@ -105,18 +107,6 @@ int iprate_take(struct iprate *r, const struct sg_caddr *a, uint64_t now_ns)
 		s->milli -= 1000;
 	pthread_mutex_unlock(&r->lock);
 	return ok;
-}
-
-size_t iprate_used(struct iprate *r)
-{
-	size_t n;
-
-	if (!r->rate)
-		return 0;
-	pthread_mutex_lock(&r->lock);
-	n = r->used;
-	pthread_mutex_unlock(&r->lock);
-	return n;
 }
 
 size_t iprate_bytes(const struct iprate *r)

@@ -3,6 +3,7 @@
 #define SG_IPRATE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,19 +22,20 @@
 struct iprate {
 	pthread_mutex_t lock;
 	struct iprate_slot *slot;
-	size_t nslot;  /* a multiple of IPRATE_WAYS; 0: no limit */
-	size_t used;   /* entries in use */
-	uint32_t rate; /* connections a second, and the burst */
+	size_t nslot;	       /* a multiple of IPRATE_WAYS; 0: no limit */
+	_Atomic int64_t *used; /* entries in use: the metrics' gauge */
+	uint32_t rate;	       /* connections a second, and the burst */
 };
 
-/* rate 0: no limit, no memory. 0, or -1: out of memory. */
-int iprate_init(struct iprate *r, uint32_t rate, size_t slots);
+/* rate 0: no limit, no memory; used: the gauge the table keeps its
+ * count of entries in. 0, or -1: out of memory. */
+int iprate_init(struct iprate *r, uint32_t rate, size_t slots,
+		_Atomic int64_t *used);
 void iprate_fini(struct iprate *r);
 /* A connection from a at now_ns (the monotonic clock now, not a loop's
  * cached time: workers share the table): 1 let in, 0 over the rate. */
 int iprate_take(struct iprate *r, const struct sg_caddr *a, uint64_t now_ns);
-/* The table's entries in use, and its bytes (for the metrics). */
-size_t iprate_used(struct iprate *r);
+/* The table's bytes (for the metrics). */
 size_t iprate_bytes(const struct iprate *r);
 
 #endif

@@ -325,10 +325,6 @@ void session_accept(struct worker *w, int fd, const union sg_addr *peer)
 		sock_reset_close(fd);
 		return;
 	}
-	if (gw->conf.rate_per_ip)
-		atomic_store_explicit(&gw->m.rate_entries,
-				      (int64_t)iprate_used(&gw->iprate),
-				      memory_order_relaxed);
 	counted = perip_take(&gw->perip, &ca);
 	if (counted == 0) {
 		metric_add(gw->m.refused[REFUSED_PER_IP], 1);
