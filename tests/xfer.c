@@ -66,11 +66,12 @@ static void stream_hash(uint64_t seed, uint64_t len, uint8_t out[32])
 
 /*
  * Full duplex on one socket: sends `send_len` bytes of the stream from
- * send_seed, then shuts the write side; reads to EOF, hashing. Returns
- * received bytes, or -1 on a socket error or a 60 s stall.
+ * send_seed, then shuts the write side; reads to EOF, hashing. held: sends
+ * nothing before the first byte came. Returns received bytes, or -1 on a
+ * socket error or a 60 s stall.
  */
 static int64_t duplex(struct cconn *c, uint64_t send_seed, uint64_t send_len,
-		      uint8_t hash[32], char *err, size_t errlen)
+		      int held, uint8_t hash[32], char *err, size_t errlen)
 {
 	struct gen *g = malloc(sizeof(*g));
 	uint8_t *rbuf = malloc(65536);
@@ -87,11 +88,11 @@ static int64_t duplex(struct cconn *c, uint64_t send_seed, uint64_t send_len,
 		wr_open = 0;
 	}
 	while (rd_open || wr_open) {
-		struct pollfd p = {
-			.fd = c->fd,
-			.events = (rd_open ? POLLIN : 0) |
-				  (wr_open || cc_unsent(c) ? POLLOUT : 0)
-		};
+		int wr = wr_open && !(held && got == 0);
+		struct pollfd p = { .fd = c->fd,
+				    .events = (rd_open ? POLLIN : 0) |
+					      (wr || cc_unsent(c) ? POLLOUT :
+								    0) };
 		int r = rd_open && cc_pending(c) ? 1 : poll(&p, 1, 60000);
 		ssize_t n;
 
@@ -105,7 +106,7 @@ static int64_t duplex(struct cconn *c, uint64_t send_seed, uint64_t send_len,
 		}
 		if (cc_pending(c))
 			p.revents |= POLLIN;
-		if (wr_open && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
+		if (wr && (p.revents & (POLLOUT | POLLERR | POLLHUP))) {
 			if (g->off == g->len) {
 				uint64_t left = send_len - sent;
 
@@ -173,7 +174,8 @@ static void xfer_conn(void *ctx, int fd)
 	{
 		struct cconn c = { .fd = fd };
 
-		got = duplex(&c, h.seed + 1, h.down, got_hash, err,
+		got = duplex(&c, h.seed + 1, h.down & ~XFER_HOLD,
+			     !!(h.down & XFER_HOLD), got_hash, err,
 			     sizeof(err));
 	}
 	stream_hash(h.seed, h.up, want);
@@ -203,10 +205,11 @@ void xfer_srv_stop(struct xfer_srv *x)
 	server_stop(x->fd, x->th);
 }
 
-int xfer_run(struct cconn *c, uint64_t seed, uint64_t up, uint64_t down,
-	     char *err, size_t errlen)
+static int run(struct cconn *c, uint64_t seed, uint64_t up, uint64_t down,
+	       int (*hold)(void *arg, char *err, size_t errlen), void *arg,
+	       char *err, size_t errlen)
 {
-	struct xfer_hdr h = { seed, up, down };
+	struct xfer_hdr h = { seed, up, down | (hold ? XFER_HOLD : 0) };
 	uint8_t got_hash[32], want[32];
 	int64_t got;
 
@@ -214,7 +217,9 @@ int xfer_run(struct cconn *c, uint64_t seed, uint64_t up, uint64_t down,
 		snprintf(err, errlen, "header write failed");
 		return -1;
 	}
-	got = duplex(c, seed, up, got_hash, err, errlen);
+	if (hold && hold(arg, err, errlen) != 0)
+		return -1;
+	got = duplex(c, seed, up, 0, got_hash, err, errlen);
 	if (got < 0)
 		return -1;
 	stream_hash(seed + 1, down, want);
@@ -231,8 +236,16 @@ int xfer_run(struct cconn *c, uint64_t seed, uint64_t up, uint64_t down,
 	return 0;
 }
 
-int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
-		uint64_t down, char *err, size_t errlen)
+int xfer_run(struct cconn *c, uint64_t seed, uint64_t up, uint64_t down,
+	     char *err, size_t errlen)
+{
+	return run(c, seed, up, down, NULL, NULL, err, errlen);
+}
+
+int xfer_client_held(uint16_t gw_port, const char *token, uint64_t seed,
+		     uint64_t up, uint64_t down,
+		     int (*hold)(void *arg, char *err, size_t errlen),
+		     void *arg, char *err, size_t errlen)
 {
 	struct cconn c = { .fd = -1 };
 	int code, r;
@@ -242,7 +255,14 @@ int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
 		snprintf(err, errlen, "handshake answered %d", code);
 		return -1;
 	}
-	r = xfer_run(&c, seed, up, down, err, errlen);
+	r = run(&c, seed, up, down, hold, arg, err, errlen);
 	close(c.fd);
 	return r;
+}
+
+int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
+		uint64_t down, char *err, size_t errlen)
+{
+	return xfer_client_held(gw_port, token, seed, up, down, NULL, NULL, err,
+				errlen);
 }

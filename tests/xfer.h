@@ -11,8 +11,11 @@
  * Integrity peers. The client sends a 24-byte header {seed, up, down} and
  * `up` bytes of a seeded stream, then shuts its write side; the backend
  * answers `down` bytes of another stream, and each side checks by SHA-256
- * that it received exactly the other's stream, then EOF.
+ * that it received exactly the other's stream, then EOF. With XFER_HOLD
+ * in `down`, the backend answers only once the first bytes of `up` came:
+ * until then the session is quiet and open both ways.
  */
+#define XFER_HOLD (1ull << 63)
 struct xfer_srv {
 	int fd;
 	uint16_t port;
@@ -30,5 +33,13 @@ int xfer_run(struct cconn *c, uint64_t seed, uint64_t up, uint64_t down,
 /* Runs one session through the gateway; 0 if both directions matched. */
 int xfer_client(uint16_t gw_port, const char *token, uint64_t seed, uint64_t up,
 		uint64_t down, char *err, size_t errlen);
+/* The same, held: after the header, the client calls hold(arg) and sends
+ * `up` only then; the backend answers after that (XFER_HOLD). up and down
+ * must not be 0. A nonzero hold() fails the session with its message in
+ * err. */
+int xfer_client_held(uint16_t gw_port, const char *token, uint64_t seed,
+		     uint64_t up, uint64_t down,
+		     int (*hold)(void *arg, char *err, size_t errlen),
+		     void *arg, char *err, size_t errlen);
 
 #endif
