@@ -31,14 +31,16 @@ DAEMON_SRCS := $(foreach l,$(LAYERS),$(wildcard user/$(l)/*.c))
 CTL_SRCS    := $(wildcard user/sockgatectl/*.c) user/core/log.c \
 	       user/core/addr.c user/core/opt.c user/auth/secret.c \
 	       user/auth/token_legacy.c user/auth/token_v2.c \
-	       user/auth/allow.c user/ctl/etcd_client.c \
+	       user/auth/allow.c user/auth/claims.c user/auth/revoke.c \
+	       user/core/lines.c user/ctl/etcd_client.c \
 	       user/fwd/sockmap/bpffs.c
 BPF_CFLAGS  := -O2 -g -target bpf -Wall -Werror -Iinclude -MMD -MP \
 	       -I/usr/include/$(shell $(CC) -dumpmachine)
 TEST_SRCS   := $(wildcard tests/*.c)
 UNIT_SRCS   := $(wildcard tests/unit/*.c)
 # what the unit tier links: the parts that need no daemon around them
-UNIT_LIBS   := core/addr core/log core/loop core/opt core/sock auth/allow \
+UNIT_LIBS   := core/addr core/log core/loop core/opt core/sock core/lines \
+	       auth/allow auth/claims auth/revoke auth/uses \
 	       auth/secret auth/token_legacy auth/token_v2 session/srv \
 	       session/proxy fwd/stream fwd/promote fwd/mode daemon/conf \
 	       edge/edge edge/io edge/ws edge/wsreq edge/tls \
@@ -133,6 +135,8 @@ $(BUILD)/sg-echo: $(addprefix $(BUILD)/tests/,echo_main.o servers.o sock.o gwpro
 $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 		       $(BUILD)/user/auth/token_legacy.o \
 		       $(BUILD)/user/auth/token_v2.o \
+		       $(BUILD)/user/auth/claims.o \
+		       $(BUILD)/user/core/lines.o \
 		       $(BUILD)/user/auth/secret.o $(BUILD)/user/session/srv.o \
 		       $(BUILD)/user/auth/allow.o $(BUILD)/user/core/addr.o \
 		       $(BUILD)/user/daemon/pidfile.o \

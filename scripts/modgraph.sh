@@ -44,6 +44,7 @@ out fwd/stream fwd/stream
 resolve_cb session/resolve session/resolve
 rnd session/srv session/srv
 name_of ctl/metrics ctl/metrics
+reload ctl/control ctl/control
 "
 
 mods() {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "auth/allow.h"
+#include "core/lines.h"
 #include "peers.h"
 #include "daemon/pidfile.h"
 #include "auth/secret.h"
@@ -136,7 +137,7 @@ Test(files, allow_file_reads_whole_lines)
 	allow_free(&a);
 
 	{
-		static char big[ALLOW_LINE_MAX + 100];
+		static char big[LINES_MAX + 100];
 
 		memset(big, ' ', sizeof(big) - 2);
 		memcpy(big, "127.0.0.1\n", 10);

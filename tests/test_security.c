@@ -347,10 +347,10 @@ Test(security, v2_test_vector)
 	int st, fd;
 
 	token_v2_seal(VECTOR_SECRET, strlen(VECTOR_SECRET), 0, nonce,
-		      "127.0.0.1:1", 11, out, sizeof(out));
+		      "127.0.0.1:1", 11, NULL, out, sizeof(out));
 	cr_assert_str_eq(out, VECTOR);
 	token_v2_seal(VECTOR_SECRET, strlen(VECTOR_SECRET), 1767225600, nonce,
-		      "127.0.0.1:1", 11, out, sizeof(out));
+		      "127.0.0.1:1", 11, NULL, out, sizeof(out));
 	cr_assert_str_eq(out, VECTOR_EXPIRED, "expiry 2026-01-01T00:00:00Z");
 	snprintf(cmd, sizeof(cmd),
 		 "%s/sockgatectl --secret '" VECTOR_SECRET "' decrypt %s",

@@ -3,22 +3,85 @@
 // Token issuing, for the service that hands clients their server list
 // (never in client code: it needs the secret). issueToken makes the
 // authenticated form (README "Security": version 2, AES-256-GCM, HKDF
-// key, optional expiry); { legacy: true } the openssl enc form.
+// key, optional expiry); { legacy: true } the openssl enc form. Claims
+// (README "Token claims"), each optional: bindClient: '127.0.0.1/32'
+// (good from there only), notBefore: UNIX_SECONDS, uses: N (N
+// connections per gateway; needs ttl).
 // liveGateways lists the gateways registered in etcd, so that the
 // service hands out addresses of live ones.
 const crypto = require('crypto');
 
-function issueToken(address, secret, { ttl, legacy, md } = {}) {
-  if (legacy) return legacyToken(address, secret, md || 'sha256');
+function issueToken(address, secret, { ttl, legacy, md, bindClient, notBefore, uses, nonce } = {}) {
+  const claims = claimBytes(bindClient, notBefore, uses);
+  if (legacy) {
+    if (claims.length) throw new Error('claims need a version 2 token');
+    return legacyToken(address, secret, md || 'sha256');
+  }
+  if (uses && !ttl) throw new Error('uses needs a ttl: gateways remember a used token until it expires');
   const header = Buffer.alloc(21);
   header[0] = 2;
   header.writeBigUInt64BE(ttl ? BigInt(Math.floor(Date.now() / 1000) + ttl) : 0n, 1);
-  crypto.randomFillSync(header, 9, 12);
+  if (nonce) Buffer.from(nonce).copy(header, 9, 0, 12);
+  else crypto.randomFillSync(header, 9, 12);
   const key = Buffer.from(crypto.hkdfSync('sha256', secret, 'sockgate', 'token v2', 32));
   const c = crypto.createCipheriv('aes-256-gcm', key, header.subarray(9, 21));
   c.setAAD(header);
-  const ct = Buffer.concat([c.update(address, 'utf8'), c.final(), c.getAuthTag()]);
+  const plain = Buffer.concat([Buffer.from(address, 'utf8'), claims]);
+  const ct = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
   return Buffer.concat([header, ct]).toString('base64url');
+}
+
+// An address's bytes: 4 for IPv4, 16 for IPv6 (with "::" and a dotted tail).
+function ipBytes(ip) {
+  const net = require('net');
+  if (net.isIPv4(ip)) return Buffer.from(ip.split('.').map(Number));
+  if (!net.isIPv6(ip)) throw new Error(`not an address: ${ip}`);
+  let groups = ip;
+  const v4 = ip.match(/(\d+\.\d+\.\d+\.\d+)$/);
+  if (v4) {
+    const b = ipBytes(v4[1]);
+    groups = ip.slice(0, -v4[1].length) + `${(b[0] << 8 | b[1]).toString(16)}:${(b[2] << 8 | b[3]).toString(16)}`;
+  }
+  const [head, tail] = groups.split('::');
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail ? tail.split(':') : [];
+  const all = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  const out = Buffer.alloc(16);
+  all.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16), 2 * i));
+  return out;
+}
+
+// The claims' bytes after the address: a 0, then type, length, value for
+// each, in type order; none: nothing.
+function claimBytes(bindClient, notBefore, uses) {
+  const parts = [];
+  if (bindClient !== undefined) {
+    const [ip, bits] = bindClient.split('/');
+    const addr = ipBytes(ip);
+    const prefix = bits === undefined ? addr.length * 8 : Number(bits);
+    if (!Number.isInteger(prefix) || prefix < 0 || prefix > addr.length * 8) throw new Error(`bad prefix: ${bindClient}`);
+    for (let i = 0; i < addr.length; i++) {
+      const keep = Math.max(0, Math.min(8, prefix - 8 * i));
+      addr[i] &= (0xff << (8 - keep)) & 0xff;
+    }
+    parts.push(Buffer.from([1, 2 + addr.length, addr.length === 4 ? 4 : 6, prefix]), addr);
+  }
+  if (notBefore !== undefined) {
+    const v = Buffer.alloc(10);
+    v[0] = 2;
+    v[1] = 8;
+    v.writeBigUInt64BE(BigInt(notBefore), 2);
+    parts.push(v);
+  }
+  if (uses !== undefined) {
+    if (!Number.isInteger(uses) || uses < 1 || uses > 0xffffffff) throw new Error('uses: 1 to 4294967295');
+    const v = Buffer.alloc(6);
+    v[0] = 3;
+    v[1] = 4;
+    v.writeUInt32BE(uses, 2);
+    parts.push(v);
+  }
+  return parts.length ? Buffer.concat([Buffer.from([0]), ...parts]) : Buffer.alloc(0);
 }
 
 // openssl enc -aes-256-cbc -salt -md <md>: EVP_BytesToKey, one round

@@ -5,7 +5,9 @@ package (Debian: python3-cryptography); the client module does not.
 
 issue_token(address, secret, ttl=None) makes the authenticated form
 (README "Security": version 2, AES-256-GCM, HKDF key, optional expiry);
-legacy=True the openssl enc form.
+legacy=True the openssl enc form. Claims (README "Token claims"), each
+optional: bind_client="127.0.0.1/32" (good from there only),
+not_before=UNIX_SECONDS, uses=N (N connections per gateway; needs ttl).
 
 live_gateways(etcd) lists the gateways registered in etcd, so that the
 service hands out addresses of live ones.
@@ -22,16 +24,44 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 
-def issue_token(address, secret, ttl=None, legacy=False, md="sha256"):
+def issue_token(address, secret, ttl=None, legacy=False, md="sha256",
+                bind_client=None, not_before=None, uses=None, _nonce=None):
     secret = secret.encode() if isinstance(secret, str) else secret
+    claims = _claims(bind_client, not_before, uses)
     if legacy:
+        if claims:
+            raise ValueError("claims need a version 2 token")
         return _legacy(address.encode(), secret, md)
+    if uses and not ttl:
+        raise ValueError("uses needs a ttl: gateways remember a used "
+                         "token until it expires")
     expiry = int(time.time()) + int(ttl) if ttl else 0
-    header = bytes([2]) + struct.pack(">Q", expiry) + os.urandom(12)
+    header = bytes([2]) + struct.pack(">Q", expiry) + \
+        (_nonce or os.urandom(12))
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"sockgate",
                info=b"token v2").derive(secret)
-    ct = AESGCM(key).encrypt(header[9:21], address.encode(), header)
+    ct = AESGCM(key).encrypt(header[9:21], address.encode() + claims,
+                             header)
     return base64.urlsafe_b64encode(header + ct).decode().rstrip("=")
+
+
+def _claims(bind_client, not_before, uses):
+    """The claims' bytes after the address: a 0, then type, length,
+    value for each, in type order."""
+    import ipaddress
+    out = b""
+    if bind_client is not None:
+        net = ipaddress.ip_network(bind_client, strict=False)
+        value = bytes([net.version, net.prefixlen]) + \
+            net.network_address.packed
+        out += bytes([1, len(value)]) + value
+    if not_before is not None:
+        out += bytes([2, 8]) + struct.pack(">Q", int(not_before))
+    if uses is not None:
+        if not 1 <= int(uses) <= 0xffffffff:
+            raise ValueError("uses: 1 to 4294967295")
+        out += bytes([3, 4]) + struct.pack(">I", int(uses))
+    return b"\0" + out if out else b""
 
 
 def _legacy(plain, secret, md):

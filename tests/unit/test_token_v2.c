@@ -25,7 +25,7 @@ Test(token_v2, seal_makes_the_vectors)
 	for (size_t i = 0; i < 2; i++) {
 		char out[256];
 		int n = token_v2_seal(SECRET, strlen(SECRET), vectors[i].expiry,
-				      nonce, "127.0.0.1:1", 11, out,
+				      nonce, "127.0.0.1:1", 11, NULL, out,
 				      sizeof(out));
 
 		cr_assert_gt(n, 0);

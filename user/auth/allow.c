@@ -9,6 +9,7 @@
 
 #include "core/addr.h"
 #include "auth/allow.h"
+#include "core/lines.h"
 
 static int parse_num(const char *s, size_t len, unsigned max, unsigned *out)
 {
@@ -142,56 +143,17 @@ int allow_add(struct allow *a, const struct allow_rule *r)
 	return 0;
 }
 
+static int add_line(void *arg, const char *entry, const char **what)
+{
+	struct allow_rule r;
+
+	*what = "not a rule";
+	return allow_parse(entry, &r) < 0 || allow_add(arg, &r) < 0 ? -1 : 0;
+}
+
 int allow_load_file(struct allow *a, const char *path, char *why, size_t whylen)
 {
-	FILE *f = fopen(path, "re");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	int no = 0, ret = 0;
-
-	if (!f) {
-		snprintf(why, whylen, "cannot read --allow-file %s: %s", path,
-			 strerror(errno));
-		return -1;
-	}
-	/* whole lines: a long comment must never leave a tail that parses */
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		struct allow_rule r;
-		char *p = line, *e;
-
-		no++;
-		if (n > ALLOW_LINE_MAX) {
-			snprintf(why, whylen,
-				 "--allow-file %s:%d: longer than %d bytes",
-				 path, no, ALLOW_LINE_MAX);
-			ret = -1;
-			break;
-		}
-		line[strcspn(line, "#\r\n")] = '\0';
-		while (*p == ' ' || *p == '\t')
-			p++;
-		e = p + strlen(p);
-		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (!*p)
-			continue;
-		if (allow_parse(p, &r) < 0 || allow_add(a, &r) < 0) {
-			snprintf(why, whylen,
-				 "--allow-file %s:%d: not a rule: %.64s", path,
-				 no, p);
-			ret = -1;
-			break;
-		}
-	}
-	if (!ret && ferror(f)) {
-		snprintf(why, whylen, "cannot read --allow-file %s: %s", path,
-			 strerror(errno));
-		ret = -1;
-	}
-	free(line);
-	fclose(f);
-	return ret;
+	return lines_each(path, "--allow-file", add_line, a, why, whylen);
 }
 
 void allow_free(struct allow *a)
@@ -211,18 +173,21 @@ static int prefix_eq(const uint8_t *a, const uint8_t *b, unsigned bits)
 	       ((a[bytes] ^ b[bytes]) & (uint8_t)(0xff << (8 - rest))) == 0;
 }
 
+int allow_match_caddr(const struct allow *a, const struct sg_caddr *c)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		const struct allow_rule *r = &a->v[i];
+
+		if (r->family == c->family && c->port >= r->port_lo &&
+		    c->port <= r->port_hi && prefix_eq(c->ip, r->ip, r->prefix))
+			return 1;
+	}
+	return 0;
+}
+
 int allow_match(const struct allow *a, const struct sockaddr *sa)
 {
 	struct sg_caddr c;
 
-	if (sg_caddr_set_plain(&c, sa) < 0)
-		return 0;
-	for (size_t i = 0; i < a->n; i++) {
-		const struct allow_rule *r = &a->v[i];
-
-		if (r->family == c.family && c.port >= r->port_lo &&
-		    c.port <= r->port_hi && prefix_eq(c.ip, r->ip, r->prefix))
-			return 1;
-	}
-	return 0;
+	return sg_caddr_set_plain(&c, sa) == 0 && allow_match_caddr(a, &c);
 }

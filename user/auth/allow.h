@@ -25,16 +25,16 @@ struct allow {
 int allow_parse(const char *s, struct allow_rule *r);
 /* Appends a rule; 0 or -1 (ENOMEM). */
 int allow_add(struct allow *a, const struct allow_rule *r);
-/*
- * Reads rules, one a line ('#' starts a comment, blank lines skipped).
- * 0, or -1 with a message in why (the line that does not parse or is
- * longer than ALLOW_LINE_MAX, or the file that cannot be read).
- */
-#define ALLOW_LINE_MAX 4096
+/* Reads rules, one a line (core/lines.h). 0, or -1 with a message in
+ * why (the line that does not parse or is too long, or the file that
+ * cannot be read). */
 int allow_load_file(struct allow *a, const char *path, char *why,
 		    size_t whylen);
 void allow_free(struct allow *a);
 /* Does a rule take sa (an IPv4-mapped IPv6 address counts as IPv4)? */
 int allow_match(const struct allow *a, const struct sockaddr *sa);
+struct sg_caddr;
+/* The same for an address already plain (sg_caddr_set_plain). */
+int allow_match_caddr(const struct allow *a, const struct sg_caddr *c);
 
 #endif

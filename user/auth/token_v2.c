@@ -7,11 +7,12 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
+#include "auth/claims.h"
 #include "auth/token_legacy.h"
 #include "auth/token_v2.h"
 
 #define NONCE_LEN 12
-#define RAW_MAX (TOKEN_V2_HDR + TOKEN_ADDR_MAX + TOKEN_V2_TAG)
+#define RAW_MAX (TOKEN_V2_HDR + TOKEN_ADDR_MAX + CLAIMS_MAX + TOKEN_V2_TAG)
 
 static const char b64url[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -120,17 +121,46 @@ static int gcm_begin(EVP_CIPHER_CTX *ctx, const uint8_t key[32],
 	       EVP_CipherUpdate(ctx, NULL, &n, raw, TOKEN_V2_HDR);
 }
 
+int token_id(const char *text, size_t len, uint64_t *id)
+{
+	uint8_t raw[21];
+	int off;
+
+	if (token_v2_is(text, len)) {
+		if (len < 28 || b64_decode(text, 28, raw, 21) != 21)
+			return -1;
+		off = 9;
+	} else {
+		if (len < 24 || b64_decode(text, 24, raw, 18) != 18 ||
+		    memcmp(raw, "Salted__", 8) != 0)
+			return -1;
+		off = 8;
+	}
+	*id = 0;
+	for (int i = 0; i < 8; i++)
+		*id = *id << 8 | raw[off + i];
+	return 0;
+}
+
 int token_v2_seal(const char *secret, size_t slen, uint64_t expiry,
 		  const uint8_t *nonce, const char *addr, size_t alen,
-		  char *out, size_t out_max)
+		  const struct token_claims *c, char *out, size_t out_max)
 {
-	uint8_t raw[RAW_MAX], key[32];
-	size_t rlen = TOKEN_V2_HDR + alen + TOKEN_V2_TAG;
+	uint8_t raw[RAW_MAX], key[32], plain[TOKEN_ADDR_MAX + CLAIMS_MAX];
+	size_t rlen, plen;
 	EVP_CIPHER_CTX *ctx;
-	int n = 0, m = 0, ok;
+	int n = 0, m = 0, ok, cl;
 
-	if (alen == 0 || alen > TOKEN_ADDR_MAX ||
-	    (rlen * 4 + 2) / 3 + 1 > out_max)
+	if (alen == 0 || alen > TOKEN_ADDR_MAX || memchr(addr, 0, alen))
+		return -1;
+	memcpy(plain, addr, alen);
+	cl = c ? claims_encode(c, plain + alen, CLAIMS_MAX) : 0;
+	/* a use limit needs an expiry: the gateway forgets used tokens then */
+	if (cl < 0 || (c && c->uses && !expiry))
+		return -1;
+	plen = alen + (size_t)cl;
+	rlen = TOKEN_V2_HDR + plen + TOKEN_V2_TAG;
+	if ((rlen * 4 + 2) / 3 + 1 > out_max)
 		return -1;
 	raw[0] = TOKEN_V2_VERSION;
 	for (int i = 0; i < 8; i++)
@@ -143,14 +173,14 @@ int token_v2_seal(const char *secret, size_t slen, uint64_t expiry,
 		return -1;
 	ctx = EVP_CIPHER_CTX_new();
 	ok = ctx && gcm_begin(ctx, key, raw, 1) &&
-	     EVP_EncryptUpdate(ctx, raw + TOKEN_V2_HDR, &n,
-			       (const uint8_t *)addr, (int)alen) &&
+	     EVP_EncryptUpdate(ctx, raw + TOKEN_V2_HDR, &n, plain, (int)plen) &&
 	     EVP_EncryptFinal_ex(ctx, raw + TOKEN_V2_HDR + n, &m) &&
 	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, TOKEN_V2_TAG,
-				 raw + TOKEN_V2_HDR + alen);
+				 raw + TOKEN_V2_HDR + plen);
 	EVP_CIPHER_CTX_free(ctx);
 	OPENSSL_cleanse(key, sizeof(key));
-	if (!ok || (size_t)(n + m) != alen)
+	OPENSSL_cleanse(plain, sizeof(plain));
+	if (!ok || (size_t)(n + m) != plen)
 		return -1;
 	return (int)b64_encode(raw, rlen, out);
 }
@@ -202,9 +232,7 @@ int token_v2_open(const struct secrets *sec, const char *text, size_t len,
 	*expiry = 0;
 	for (int i = 0; i < 8; i++)
 		*expiry = *expiry << 8 | raw[1 + i];
-	if (*expiry && now >= *expiry) {
-		OPENSSL_cleanse(plain, clen);
+	if (*expiry && now >= *expiry)
 		return -2;
-	}
 	return 0;
 }

@@ -26,17 +26,26 @@
  * (whose base64 starts "U2FsdGVkX1", "Salted__")? */
 int token_v2_is(const char *text, size_t len);
 /*
- * Seals addr for secret; nonce NULL: random (tests give a fixed one for
+ * A token's id: the first 8 bytes of a version 2 token's nonce or of a
+ * legacy token's salt, big-endian; random, so it names the token without
+ * its secret. 0 and *id, or -1 for text that is neither.
+ */
+int token_id(const char *text, size_t len, uint64_t *id);
+/*
+ * Seals addr, and claims when c has any (auth/claims.h; c may be NULL),
+ * for secret; nonce NULL: random (tests give a fixed one for
  * the test vector). Writes NUL-terminated base64url into out; returns its
  * length, or -1.
  */
+struct token_claims;
 int token_v2_seal(const char *secret, size_t slen, uint64_t expiry,
 		  const uint8_t *nonce, const char *addr, size_t alen,
-		  char *out, size_t out_max);
+		  const struct token_claims *c, char *out, size_t out_max);
 /*
- * Opens text with each secret. 0: plain (NUL-terminated, *plen bytes)
- * and *expiry set; -1: not a version 2 token, tampered, or no secret
- * opens it; -2: authentic but expired at `now`.
+ * Opens text with each secret. 0: plain (NUL-terminated, *plen bytes:
+ * the address, then any claims, auth/claims.h) and *expiry set; -1: not
+ * a version 2 token, tampered, or no secret opens it; -2: authentic but
+ * expired at `now` (plain is set all the same: the caller wipes it).
  */
 int token_v2_open(const struct secrets *sec, const char *text, size_t len,
 		  uint64_t now, char *plain, size_t max, size_t *plen,

@@ -29,6 +29,11 @@ void sg_caddr_set(struct sg_caddr *c, const struct sockaddr *sa)
 int sg_caddr_set_plain(struct sg_caddr *c, const struct sockaddr *sa)
 {
 	sg_caddr_set(c, sa);
+	return sg_caddr_unmap(c);
+}
+
+int sg_caddr_unmap(struct sg_caddr *c)
+{
 	if (c->family == AF_INET6 &&
 	    IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)c->ip)) {
 		memmove(c->ip, c->ip + 12, 4);

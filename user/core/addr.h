@@ -28,6 +28,8 @@ void sg_caddr_set(struct sg_caddr *c, const struct sockaddr *sa);
 /* The same, an IPv4-mapped IPv6 address taken as the IPv4 one (what
  * policy and headers compare). 0, or -1 for a family of neither. */
 int sg_caddr_set_plain(struct sg_caddr *c, const struct sockaddr *sa);
+/* The same for one already set, in place. */
+int sg_caddr_unmap(struct sg_caddr *c);
 /* "1.2.3.4:5", "[::1]:5", or "-" for none. */
 void sg_caddr_fmt(const struct sg_caddr *c, char *out, size_t len);
 /* The same for a socket address. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,7 +55,9 @@ static const char *edge_path_name(int i)
 NAMES(start_end, "start", "end")
 NAMES(ok_failed, "ok", "failed")
 NAMES(refusal, "allowlist", "self", "per_ip", "handshake_evicted",
-      "rate_per_ip")
+      "rate_per_ip", "revoked", "client_bound", "not_yet_valid", "used_up",
+      "uses_table_full")
+NAMES(kill_by, "control", "revoke")
 NAMES(promotion, "sockmap", "splice")
 
 #define F(field) offsetof(struct metrics, field)
@@ -92,6 +95,9 @@ static const struct metric_row rows[] = {
 	L("refused_total", refused, "reason", 0, REFUSED_MAX, refusal),
 	G("rate_table_entries", rate_entries),
 	G("rate_table_bytes", rate_bytes),
+	G("token_uses_entries", uses_entries),
+	G("token_uses_bytes", uses_bytes),
+	L("killed_total", killed, "by", 0, KILL_MAX, kill_by),
 	G("handshakes_active", handshaking),
 	G("etcd_registered", etcd_registered),
 	C("etcd_failures_total", etcd_failures),
@@ -145,6 +151,8 @@ size_t metrics_render(struct gateway *gw, char *out, size_t max)
 	struct metrics *m = &gw->m;
 	struct out o = { out, 0, max };
 
+	/* the gauge counts what is remembered: drop what expired first */
+	uses_sweep(&gw->uses, (uint64_t)time(NULL));
 	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
 		emit_row(&o, m, &rows[i]);
 	emit(&o,

@@ -10,16 +10,26 @@
 
 /* Clients refused: destinations answered 401 (not allowed, the gateway
  * itself), reset over --max-conns-per-ip, handshakes ended for a newer
- * one, reset over --rate-per-ip. The metric's reason label, in this
- * order. */
+ * one, reset over --rate-per-ip; tokens answered 401 for their claims
+ * or a revocation (auth/claims.h, auth/revoke.h). The metric's reason
+ * label, in this order. */
 enum refusal {
 	REFUSED_ALLOWLIST,
 	REFUSED_SELF,
 	REFUSED_PER_IP,
 	REFUSED_EVICTED,
 	REFUSED_RATE,
+	REFUSED_REVOKED,
+	REFUSED_CLIENT,
+	REFUSED_NOT_BEFORE,
+	REFUSED_USED_UP,
+	REFUSED_USES_FULL,
 	REFUSED_MAX,
 };
+
+/* Live sessions ended by an operator: the control socket's kill, a
+ * reload's --revoke-live. The metric's by label, in this order. */
+enum kill_by { KILL_CONTROL, KILL_REVOKE, KILL_MAX };
 
 /* Process-wide counters, shared by the workers (relaxed atomics). */
 struct metrics {
@@ -47,10 +57,13 @@ struct metrics {
 	_Atomic uint64_t refused[REFUSED_MAX]; /* enum refusal */
 	_Atomic int64_t rate_entries;	       /* --rate-per-ip's table */
 	_Atomic int64_t rate_bytes;
-	_Atomic uint64_t promotions[2];	 /* copy sessions moved: 0 to
+	_Atomic int64_t uses_entries; /* use-limited tokens remembered */
+	_Atomic int64_t uses_bytes;
+	_Atomic uint64_t killed[KILL_MAX]; /* enum kill_by */
+	_Atomic uint64_t promotions[2];	   /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */
-	_Atomic int64_t etcd_registered; /* --etcd: the key is there */
-	_Atomic uint64_t etcd_failures;	 /* etcd calls that failed */
+	_Atomic int64_t etcd_registered;   /* --etcd: the key is there */
+	_Atomic uint64_t etcd_failures;	   /* etcd calls that failed */
 	/* the listener migration program's count, in its mapped data
 	 * (daemon/reuseport.c); NULL: not loaded */
 	const uint64_t *migrated;

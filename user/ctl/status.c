@@ -14,6 +14,8 @@
 #include "fwd/path.h"
 #include "session/session.h"
 #include "ctl/status.h"
+#include "session/life.h"
+#include "auth/revoke.h"
 
 #define WAIT_NS 1000000000L
 
@@ -63,11 +65,19 @@ static void put(struct buf *b, const char *fmt, ...)
 	}
 }
 
+/* The token's id: the handshake's until FORWARD, then the session's. */
+static uint64_t tid_of(const struct session *s)
+{
+	const struct sess_setup *u = session_setup(s);
+
+	return u ? u->tid : s->tid;
+}
+
 /* The rows of w's sessions, on w's thread. */
 static void rows(struct worker *w, struct buf *b)
 {
 	for (struct session *s = w->ss.all; s; s = s->next) {
-		char c[SG_ADDR_TEXT], be[SG_ADDR_TEXT];
+		char c[SG_ADDR_TEXT], be[SG_ADDR_TEXT], tid[TOKEN_ID_TEXT] = "";
 		uint64_t up, down, q1, q2;
 
 		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
@@ -75,14 +85,18 @@ static void rows(struct worker *w, struct buf *b)
 		path_counts(s, &up, &down);
 		q1 = idle_quiet_ms(s->cli.fd);
 		q2 = s->be.fd >= 0 ? idle_quiet_ms(s->be.fd) : q1;
+		if (tid_of(s))
+			token_id_fmt(tid_of(s), tid);
 		/* addresses are digits, dots, colons and brackets: no
 		 * escaping needed, and none of them comes from a client's
 		 * bytes */
 		put(b,
-		    "%s{\"worker\":%d,\"client\":\"%s\",\"backend\":\"%s\","
+		    "%s{\"id\":\"%d-%llu\",\"worker\":%d,\"token\":\"%s\","
+		    "\"client\":\"%s\",\"backend\":\"%s\","
 		    "\"mode\":\"%s\",\"state\":\"%s\",\"up\":%llu,\"down\":%llu,"
 		    "\"age_ms\":%llu,\"idle_ms\":%llu}",
-		    b->len ? "," : "", w->id, c, be,
+		    b->len ? "," : "", w->id, (unsigned long long)s->start_ns,
+		    w->id, tid, c, be,
 		    s->state == SESS_FORWARD ? path_name(s) : "-",
 		    state_name[s->state], (unsigned long long)up,
 		    (unsigned long long)down, session_age_ms(s),
@@ -90,18 +104,73 @@ static void rows(struct worker *w, struct buf *b)
 	}
 }
 
+/* Does k name s? (KILL_REVOKED: under keys_lock) */
+static int named(const struct worker *w, const struct session *s,
+		 const struct kill_req *k)
+{
+	const struct revoke *r = &w->gw->conf.revoke;
+	struct allow one = { .v = (struct allow_rule *)&k->rule, .n = 1 };
+	struct sg_caddr a;
+
+	switch (k->by) {
+	case KILL_ID:
+		return k->worker == w->id && k->start_ns == s->start_ns;
+	case KILL_CLIENT:
+		a = s->cli_addr;
+		return sg_caddr_unmap(&a) == 0 && allow_match_caddr(&one, &a);
+	case KILL_BACKEND:
+		return s->be_addr.family &&
+		       allow_match_caddr(&one, &s->be_addr);
+	default:
+		return (tid_of(s) && revoke_id(r, tid_of(s))) ||
+		       (s->be_addr.family && revoke_caddr(r, &s->be_addr));
+	}
+}
+
+/* The sessions k names, ended on w's thread. */
+static unsigned kill_named(struct worker *w, const struct kill_req *k)
+{
+	struct gateway *gw = w->gw;
+	struct session *next;
+	unsigned n = 0;
+	char why[160];
+
+	snprintf(why, sizeof(why), "killed by %s", k->who);
+	if (k->by == KILL_REVOKED)
+		pthread_rwlock_rdlock(&gw->keys_lock);
+	for (struct session *s = w->ss.all; s; s = next) {
+		next = s->next;
+		if (!named(w, s, k))
+			continue;
+		metric_add(gw->m.killed[k->counter], 1);
+		session_end(s, why, 1);
+		n++;
+	}
+	if (k->by == KILL_REVOKED)
+		pthread_rwlock_unlock(&gw->keys_lock);
+	return n;
+}
+
 void status_worker_serve(struct worker *w)
 {
 	struct buf b = { 0 };
-	unsigned req;
+	struct kill_req k;
+	unsigned req, killed = 0;
+	int kill_on;
 
 	pthread_mutex_lock(&w->st.lock);
 	req = w->st.req;
+	kill_on = w->st.kill_on;
+	k = w->st.kill;
 	pthread_mutex_unlock(&w->st.lock);
 	if (req == w->st.done)
 		return;
-	rows(w, &b);
+	if (kill_on)
+		killed = kill_named(w, &k);
+	else
+		rows(w, &b);
 	pthread_mutex_lock(&w->st.lock);
+	w->st.killed = killed;
 	free(w->st.buf);
 	w->st.buf = b.bad ? NULL : b.p;
 	w->st.len = b.bad ? 0 : b.len;
@@ -112,37 +181,77 @@ void status_worker_serve(struct worker *w)
 	pthread_mutex_unlock(&w->st.lock);
 }
 
-char *status_sessions_json(struct gateway *gw, size_t *len)
+/* Asks every worker (k: to kill, NULL: for its rows); *until: the
+ * deadline of the answers. */
+static void ask(struct gateway *gw, const struct kill_req *k,
+		struct timespec *until)
 {
-	struct buf out = { 0 };
-	struct timespec until;
 	uint64_t one = 1;
-	int first = 1;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_nsec += WAIT_NS % 1000000000L;
-	until.tv_sec += WAIT_NS / 1000000000L + until.tv_nsec / 1000000000L;
-	until.tv_nsec %= 1000000000L;
+	clock_gettime(CLOCK_REALTIME, until);
+	until->tv_nsec += WAIT_NS % 1000000000L;
+	until->tv_sec += WAIT_NS / 1000000000L + until->tv_nsec / 1000000000L;
+	until->tv_nsec %= 1000000000L;
 	for (int i = 0; i < gw->nworkers; i++) {
 		struct worker *w = &gw->workers[i];
 
 		pthread_mutex_lock(&w->st.lock);
 		w->st.req++;
+		w->st.kill_on = k != NULL;
+		if (k)
+			w->st.kill = *k;
 		pthread_mutex_unlock(&w->st.lock);
 		/* its wake-up eventfd, as worker_wake() writes it */
 		if (write(w->wake.fd, &one, sizeof(one)) < 0)
 			continue;
 	}
+}
+
+/* Waits for w's answer until `until`: 1 with w->st.lock held, or 0. */
+static int answer(struct worker *w, const struct timespec *until)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&w->st.lock);
+	while (w->st.done != w->st.req && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&w->st.cond, &w->st.lock, until);
+	if (w->st.done == w->st.req)
+		return 1;
+	pthread_mutex_unlock(&w->st.lock);
+	return 0;
+}
+
+unsigned status_kill(struct gateway *gw, const struct kill_req *k)
+{
+	struct timespec until;
+	unsigned n = 0;
+
+	ask(gw, k, &until);
+	for (int i = 0; i < gw->nworkers; i++) {
+		struct worker *w = &gw->workers[i];
+
+		if (answer(w, &until)) {
+			n += w->st.killed;
+			pthread_mutex_unlock(&w->st.lock);
+		}
+	}
+	return n;
+}
+
+char *status_sessions_json(struct gateway *gw, size_t *len)
+{
+	struct buf out = { 0 };
+	struct timespec until;
+	int first = 1;
+
+	ask(gw, NULL, &until);
 	put(&out, "{\"sessions\":[");
 	for (int i = 0; i < gw->nworkers; i++) {
 		struct worker *w = &gw->workers[i];
-		int r = 0;
 
-		pthread_mutex_lock(&w->st.lock);
-		while (w->st.done != w->st.req && r != ETIMEDOUT)
-			r = pthread_cond_timedwait(&w->st.cond, &w->st.lock,
-						   &until);
-		if (w->st.done == w->st.req && w->st.len) {
+		if (!answer(w, &until))
+			continue;
+		if (w->st.len) {
 			put(&out, "%s%.*s", first ? "" : ",", (int)w->st.len,
 			    w->st.buf);
 			first = 0;

@@ -5,16 +5,33 @@
 #include <stddef.h>
 
 #include <pthread.h>
+#include <stdint.h>
+
+#include "auth/allow.h"
+#include "ctl/metrics.h"
 
 struct gateway;
 struct worker;
 
-/* /sessions.json asks each worker, which answers on its own thread:
- * one per worker, written by status.c only. */
+/* Which sessions an operator ends (the control socket, --revoke-live). */
+struct kill_req {
+	enum { KILL_ID, KILL_CLIENT, KILL_BACKEND, KILL_REVOKED } by;
+	int worker; /* KILL_ID: the session's id, "WORKER-START" */
+	uint64_t start_ns;
+	struct allow_rule rule; /* KILL_CLIENT, KILL_BACKEND */
+	enum kill_by counter;
+	char who[96]; /* who asked, for the log */
+};
+
+/* /sessions.json and kills ask each worker, which answers on its own
+ * thread: one per worker, written by status.c only. */
 struct status_ask {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned req, done;
+	struct kill_req kill; /* a copy: an answer may come late */
+	int kill_on;	      /* 0: the rows are asked for */
+	unsigned killed;
 	char *buf;
 	size_t len;
 };
@@ -27,6 +44,11 @@ struct status_ask {
  */
 /* The JSON document, malloc'd; *len its length. NULL when out of memory. */
 char *status_sessions_json(struct gateway *gw, size_t *len);
+/* Ends the sessions k names, RST both ways, each logged with k->who;
+ * how many. Waits for each worker at most a second. */
+unsigned status_kill(struct gateway *gw, const struct kill_req *k);
+/* A session's id, as the JSON and kill show it. */
+#define SESSION_ID_TEXT 32
 /* Called by a worker when it is woken: answers a pending request. */
 void status_worker_serve(struct worker *w);
 

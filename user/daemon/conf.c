@@ -169,6 +169,13 @@ static int set_allow_plain(void *v, char *val, char *why, size_t len)
 	return 0;
 }
 
+static int set_revoke_live(void *v, char *val, char *why, size_t len)
+{
+	(void)val, (void)why, (void)len;
+	CONF(v)->revoke_live = 1;
+	return 0;
+}
+
 static int set_version(void *v, char *val, char *why, size_t len)
 {
 	(void)v, (void)val, (void)why, (void)len;
@@ -270,6 +277,20 @@ const struct opt conf_opts[] = {
 	  "([v6]/N:PORT); repeatable; none: any" },
 	{ "allow-file", OPT_STR, F(allow_file), "PATH", NULL, 1, 0, NULL, NULL,
 	  "more rules, one a line (read again on SIGHUP)" },
+	{ "revoke-file", OPT_STR, F(revoke_file), "PATH", NULL, 1, 0, NULL,
+	  NULL,
+	  "token ids and destinations no token may\n"
+	  "open (read again on SIGHUP)" },
+	{ "revoke-live", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_revoke_live,
+	  "a reload also ends live sessions that match\n"
+	  "--revoke-file (RST both ways)" },
+	{ "token-uses-max", OPT_LONG, F(token_uses_max), "N", "65536", 0,
+	  1 << 24, NULL, NULL,
+	  "use-limited tokens remembered at once (24 B\n"
+	  "each, twice over); when full, new ones get 401" },
+	{ "control", OPT_STR, F(control), "PATH", NULL, 1, 0, NULL, NULL,
+	  "a Unix socket (mode 0600) for sockgatectl\n"
+	  "--control: sessions, kill, reload" },
 	{ "idle-timeout", OPT_DURATION, F(idle_ns), "SEC", "0", 0, DAY, NULL,
 	  NULL, "close a session that moved no byte for SEC\n(0: never)" },
 	{ "max-session-age", OPT_DURATION, F(max_age_ns), "SEC", "0", 0,
@@ -450,6 +471,14 @@ void conf_parse(struct conf *c, int argc, char **argv)
 		fatal("%s", why);
 	if (conf_load_allow(c, &c->allow, why, sizeof(why)) < 0)
 		fatal("%s", why);
+	if (c->revoke_file &&
+	    revoke_load(&c->revoke, c->revoke_file, why, sizeof(why)) < 0)
+		fatal("%s", why);
+	if (c->revoke_live && !c->revoke_file) {
+		fprintf(stderr,
+			"sockgate: --revoke-live needs --revoke-file\n");
+		exit(2);
+	}
 	if (c->secrets.n == 0) {
 		fprintf(stderr, "sockgate: a secret is required: --secret-file "
 				"PATH, env SOCKGATE_SECRET, or --secret\n");
@@ -479,5 +508,6 @@ void conf_free(struct conf *c)
 	secrets_free(&c->fixed);
 	allow_free(&c->allow);
 	allow_free(&c->allow_fixed);
+	revoke_free(&c->revoke);
 	free(c->ws_origins);
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "auth/allow.h"
+#include "auth/revoke.h"
 #include "core/opt.h"
 #include "fwd/mode.h"
 #include "core/log.h"
@@ -27,6 +28,12 @@ struct conf {
 	 * is conf.allow, renewed by SIGHUP like the secrets */
 	struct allow allow, allow_fixed;
 	const char *allow_file;
+	/* --revoke-file's entries, renewed by SIGHUP like the secrets */
+	struct revoke revoke;
+	const char *revoke_file;
+	int revoke_live;     /* a reload ends live sessions that match */
+	long token_uses_max; /* use-limited tokens remembered at once */
+	const char *control; /* --control: the Unix socket's path */
 	const char *secret_file;
 	struct sockaddr_storage listen;
 	socklen_t listen_len;

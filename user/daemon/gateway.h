@@ -16,6 +16,7 @@
 #include "session/session.h"
 #include "session/iprate.h"
 #include "session/perip.h"
+#include "auth/uses.h"
 #include "core/pool.h"
 #include "auth/selfaddr.h"
 #include "core/trim.h"
@@ -60,6 +61,8 @@ struct worker {
 	struct budget bufs;	 /* large buffers lent: sockmap's episodes,
 			     * auto's streams on their way to sockmap */
 	struct sessions ss;	 /* session/session.c's */
+	uint64_t last_start_ns;	 /* a session's start: unique in a worker,
+				  * with the worker its id */
 	unsigned nsessions_seen; /* ss.n at the last check */
 	struct status_ask st;	 /* ctl/status.c's */
 	int draining;
@@ -79,13 +82,15 @@ struct gateway {
 	int done_fd;		   /* eventfd: a worker has finished */
 	struct sockmap *sm;	   /* BPF maps, when the mode is sockmap */
 	struct reuseport *rp;	   /* --reuse: the listener migration program */
-	/* the live secrets and rules are conf.secrets and conf.allow:
+	/* the live secrets, rules and revocations are conf.secrets,
+	 * conf.allow and conf.revoke:
 	 * sessions read them under this lock, SIGHUP swaps them under it */
 	pthread_rwlock_t keys_lock;
 	SSL_CTX *tls; /* --tls-cert: swapped by SIGHUP under keys_lock */
 	struct selfaddr self; /* its own listening addresses: never a backend */
 	struct perip perip;   /* --max-conns-per-ip */
 	struct iprate iprate; /* --rate-per-ip */
+	struct uses uses;     /* tokens with a use limit: --token-uses-max */
 	struct etcd_reg *etcd; /* --etcd: the registration thread */
 };
 

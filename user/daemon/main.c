@@ -26,6 +26,7 @@
 #include "ctl/etcd_register.h"
 #include "daemon/gateway.h"
 #include "ctl/http.h"
+#include "ctl/control.h"
 #include "daemon/listen.h"
 #include "core/caps.h"
 #include "core/log.h"
@@ -143,26 +144,41 @@ static void warn_no_rules(void)
 			 "this host can reach (the gateway's own excepted)");
 }
 
-static void reload_files(void)
+/* --revoke-live: the sessions the new list names end now. */
+static void revoke_live(void)
+{
+	struct kill_req k = { .by = KILL_REVOKED, .counter = KILL_REVOKE };
+	unsigned n;
+
+	snprintf(k.who, sizeof(k.who), "a reload (--revoke-live)");
+	n = status_kill(&gw, &k);
+	log_info("reload: %u live session%s revoked", n, n == 1 ? "" : "s");
+}
+
+/* 0, or -1 with why (and the old secrets, rules and revocations stay). */
+static int reload_files(char *why, size_t whylen)
 {
 	struct secrets fresh, old;
 	struct allow rules, old_rules;
-	char why[320];
+	struct revoke rv = { 0 }, old_rv;
 	size_t n, nr;
 
-	if (conf_load_secrets(&gw.conf, &fresh, why, sizeof(why)) < 0) {
+	if (conf_load_secrets(&gw.conf, &fresh, why, whylen) < 0) {
 		metric_add(gw.m.reloads[1], 1);
 		log_error("reload: %s; the %zu secrets loaded before stay", why,
 			  gw.conf.secrets.n);
-		return;
+		return -1;
 	}
-	if (conf_load_allow(&gw.conf, &rules, why, sizeof(why)) < 0) {
+	if (conf_load_allow(&gw.conf, &rules, why, whylen) < 0 ||
+	    (gw.conf.revoke_file &&
+	     revoke_load(&rv, gw.conf.revoke_file, why, whylen) < 0)) {
 		secrets_free(&fresh);
+		allow_free(&rules);
 		metric_add(gw.m.reloads[1], 1);
-		log_error("reload: %s; the %zu secrets and %zu rules loaded "
-			  "before stay",
+		log_error("reload: %s; the %zu secrets, %zu rules and the "
+			  "revocations loaded before stay",
 			  why, gw.conf.secrets.n, gw.conf.allow.n);
-		return;
+		return -1;
 	}
 	n = fresh.n;
 	nr = rules.n;
@@ -171,32 +187,43 @@ static void reload_files(void)
 	gw.conf.secrets = fresh;
 	old_rules = gw.conf.allow;
 	gw.conf.allow = rules;
+	old_rv = gw.conf.revoke;
+	gw.conf.revoke = rv;
 	pthread_rwlock_unlock(&gw.keys_lock);
 	secrets_free(&old);
 	allow_free(&old_rules);
+	revoke_free(&old_rv);
 	metric_add(gw.m.reloads[0], 1);
 	log_info("reload: %zu secret%s loaded%s, %zu destination rule%s", n,
 		 n == 1 ? "" : "s",
 		 gw.conf.secret_file ? "" : " (no --secret-file to read)", nr,
 		 nr == 1 ? "" : "s");
+	if (gw.conf.revoke_file)
+		log_info("reload: %zu token id%s, %zu destination%s revoked",
+			 rv.nids, rv.nids == 1 ? "" : "s",
+			 rv.dest.n + rv.nnames,
+			 rv.dest.n + rv.nnames == 1 ? "" : "s");
 	warn_no_rules();
+	if (gw.conf.revoke_live)
+		revoke_live();
+	return 0;
 }
 
 /* A new certificate for new handshakes; live sessions keep theirs (an
  * SSL holds a reference to its context). */
-static void reload_tls(void)
+static int reload_tls(char *why, size_t whylen)
 {
-	char why[512], warn[256];
+	char warn[256];
 	SSL_CTX *fresh, *old;
 
 	if (!gw.tls)
-		return;
-	fresh = conf_load_tls(&gw.conf, why, sizeof(why), warn, sizeof(warn));
+		return 0;
+	fresh = conf_load_tls(&gw.conf, why, whylen, warn, sizeof(warn));
 	if (!fresh) {
 		metric_add(gw.m.reloads[1], 1);
 		log_error("reload: %s; the certificate loaded before stays",
 			  why);
-		return;
+		return -1;
 	}
 	if (warn[0])
 		log_warn("%s", warn);
@@ -206,6 +233,7 @@ static void reload_tls(void)
 	pthread_rwlock_unlock(&gw.keys_lock);
 	SSL_CTX_free(old);
 	log_info("reload: TLS certificate %s loaded", gw.conf.tls_cert);
+	return 0;
 }
 
 /* --tls-cert and --tls-key at start: a problem is the operator's to fix,
@@ -236,12 +264,20 @@ static void start_tls(void)
 			 "with the kernel's TLS layer cannot join a sockmap");
 }
 
-static void reload(void)
+/* SIGHUP and the control socket's reload: 0, or -1 with why. */
+static int reload(char *why, size_t whylen)
 {
+	char why2[512];
+	int r;
+
 	sd_notify(0, "RELOADING=1");
-	reload_files();
-	reload_tls();
+	r = reload_files(why, whylen);
+	if (reload_tls(why2, sizeof(why2)) < 0 && r == 0) {
+		snprintf(why, whylen, "%s", why2);
+		r = -1;
+	}
 	sd_notify(0, "READY=1");
+	return r;
 }
 
 /* Removes our pid file; after --user the directory may not allow it:
@@ -258,6 +294,31 @@ static void undo_start(void)
 {
 	sockmap_unpin(gw.sm);
 	pidfile_drop();
+	control_stop();
+}
+
+/* --control: the socket, its user --user's. */
+static void start_control(struct evl *loop)
+{
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
+
+	if (!gw.conf.control)
+		return;
+	if (gw.conf.user) {
+		struct passwd *pw = getpwnam(gw.conf.user);
+
+		if (!pw)
+			fatal("--user %s: no such user", gw.conf.user);
+		uid = pw->pw_uid;
+		gid = pw->pw_gid;
+	}
+	if (control_start(&gw, loop, reload, uid, gid) < 0)
+		fatal("cannot serve --control %s: %s", gw.conf.control,
+		      strerror(errno));
+	log_info("control socket %s (mode 0600%s%s)", gw.conf.control,
+		 gw.conf.user ? ", owner " : "",
+		 gw.conf.user ? gw.conf.user : "");
 }
 
 /*
@@ -308,7 +369,9 @@ static void signal_cb(struct evl *loop, struct evl_fd *w, uint32_t events)
 	(void)events;
 	while (read(w->fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			reload();
+			char why[512];
+
+			reload(why, sizeof(why)); /* it logs what failed */
 			continue;
 		}
 		if (atomic_load(&gw.stop) != GW_RUNNING) {
@@ -405,6 +468,10 @@ int main(int argc, char **argv)
 			&gw.m.rate_entries) < 0)
 		fatal("start-up: out of memory");
 	gw.m.rate_bytes = (int64_t)iprate_bytes(&gw.iprate);
+	if (uses_init(&gw.uses, (size_t)gw.conf.token_uses_max,
+		      &gw.m.uses_entries) < 0)
+		fatal("start-up: out of memory");
+	gw.m.uses_bytes = (int64_t)uses_bytes(&gw.uses);
 	if (perip_init(&gw.perip, (unsigned)gw.conf.max_conns_per_ip) < 0)
 		fatal("start-up: out of memory");
 	warn_no_rules();
@@ -426,6 +493,7 @@ int main(int argc, char **argv)
 		fatal("cannot serve --pprof %s: %s", gw.conf.pprof,
 		      strerror(errno));
 	log_on_fatal(undo_start);
+	start_control(loop);
 	if (gw.conf.user)
 		pidfile_try(loop, NULL);
 	/* a gone gateway's pins, whatever mode this one runs */
@@ -472,6 +540,7 @@ int main(int argc, char **argv)
 		worker_destroy(&gw.workers[i]);
 	etcd_register_stop(gw.etcd);
 	http_stop();
+	control_stop();
 	if (gw.sm)
 		evl_fd_set(loop, &bpf_io, 0);
 	sockmap_unload(gw.sm);
@@ -488,6 +557,7 @@ int main(int argc, char **argv)
 	conf_free(&gw.conf);
 	SSL_CTX_free(gw.tls);
 	iprate_fini(&gw.iprate);
+	uses_fini(&gw.uses);
 	if (gw.conf.etcd)
 		curl_global_cleanup();
 	return 0;

@@ -121,7 +121,7 @@ static int copy_start(struct session *s)
 	cp->st.d[1].buf = cp->st.d[0].buf + cap;
 	cp->st.d[0].whole = s->hs_whole;
 	cp->st.d[1].whole = 1; /* nothing read from the backend yet */
-	if (s->setup && s->setup->edge)
+	if (session_setup(s) && s->setup->edge)
 		stream_take_edge(&cp->st, s->setup->edge);
 	s->fwd = cp;
 	return 0;

@@ -92,7 +92,7 @@ static int splice_start(struct session *s)
 	}
 	/* kernel TLS: the kernel encrypts and decrypts, libssl only sends
 	 * close_notify and reads the records that are no data */
-	if (s->setup && s->setup->edge)
+	if (session_setup(s) && s->setup->edge)
 		stream_take_edge(st, s->setup->edge);
 	s->fwd = st;
 	return 0;

@@ -232,7 +232,7 @@ struct stage_res backend_start(struct session *s, const struct token_addr *a,
 
 void backend_abort(struct session *s)
 {
-	if (s->setup && s->setup->dns) {
+	if (session_setup(s) && s->setup->dns) {
 		resolver_cancel(s->setup->dns);
 		s->setup->dns = NULL;
 	}

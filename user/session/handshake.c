@@ -15,6 +15,8 @@
 
 #include <openssl/crypto.h>
 
+#include "auth/claims.h"
+#include "auth/revoke.h"
 #include "auth/token_v2.h"
 #include "edge/edge.h"
 #include "edge/tls.h"
@@ -116,24 +118,93 @@ struct stage_res handshake_connected(struct session *s)
 	return handshake_flush(s);
 }
 
+/* A refusal of a token that opened: its reason counted. */
+static const char *refuse(struct gateway *gw, enum refusal r, const char *why)
+{
+	metric_add(gw->m.refused[r], 1);
+	return why;
+}
+
+/* Is what the token names revoked (auth/revoke.h)? NULL, or why. */
+static const char *revoked_dest(struct session *s,
+				const struct token_addr *addr)
+{
+	if (revoke_dest(&s->w->gw->conf.revoke, addr))
+		return refuse(s->w->gw, REFUSED_REVOKED, "destination revoked");
+	return NULL;
+}
+
 /*
- * The token: a version 2 one (auth/token_v2.h: authenticated, maybe expiring),
- * or with --legacy-tokens on the openssl enc form. 0 and the address, or
- * the reason it is refused (every refusal answers 401).
+ * A version 2 token's claims (auth/claims.h) against this client and
+ * our clock less or plus the leeway. Counting a use comes last: a token
+ * refused for anything else keeps its uses. NULL, or the reason.
+ */
+static const char *claims_check(struct session *s, const char *plain,
+				size_t plen, uint64_t expiry,
+				struct token_addr *addr)
+{
+	struct gateway *gw = s->w->gw;
+	uint64_t now = (uint64_t)time(NULL),
+		 leeway = gw->conf.leeway_ns / 1000000000u;
+	struct token_claims c;
+	struct sg_caddr peer = s->cli_addr;
+	const char *why;
+	size_t alen;
+
+	if (claims_parse((const uint8_t *)plain, plen, &alen, &c, &why) < 0)
+		return why;
+	if (token_parse_addr(plain, alen, addr) < 0)
+		return "token did not open to an address";
+	if (c.has_not_before && now + leeway < c.not_before)
+		return refuse(gw, REFUSED_NOT_BEFORE, "token not valid yet");
+	if (c.has_client) {
+		struct allow one = { .v = &c.client, .n = 1 };
+
+		sg_caddr_unmap(&peer);
+		if (!allow_match_caddr(&one, &peer))
+			return refuse(gw, REFUSED_CLIENT,
+				      "token bound to another client address");
+	}
+	if ((why = revoked_dest(s, addr)) || !c.uses)
+		return why;
+	if (!expiry)
+		return "token has a use limit and no expiry";
+	switch (uses_take(&gw->uses, s->setup->tid, c.uses, expiry + leeway,
+			  now)) {
+	case USES_OK:
+		return NULL;
+	case USES_SPENT:
+		return refuse(gw, REFUSED_USED_UP, "token used up");
+	default:
+		return refuse(gw, REFUSED_USES_FULL,
+			      "use table full (--token-uses-max): a "
+			      "use-limited token refused");
+	}
+}
+
+/*
+ * The token: a version 2 one (auth/token_v2.h: authenticated, maybe
+ * expiring, maybe with claims), or with --legacy-tokens on the openssl
+ * enc form. NULL and the address, or the reason it is refused (every
+ * refusal answers 401).
  */
 static const char *token_check(struct session *s, const char *text,
 			       size_t line_len, struct token_addr *addr)
 {
 	struct gateway *gw = s->w->gw;
 	const char *why = NULL;
-	char plain[TOKEN_ADDR_MAX + 1];
+	char plain[TOKEN_ADDR_MAX + CLAIMS_MAX + 1];
 	uint64_t expiry;
 	size_t plen;
 	int r;
 
+	if (token_id(text, line_len, &s->setup->tid) < 0)
+		s->setup->tid = 0; /* no token: it fails below */
 	/* SIGHUP swaps the secrets under the write side */
 	pthread_rwlock_rdlock(&gw->keys_lock);
-	if (token_v2_is(text, line_len)) {
+	if (revoke_id(&gw->conf.revoke, s->setup->tid)) {
+		why = refuse(gw, REFUSED_REVOKED, "token revoked");
+	} else if (token_v2_is(text, line_len)) {
 		/* the expiry checked against our clock less the leeway */
 		r = token_v2_open(&gw->conf.secrets, text, line_len,
 				  (uint64_t)time(NULL) -
@@ -141,13 +212,17 @@ static const char *token_check(struct session *s, const char *text,
 				  plain, sizeof(plain), &plen, &expiry);
 		if (r == -2)
 			why = "token expired";
-		else if (r < 0 || token_parse_addr(plain, plen, addr) < 0)
+		else if (r < 0)
 			why = "token did not open to an address";
+		else
+			why = claims_check(s, plain, plen, expiry, addr);
 		OPENSSL_cleanse(plain, sizeof(plain));
 	} else if (!gw->conf.legacy_tokens) {
 		why = "legacy token refused (--legacy-tokens off)";
 	} else if (token_open(&gw->conf.secrets, text, line_len, addr) < 0) {
 		why = "token did not decrypt to an address";
+	} else {
+		why = revoked_dest(s, addr);
 	}
 	pthread_rwlock_unlock(&gw->keys_lock);
 	return why;

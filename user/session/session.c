@@ -82,7 +82,11 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 	       sizeof(*s->setup) - offsetof(struct sess_setup, len));
 	s->w = w;
 	sg_caddr_set(&s->cli_addr, &peer->sa);
+	/* the session's id is its worker and start: one a nanosecond */
 	s->start_ns = evl_now(w->loop);
+	if (s->start_ns <= w->last_start_ns)
+		s->start_ns = w->last_start_ns + 1;
+	w->last_start_ns = s->start_ns;
 	s->state = SESS_HANDSHAKE;
 	evl_fd_init(&s->cli, fd, cli_cb);
 	evl_fd_init(&s->be, -1, be_cb);
@@ -147,12 +151,16 @@ void session_close_fd(struct session *s, struct evl_fd *io, int rst)
 
 void session_setup_free(struct session *s)
 {
-	if (!s->setup)
+	uint64_t tid;
+
+	if (s->setup_gone || !s->setup)
 		return;
+	tid = s->setup->tid;
 	free(s->setup->addr);
 	edge_free(s->setup->edge);
 	free(s->setup);
-	s->setup = NULL;
+	s->tid = tid;
+	s->setup_gone = 1;
 	trim_note(&s->w->trim, s->w->loop, sizeof(struct sess_setup));
 }
 

@@ -95,6 +95,7 @@ struct sess_setup {
 	struct edge *edge;
 	uint8_t sniffed;      /* its first byte looked at (TLS or not) */
 	uint16_t http_status; /* a WebSocket request refused: HTTP's answer */
+	uint64_t tid;	      /* the token's id (auth/token_v2.h): FORWARD's */
 	char host[254];
 };
 
@@ -117,10 +118,17 @@ struct session {
 	uint8_t hs_whole : 1; /* the handshake's last read took all there was */
 	uint8_t quiet : 1; /* a failure counted, not logged: session/hslog.h */
 	uint8_t ip_counted : 1; /* in --max-conns-per-ip's count */
+	uint8_t setup_gone : 1; /* setup freed: tid holds the token's id */
 	uint8_t proxy_len;	/* PROXY header bytes sent to the backend */
 	uint8_t edge;		/* enum edge_kind: TLS, WebSocket, neither */
 	uint16_t line_len;	/* the token line with its newline, bytes */
-	struct sess_setup *setup;
+	/* the handshake's state until FORWARD frees it (session_setup());
+	 * then, in the same 8 bytes, the token's id, for revocations and
+	 * the control socket */
+	union {
+		struct sess_setup *setup;
+		uint64_t tid;
+	};
 	void *fwd;			   /* forwarder state */
 	struct sg_caddr cli_addr, be_addr; /* for the log */
 	uint64_t start_ns;
@@ -153,6 +161,11 @@ void session_set_state(struct session *s, enum sess_state to);
 void session_close_fd(struct session *s, struct evl_fd *io, int rst);
 /* Frees the handshake state once it is not needed. */
 void session_setup_free(struct session *s);
+/* The handshake's state, or NULL once it is freed. */
+static inline struct sess_setup *session_setup(const struct session *s)
+{
+	return s->setup_gone ? NULL : s->setup;
+}
 /* The worker's oldest handshake in progress, or NULL. */
 struct session *session_oldest_handshake(struct worker *w);
 /* The end: both sockets closed (RST when rst), counters added to the

@@ -6,11 +6,13 @@
  *   connect GW TOKEN     handshake through a gateway, then relay stdin/stdout
  *   sessions             the live sessions (BPF maps, or --pprof's JSON)
  *   gateways             the gateways registered in etcd (sockgatectl/gateways.c)
+ *   with --control PATH: sessions, kill, reload (sockgatectl/control.c)
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -18,20 +20,26 @@
 #include "sockgate.h"
 #include "sockgatectl/cmds.h"
 #include "sockgatectl/gateways.h"
+#include "auth/claims.h"
+#include "auth/token_v2.h"
 
 static const char usage_text[] =
 	"usage: sockgatectl [--secret S | --secret-file PATH]\n"
-	"                   encrypt [--ttl TIME] HOST:PORT\n"
+	"                   encrypt [--ttl TIME] [--bind-client CIDR]\n"
+	"                   [--not-before TIME] [--uses N] HOST:PORT\n"
 	"       sockgatectl [--secret S | --secret-file PATH] [--md md5|sha256]\n"
 	"                   encrypt --legacy HOST:PORT | decrypt TOKEN\n"
 	"       sockgatectl connect GATEWAY_HOST:PORT TOKEN\n"
 	"       sockgatectl [--pprof HOST:PORT | --bpf-pin-dir DIR] sessions\n"
+	"       sockgatectl --control PATH sessions | reload |\n"
+	"                   kill ID | kill --client CIDR | kill --backend DEST\n"
 	"       sockgatectl --etcd URL[,URL...] [--etcd-prefix P] [--json]\n"
 	"                   [--etcd-cacert F] [--etcd-cert F --etcd-key F] gateways\n"
 	"The secret may also come from env SOCKGATE_SECRET. encrypt makes an\n"
 	"authenticated token (version 2, AES-256-GCM; --ttl: it expires);\n"
 	"--legacy (or --md) makes the openssl enc form, sha256 unless --md\n"
-	"md5. decrypt reads both; legacy ones with md5 then sha256.\n"
+	"md5. decrypt reads both; legacy ones with md5 then sha256, and\n"
+	"prints the token's id and claims on stderr.\n"
 	"Flags:\n";
 
 static int usage(void)
@@ -46,7 +54,9 @@ struct ctl {
 	const char *tls[3]; /* --etcd-cacert, --etcd-cert, --etcd-key */
 	int md;		    /* enum token_md */
 	int legacy, json;
-	long ttl; /* seconds; 0: none */
+	long ttl;		    /* seconds; 0: none */
+	struct token_claims claims; /* encrypt's */
+	const char *control, *kill_client, *kill_backend;
 };
 
 #define CTL(v) ((struct ctl *)(v))
@@ -91,8 +101,8 @@ static int set_json(void *v, char *val, char *why, size_t len)
 	return set_flag(v, offsetof(struct ctl, json));
 }
 
-/* --ttl: seconds, or a number with s, m, h or d; 1 s to 10 years. */
-static int set_ttl(void *v, char *val, char *why, size_t len)
+/* Seconds, or a number with s, m, h or d; 1 s to 10 years. 0 or -1. */
+static int duration(const char *val, long *out, char *why, size_t len)
 {
 	static const char units[] = "smhd";
 	static const long mult[] = { 1, 60, 3600, 86400 };
@@ -106,7 +116,7 @@ static int set_ttl(void *v, char *val, char *why, size_t len)
 
 		if (u && *u && (!*end || !end[1]) &&
 		    n <= 10L * 365 * 86400 / mult[u - units]) {
-			CTL(v)->ttl = n * mult[u - units];
+			*out = n * mult[u - units];
 			return 0;
 		}
 	}
@@ -114,6 +124,63 @@ static int set_ttl(void *v, char *val, char *why, size_t len)
 		 "seconds from 1 to 315360000, or a number with s, m, h or "
 		 "d (90s, 15m, 1h, 7d)");
 	return -1;
+}
+
+/* --ttl: a duration. */
+static int set_ttl(void *v, char *val, char *why, size_t len)
+{
+	return duration(val, &CTL(v)->ttl, why, len);
+}
+
+/* --not-before: Unix seconds, or +DURATION from now. */
+static int set_not_before(void *v, char *val, char *why, size_t len)
+{
+	struct token_claims *c = &CTL(v)->claims;
+	char *end;
+	long d;
+
+	if (val[0] == '+') {
+		if (duration(val + 1, &d, why, len) < 0)
+			return -1;
+		c->not_before = (uint64_t)time(NULL) + (uint64_t)d;
+	} else {
+		errno = 0;
+		c->not_before = strtoull(val, &end, 10);
+		if (end == val || *end || errno || val[0] == '-') {
+			snprintf(why, len, "Unix seconds, or +TIME (+90s)");
+			return -1;
+		}
+	}
+	c->has_not_before = 1;
+	return 0;
+}
+
+static int set_bind_client(void *v, char *val, char *why, size_t len)
+{
+	struct token_claims *c = &CTL(v)->claims;
+
+	if (claims_client_parse(val, &c->client) < 0) {
+		snprintf(why, len, "an address or CIDR (127.0.0.1/32, ::1)");
+		return -1;
+	}
+	c->has_client = 1;
+	return 0;
+}
+
+static int set_uses(void *v, char *val, char *why, size_t len)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(val, &end, 10);
+	if (end == val || *end || errno || n == 0 || n > UINT32_MAX ||
+	    val[0] == '-') {
+		snprintf(why, len, "a count from 1 to 4294967295");
+		return -1;
+	}
+	CTL(v)->claims.uses = (uint32_t)n;
+	return 0;
 }
 
 static int set_version(void *v, char *val, char *why, size_t len)
@@ -134,6 +201,22 @@ static const struct opt ctl_opts[] = {
 	  "the secrets, one a line: the first encrypts" },
 	{ "ttl", OPT_FN, 0, "TIME", NULL, 0, 0, NULL, set_ttl,
 	  "encrypt: the token expires (90s, 15m, 1h, 7d)" },
+	{ "bind-client", OPT_FN, 0, "CIDR", NULL, 0, 0, NULL, set_bind_client,
+	  "encrypt: the token is good from these\n"
+	  "client addresses only" },
+	{ "not-before", OPT_FN, 0, "TIME", NULL, 0, 0, NULL, set_not_before,
+	  "encrypt: not good before TIME (Unix seconds,\n"
+	  "or +90s, +15m from now)" },
+	{ "uses", OPT_FN, 0, "N", NULL, 0, 0, NULL, set_uses,
+	  "encrypt: good for N connections per gateway\n"
+	  "(needs --ttl)" },
+	{ "control", OPT_STR, F(control), "PATH", NULL, 1, 0, NULL, NULL,
+	  "sessions, kill, reload: the gateway's --control\n"
+	  "socket" },
+	{ "client", OPT_STR, F(kill_client), "CIDR", NULL, 1, 0, NULL, NULL,
+	  "kill: the sessions from these addresses" },
+	{ "backend", OPT_STR, F(kill_backend), "DEST", NULL, 1, 0, NULL, NULL,
+	  "kill: the sessions to HOST:PORT or CIDR[:PORT]" },
 	{ "legacy", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_legacy,
 	  "encrypt: the openssl enc form" },
 	{ "md", OPT_FN, 0, "md5|sha256", NULL, 0, 0, NULL, set_md,
@@ -153,7 +236,8 @@ static const struct opt ctl_opts[] = {
 	{ "etcd-key", OPT_STR, F(tls[2]), "PATH", NULL, 1, 0, NULL, NULL,
 	  "its key" },
 	{ "json", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_json,
-	  "gateways: JSON, one object a line" },
+	  "gateways: JSON, one object a line; sessions\n"
+	  "with --control: the gateway's JSON" },
 	{ "version", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_version,
 	  "print the version and exit" },
 	{ "help", OPT_NOARG, 0, NULL, NULL, 0, 0, NULL, set_help,
@@ -197,6 +281,9 @@ int main(int argc, char **argv)
 	int n = words_of(&c, argc, argv, w, 3), ret;
 	const char *env;
 
+	if (c.control)
+		return cmd_control(c.control, n, w, c.kill_client,
+				   c.kill_backend, c.json);
 	if (n == 1 && !strcmp(w[0], "sessions"))
 		return c.pprof ? cmd_sessions_http(c.pprof) :
 				 cmd_sessions(c.pin_dir);
@@ -216,9 +303,14 @@ int main(int argc, char **argv)
 	if (n != 2 ||
 	    (strcmp(w[0], "encrypt") != 0 && strcmp(w[0], "decrypt") != 0))
 		return usage();
-	if (c.legacy && c.ttl) {
-		fprintf(stderr, "sockgatectl: --ttl makes a version 2 token: "
-				"not with --legacy or --md\n");
+	if (c.legacy && (c.ttl || claims_any(&c.claims))) {
+		fprintf(stderr, "sockgatectl: --ttl and the claims make a "
+				"version 2 token: not with --legacy or --md\n");
+		return 2;
+	}
+	if (c.claims.uses && !c.ttl) {
+		fprintf(stderr, "sockgatectl: --uses needs --ttl: a gateway "
+				"remembers a used token until it expires\n");
 		return 2;
 	}
 	if (c.file && secrets_load_file(&c.sec, c.file, (gid_t)-1, NULL) < 0) {
@@ -238,7 +330,7 @@ int main(int argc, char **argv)
 	/* with a rotation file, the first line is the current secret */
 	if (!strcmp(w[0], "encrypt"))
 		ret = cmd_encrypt(&c.sec.v[0], (enum token_md)c.md, c.legacy,
-				  c.ttl, w[1]);
+				  c.ttl, &c.claims, w[1]);
 	else
 		ret = cmd_decrypt(&c.sec.v[0], (enum token_md)c.md, w[1]);
 	secrets_free(&c.sec);

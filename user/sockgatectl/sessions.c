@@ -72,18 +72,45 @@ static void json_field(const char *obj, const char *end, const char *key,
 	out[n] = '\0';
 }
 
+int sessions_print(const char *json)
+{
+	static const char *const keys[] = { "id",   "client", "backend",
+					    "mode", "state",  "up",
+					    "down", "age_ms", "idle_ms",
+					    "token" };
+	const char *p;
+	int count = 0;
+
+	printf("%-22s %-22s %-22s %-8s %-9s %12s %12s %9s %9s %s\n", "ID",
+	       "CLIENT", "BACKEND", "PATH", "STATE", "UP", "DOWN", "AGE_S",
+	       "IDLE_S", "TOKEN");
+	for (p = strstr(json, "{\"id\""); p; p = strstr(p + 1, "{\"id\"")) {
+		const char *end = strchr(p, '}');
+		char f[10][64];
+
+		if (!end)
+			break;
+		for (int i = 0; i < 10; i++)
+			json_field(p, end, keys[i], f[i], sizeof(f[i]));
+		printf("%-22s %-22s %-22s %-8s %-9s %12s %12s %9.1f %9.1f %s\n",
+		       f[0], f[1], f[2], f[3], f[4], f[5], f[6],
+		       atof(f[7]) / 1000, atof(f[8]) / 1000,
+		       f[9][0] ? f[9] : "-");
+		count++;
+	}
+	fprintf(stderr, "%d sessions\n", count);
+	return count;
+}
+
 /* Every session of every mode, from a gateway's /sessions.json. */
 int cmd_sessions_http(const char *addr)
 {
 	static const char req[] = "GET /sessions.json HTTP/1.0\r\n\r\n";
-	static const char *const keys[] = { "client", "backend", "mode",
-					    "state",  "up",	 "down",
-					    "age_ms", "idle_ms" };
 	struct sockaddr_storage ss;
 	socklen_t len;
-	char *buf = NULL, *p;
+	char *buf = NULL;
 	size_t have = 0, cap = 0;
-	int fd, count = 0;
+	int fd;
 	ssize_t n;
 
 	if (sg_addr_parse(addr, &ss, &len) < 0) {
@@ -116,23 +143,7 @@ int cmd_sessions_http(const char *addr)
 	if (!buf)
 		return 1;
 	buf[have] = '\0';
-	printf("%-22s %-22s %-8s %-9s %12s %12s %9s %9s\n", "CLIENT", "BACKEND",
-	       "PATH", "STATE", "UP", "DOWN", "AGE_S", "IDLE_S");
-	for (p = strstr(buf, "{\"worker\""); p;
-	     p = strstr(p + 1, "{\"worker\"")) {
-		const char *end = strchr(p, '}');
-		char f[8][64];
-
-		if (!end)
-			break;
-		for (int i = 0; i < 8; i++)
-			json_field(p, end, keys[i], f[i], sizeof(f[i]));
-		printf("%-22s %-22s %-8s %-9s %12s %12s %9.1f %9.1f\n", f[0],
-		       f[1], f[2], f[3], f[4], f[5], atof(f[6]) / 1000,
-		       atof(f[7]) / 1000);
-		count++;
-	}
-	fprintf(stderr, "%d sessions\n", count);
+	sessions_print(buf);
 	free(buf);
 	return 0;
 }

@@ -6,11 +6,13 @@
 
 #include <openssl/crypto.h>
 
+#include "auth/claims.h"
+#include "auth/revoke.h"
 #include "auth/token_v2.h"
 #include "sockgatectl/cmds.h"
 
 int cmd_encrypt(const struct secret *sec, enum token_md md, int legacy,
-		long ttl, const char *plain)
+		long ttl, const struct token_claims *c, const char *plain)
 {
 	char out[TOKEN_LINE_MAX + 1];
 	struct token_addr a;
@@ -29,10 +31,10 @@ int cmd_encrypt(const struct secret *sec, enum token_md md, int legacy,
 		n = token_encrypt(sec->s, sec->len, md, (const uint8_t *)plain,
 				  strlen(plain), out, sizeof(out));
 	else
-		n = token_v2_seal(sec->s, sec->len,
-				  ttl ? (uint64_t)time(NULL) + (uint64_t)ttl :
-					0,
-				  NULL, plain, strlen(plain), out, sizeof(out));
+		n = token_v2_seal(
+			sec->s, sec->len,
+			ttl ? (uint64_t)time(NULL) + (uint64_t)ttl : 0, NULL,
+			plain, strlen(plain), c, out, sizeof(out));
 
 	if (n < 0) {
 		fprintf(stderr, "sockgatectl: cannot encrypt (too long?)\n");
@@ -40,6 +42,18 @@ int cmd_encrypt(const struct secret *sec, enum token_md md, int legacy,
 	}
 	printf("%s\n", out);
 	return 0;
+}
+
+/* The token's id (auth/token_v2.h), as --revoke-file takes it. */
+static void print_id(const char *tok, size_t tlen)
+{
+	char id[TOKEN_ID_TEXT];
+	uint64_t v;
+
+	if (token_id(tok, tlen, &v) == 0) {
+		token_id_fmt(v, id);
+		fprintf(stderr, "sockgatectl: token id %s\n", id);
+	}
 }
 
 static int printable(const uint8_t *p, size_t n)
@@ -60,9 +74,11 @@ int cmd_decrypt(const struct secret *sec, enum token_md md, const char *tok)
 
 	if (token_v2_is(tok, tlen)) {
 		struct secrets one = { .n = 1, .v = (struct secret *)sec };
-		char p2[TOKEN_ADDR_MAX + 1];
+		char p2[TOKEN_ADDR_MAX + CLAIMS_MAX + 1], words[160];
+		struct token_claims c;
+		const char *why;
 		uint64_t exp;
-		size_t plen;
+		size_t plen, alen;
 		int r = token_v2_open(&one, tok, tlen, (uint64_t)time(NULL), p2,
 				      sizeof(p2), &plen, &exp);
 
@@ -71,7 +87,15 @@ int cmd_decrypt(const struct secret *sec, enum token_md md, const char *tok)
 					"open with this secret\n");
 			return 1;
 		}
-		printf("%s\n", p2);
+		if (claims_parse((uint8_t *)p2, plen, &alen, &c, &why) < 0) {
+			fprintf(stderr, "sockgatectl: %s\n", why);
+			OPENSSL_cleanse(p2, sizeof(p2));
+			return 1;
+		}
+		printf("%.*s\n", (int)alen, p2);
+		print_id(tok, tlen);
+		claims_fmt(&c, words, sizeof(words));
+		fprintf(stderr, "sockgatectl: claims: %s\n", words);
 		if (exp)
 			fprintf(stderr,
 				"sockgatectl: expires %llu (Unix time)%s\n",
@@ -108,6 +132,7 @@ int cmd_decrypt(const struct secret *sec, enum token_md md, const char *tok)
 	}
 	fwrite(plain, 1, (size_t)n, stdout);
 	putchar('\n');
+	print_id(tok, tlen);
 	OPENSSL_cleanse(plain, sizeof(plain));
 	return 0;
 }
