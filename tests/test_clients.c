@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../clients/c/sockgate_client.h"
@@ -24,6 +25,14 @@
 TestSuite(clients, .timeout = 60);
 
 #define GREETING "220 sockgate test backend ready\r\n"
+/* README "Test vectors": secret "sockgate test vector", nonce 00..0b,
+ * 127.0.0.1:1; no expiry nor claims, then expiry 1767225600 with the
+ * client 127.0.0.1/32, not before 1767225000 and one use */
+#define README_VECTOR \
+	"AgAAAAAAAAAAAAECAwQFBgcICQoLiDfXmauvsGygJXFx_lhxU2s45Gy7M6dqQfq5"
+#define README_CLAIMS_VECTOR                                                   \
+	"AgAAAABpVbkAAAECAwQFBgcICQoLiDfXmauvsGygJXE6KQSvcvNA-Q4jMrpv3VsfSXSl" \
+	"z_SRfL1wqUjPPSyHuI54AJ-Pil8O3w"
 
 static void greeter_conn(void *ctx, int fd)
 {
@@ -233,14 +242,12 @@ Test(clients, csharp, .timeout = 120)
 		     "SelfTest.cs && mono /tmp/sg-cs-selftest.exe");
 }
 
-/*
- * Issuers: a token from each (C, Node.js, Python, Go; the authenticated
- * form with a ttl, and the legacy one) opens a session through the real
- * gateway, and each legacy one decrypts with openssl enc -d.
- */
-/* The command that prints issuer k's version 2 token (ttl 60 s) and its
- * legacy one, a line each. */
-static void issuer_cmd(int k, const char *addr, char *cmd, size_t len)
+/* The command that prints issuer k's (Node.js, Python, Go, C#) version 2
+ * token (ttl 60 s) and its legacy one, a line each; with claims, a token
+ * bound to 127.0.0.1/32 for one use (ttl 60 s) and one not good for an
+ * hour. */
+static void issuer_cmd(int k, const char *addr, int claims, char *cmd,
+		       size_t len)
 {
 	const char *d = clients_dir();
 
@@ -248,34 +255,72 @@ static void issuer_cmd(int k, const char *addr, char *cmd, size_t len)
 		snprintf(
 			cmd, len,
 			"cd %s/node && node -e \"const i = require('./issue.js'); "
-			"console.log(i.issueToken('%s', '%s', { ttl: 60 })); "
-			"console.log(i.issueToken('%s', '%s', { legacy: true }))\"",
-			d, addr, TEST_SECRET, addr, TEST_SECRET);
+			"console.log(i.issueToken('%s', '%s', %s)); "
+			"console.log(i.issueToken('%s', '%s', %s))\"",
+			d, addr, TEST_SECRET,
+			claims ? "{ ttl: 60, bindClient: '127.0.0.1/32', "
+				 "uses: 1 }" :
+				 "{ ttl: 60 }",
+			addr, TEST_SECRET,
+			claims ? "{ notBefore: Math.floor(Date.now() / 1000) "
+				 "+ 3600 }" :
+				 "{ legacy: true }");
 	else if (k == 2)
-		snprintf(
-			cmd, len,
-			"cd %s/python && python3 -c \"import sockgate_issuer as i; "
-			"print(i.issue_token('%s', '%s', ttl=60)); "
-			"print(i.issue_token('%s', '%s', legacy=True))\"",
-			d, addr, TEST_SECRET, addr, TEST_SECRET);
-	else
+		snprintf(cmd, len,
+			 "cd %s/python && python3 -c \"import sockgate_issuer "
+			 "as i, time; "
+			 "print(i.issue_token('%s', '%s', %s)); "
+			 "print(i.issue_token('%s', '%s', %s))\"",
+			 d, addr, TEST_SECRET,
+			 claims ? "ttl=60, bind_client='127.0.0.1/32', uses=1" :
+				  "ttl=60",
+			 addr, TEST_SECRET,
+			 claims ? "not_before=int(time.time()) + 3600" :
+				  "legacy=True");
+	else if (k == 3)
 		snprintf(cmd, len,
 			 "cd %s/go && GOCACHE=/tmp/sg-gocache GOFLAGS=-mod=mod "
-			 "GOTOOLCHAIN=local go run ./issuecmd '%s' '%s'",
-			 d, TEST_SECRET, addr);
+			 "GOTOOLCHAIN=local go run ./issuecmd '%s' '%s'%s",
+			 d, TEST_SECRET, addr, claims ? " claims" : "");
+	else
+		snprintf(
+			cmd, len,
+			"cd %s/csharp && mcs -nologo -out:/tmp/sg-cs-issue.exe "
+			"Issuer.cs IssueCmd.cs && mono /tmp/sg-cs-issue.exe "
+			"'%s' '%s'%s",
+			d, TEST_SECRET, addr, claims ? " claims" : "");
+}
+
+/* Issuer k's two lines (issuer_cmd) into tok[2]. */
+static void issuer_tokens(int k, const char *name, const char *addr, int claims,
+			  char tok[2][512])
+{
+	char cmd[1024], *out, *nl;
+	int st;
+
+	issuer_cmd(k, addr, claims, cmd, sizeof(cmd));
+	out = run_cmd(cmd, &st);
+	cr_assert_eq(st, 0, "%s: %s", name, out);
+	nl = strchr(out, '\n');
+	cr_assert_not_null(nl, "%s: two lines: %s", name, out);
+	*nl = '\0';
+	snprintf(tok[0], 512, "%s", out);
+	snprintf(tok[1], 512, "%s", nl + 1);
+	free(out);
 }
 
 /*
- * Issuers: a token from each (C, Node.js, Python, Go; the authenticated
- * form with a ttl, and the legacy one) opens a session through the real
- * gateway, and each legacy one decrypts with openssl enc -d.
+ * Issuers: a token from each (C, Node.js, Python, Go, C#; the
+ * authenticated form with a ttl, and the legacy one) opens a session
+ * through the real gateway, and each legacy one decrypts with openssl
+ * enc -d.
  */
-Test(clients, issuers_interoperate, .timeout = 120)
+Test(clients, issuers_interoperate, .timeout = 180)
 {
-	static const char *const names[] = { "c", "node", "python", "go" };
-	char addr[64], cmd[1024], tok[2][512], *out, *nl, *plain;
+	static const char *const names[] = { "c", "node", "python", "go",
+					     "csharp" };
+	char addr[64], tok[2][512], *plain;
 	struct env e;
-	int st;
 
 	env_up(&e);
 	snprintf(addr, sizeof(addr), "%s", loop_addr(e.gport));
@@ -286,19 +331,9 @@ Test(clients, issuers_interoperate, .timeout = 120)
 				    sizeof(tok[1])),
 		     0);
 	/* the guests have only the C one */
-	for (int k = 0; k <= (sg_light() ? 0 : 3); k++) {
-		if (k) {
-			issuer_cmd(k, addr, cmd, sizeof(cmd));
-			out = run_cmd(cmd, &st);
-			cr_assert_eq(st, 0, "%s: %s", names[k], out);
-			nl = strchr(out, '\n');
-			cr_assert_not_null(nl, "%s: two lines: %s", names[k],
-					   out);
-			*nl = '\0';
-			snprintf(tok[0], sizeof(tok[0]), "%s", out);
-			snprintf(tok[1], sizeof(tok[1]), "%s", nl + 1);
-			free(out);
-		}
+	for (int k = 0; k <= (sg_light() ? 0 : 4); k++) {
+		if (k)
+			issuer_tokens(k, names[k], addr, 0, tok);
 		for (int i = 0; i < 2; i++) {
 			int fd = -1;
 
@@ -313,6 +348,83 @@ Test(clients, issuers_interoperate, .timeout = 120)
 				   names[k]);
 		cr_assert_str_eq(plain, addr);
 		free(plain);
+	}
+	env_down(&e);
+}
+
+/* The status a client from src gets for token (0: none). */
+static int status_from(const char *src, uint16_t port, const char *token)
+{
+	char line[600], code[4] = "";
+	int fd = tcp_connect_from(src, port), n;
+
+	if (fd < 0)
+		return 0;
+	n = snprintf(line, sizeof(line), "%s\n", token);
+	if (write_all(fd, line, (size_t)n) != n ||
+	    read_full(fd, code, 3, 10000) != 3)
+		code[0] = '\0';
+	close(fd);
+	return atoi(code);
+}
+
+/*
+ * Every issuer sets the claims: its token bound to 127.0.0.1/32 for one
+ * use gets 401 from 127.0.0.2, 200 from 127.0.0.1, then 401 (used up);
+ * its token not good for an hour gets 401. And C# makes the README's
+ * vectors, with its own GCM (mono has none).
+ */
+Test(clients, issuers_set_claims, .timeout = 180)
+{
+	static const char *const names[] = { "c", "node", "python", "go",
+					     "csharp" };
+	struct sg_claims once = { .client = "127.0.0.1/32", .uses = 1 },
+			 later = { .not_before = (long long)time(NULL) + 3600 };
+	char addr[64], tok[2][512], *out;
+	struct env e;
+	int st;
+
+	env_up(&e);
+	snprintf(addr, sizeof(addr), "%s", loop_addr(e.gport));
+	cr_assert_gt(sg_issue_token_claims(addr, TEST_SECRET, 60, &once, tok[0],
+					   sizeof(tok[0])),
+		     0);
+	cr_assert_gt(sg_issue_token_claims(addr, TEST_SECRET, 0, &later, tok[1],
+					   sizeof(tok[1])),
+		     0);
+	for (int k = 0; k <= (sg_light() ? 0 : 4); k++) {
+		if (k)
+			issuer_tokens(k, names[k], addr, 1, tok);
+		cr_assert_eq(status_from("127.0.0.2", e.g4.port, tok[0]), 401,
+			     "%s: bound to another client", names[k]);
+		cr_assert_eq(status_from("127.0.0.1", e.g4.port, tok[0]), 200,
+			     "%s: from its client", names[k]);
+		cr_assert_eq(status_from("127.0.0.1", e.g4.port, tok[0]), 401,
+			     "%s: used up", names[k]);
+		cr_assert_eq(status_from("127.0.0.1", e.g4.port, tok[1]), 401,
+			     "%s: not valid yet", names[k]);
+	}
+	cr_assert_eq(gw_log_wait(&e.g4, "401 token bound to another client",
+				 sg_light() ? 1 : 5, 10000),
+		     sg_light() ? 1 : 5);
+	cr_assert_eq(gw_log_wait(&e.g4, "401 token used up", sg_light() ? 1 : 5,
+				 10000),
+		     sg_light() ? 1 : 5);
+	cr_assert_eq(gw_log_wait(&e.g4, "401 token not valid yet",
+				 sg_light() ? 1 : 5, 10000),
+		     sg_light() ? 1 : 5);
+	if (!sg_light()) {
+		char cmd[512];
+
+		snprintf(cmd, sizeof(cmd),
+			 "cd %s/csharp && mcs -nologo "
+			 "-out:/tmp/sg-cs-issue.exe Issuer.cs IssueCmd.cs && "
+			 "mono /tmp/sg-cs-issue.exe vectors",
+			 clients_dir());
+		out = run_cmd(cmd, &st);
+		cr_assert_eq(st, 0, "%s", out);
+		cr_assert_str_eq(out, README_VECTOR "\n" README_CLAIMS_VECTOR);
+		free(out);
 	}
 	env_down(&e);
 }

@@ -228,7 +228,7 @@ Test(claims, test_vector)
 				  .has_not_before = 1,
 				  .not_before = 1767225000,
 				  .uses = 1 };
-	char out[256], cmd[512], *dec;
+	char out[256], cmd[1024], *dec;
 
 	cr_assert_eq(claims_client_parse("127.0.0.1/32", &c.client), 0);
 	cr_assert_gt(token_v2_seal(VECTOR_SECRET, strlen(VECTOR_SECRET),
@@ -246,6 +246,29 @@ Test(claims, test_vector)
 	cr_assert(strstr(dec, "claims: client 127.0.0.1/32, not before "
 			      "1767225000, uses 1"),
 		  "%s", dec);
+	free(dec);
+	if (sg_light()) /* the guests have no Python */
+		return;
+	/* an independent reading of the README's description */
+	snprintf(
+		cmd, sizeof(cmd),
+		"python3 - <<'EOF'\n"
+		"import base64\n"
+		"from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
+		"from cryptography.hazmat.primitives.kdf.hkdf import HKDF\n"
+		"from cryptography.hazmat.primitives import hashes\n"
+		"key = HKDF(algorithm=hashes.SHA256(), length=32, "
+		"salt=b'sockgate', info=b'token v2').derive(b'" VECTOR_SECRET
+		"')\n"
+		"t = '" CLAIMS_VECTOR "'\n"
+		"raw = base64.urlsafe_b64decode(t + '=' * (-len(t) %% 4))\n"
+		"print(AESGCM(key).decrypt(raw[9:21], raw[21:], raw[:21]).hex())\n"
+		"EOF");
+	dec = run_cmd(cmd, &ctl_status);
+	cr_assert_eq(ctl_status, 0, "%s", dec);
+	cr_assert_str_eq(dec, "3132372e302e302e313a3100010604207f000001020800"
+			      "0000006955b6a80304000000"
+			      "01");
 	free(dec);
 }
 
@@ -551,4 +574,44 @@ Test(control, private_and_robust)
 	close(cfd);
 	f.fd = -1;
 	fx_end(&f);
+}
+
+/* With --user, the socket is that user's: nobody may use it, and a kill
+ * works after the privileges are gone. */
+Test(control, socket_owned_by_user)
+{
+	char dir[64], sock[96], cmd[512], *out;
+	struct stat st;
+	struct fx f;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/tmp/sgctlu.%d", getpid());
+	mkdir(dir, 0755);
+	chmod(dir, 0755);
+	snprintf(sock, sizeof(sock), "%s/control", dir);
+	fx_echo(&f, NULL,
+		(const char *[]){ "--user", "nobody", "--control", sock,
+				  NULL });
+	cr_assert_eq(stat(sock, &st), 0);
+	cr_assert_eq(st.st_uid, 65534, "owner %u", (unsigned)st.st_uid);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	fd = fx_dial_echo(&f);
+	fx_round_trip(fd, "before");
+	snprintf(cmd, sizeof(cmd),
+		 "setpriv --reuid nobody --regid nogroup --clear-groups "
+		 "%s/sockgatectl --control %s kill --client 127.0.0.0/8 2>&1",
+		 sg_build(), sock);
+	out = run_cmd(cmd, &ctl_status);
+	cr_assert_eq(ctl_status, 0, "%s (log %s)", out, f.g.log);
+	cr_assert_str_eq(out, "ok killed 1");
+	free(out);
+	cr_assert_eq(end_of(fd), -1, "the client is reset");
+	cr_assert_eq(errno, ECONNRESET);
+	cr_assert_eq(gw_log_count(&f.g, "killed by control socket (uid "
+					"65534, pid "),
+		     1, "log %s", f.g.log);
+	close(fd);
+	f.fd = -1;
+	fx_end(&f);
+	rm_tree(dir);
 }

@@ -454,6 +454,8 @@ Test(ops, log_format_json)
 		"need = {\"time\", \"level\", \"worker\", \"event\", \"msg\"}\n"
 		"assert all(need <= set(l) for l in lines), \"members\"\n"
 		"ends = [l for l in lines if l[\"event\"] == \"session_end\"]\n"
+		"assert all(len(e[\"token\"]) == 16 and \"-\" in e[\"id\"] "
+		"for e in ends[:1]), ends\n"
 		"ok = [e for e in ends if e[\"up\"] == 4 and e[\"down\"] == 4 "
 		"and e[\"reason\"] == \"done\" and e[\"client\"].startswith("
 		"\"127.0.0.1:\") and e[\"path\"] != \"-\"]\n"

@@ -65,14 +65,6 @@ static void put(struct buf *b, const char *fmt, ...)
 	}
 }
 
-/* The token's id: the handshake's until FORWARD, then the session's. */
-static uint64_t tid_of(const struct session *s)
-{
-	const struct sess_setup *u = session_setup(s);
-
-	return u ? u->tid : s->tid;
-}
-
 /* The rows of w's sessions, on w's thread. */
 static void rows(struct worker *w, struct buf *b)
 {
@@ -85,8 +77,8 @@ static void rows(struct worker *w, struct buf *b)
 		path_counts(s, &up, &down);
 		q1 = idle_quiet_ms(s->cli.fd);
 		q2 = s->be.fd >= 0 ? idle_quiet_ms(s->be.fd) : q1;
-		if (tid_of(s))
-			token_id_fmt(tid_of(s), tid);
+		if (session_tid(s))
+			token_id_fmt(session_tid(s), tid);
 		/* addresses are digits, dots, colons and brackets: no
 		 * escaping needed, and none of them comes from a client's
 		 * bytes */
@@ -122,7 +114,7 @@ static int named(const struct worker *w, const struct session *s,
 		return s->be_addr.family &&
 		       allow_match_caddr(&one, &s->be_addr);
 	default:
-		return (tid_of(s) && revoke_id(r, tid_of(s))) ||
+		return (session_tid(s) && revoke_id(r, session_tid(s))) ||
 		       (s->be_addr.family && revoke_caddr(r, &s->be_addr));
 	}
 }

@@ -17,6 +17,7 @@
 #include "core/log.h"
 #include "core/sock.h"
 #include "daemon/gateway.h"
+#include "auth/revoke.h"
 #include "fwd/path.h"
 #include "session/backend.h"
 #include "session/handshake.h"
@@ -33,11 +34,14 @@ void session_end(struct session *s, const char *reason, int rst)
 	/* the forwarder first: sockmap's adds the kernel's byte counts */
 	path_stop(s);
 	if (log_min_level <= LOG_LVL_INFO && !s->quiet) {
-		char c[SG_ADDR_TEXT], b[SG_ADDR_TEXT];
+		char c[SG_ADDR_TEXT], b[SG_ADDR_TEXT], tid[TOKEN_ID_TEXT] = "-";
+		char id[32];
 		const char *path = s->state >= SESS_FORWARD ? path_name(s) :
 							      "-";
 		/* --log-format json: the same as members of its object */
 		const struct log_kv kv[] = {
+			{ "id", id, 0 },
+			{ "token", tid, 0 },
 			{ "client", c, 0 },
 			{ "backend", b, 0 },
 			{ "path", path, 0 },
@@ -50,13 +54,18 @@ void session_end(struct session *s, const char *reason, int rst)
 
 		sg_caddr_fmt(&s->cli_addr, c, sizeof(c));
 		sg_caddr_fmt(&s->be_addr, b, sizeof(b));
+		if (session_tid(s))
+			token_id_fmt(session_tid(s), tid);
+		snprintf(id, sizeof(id), "%d-%llu", s->w->id,
+			 (unsigned long long)s->start_ns);
 		log_event(LOG_LVL_INFO, "session_end", kv,
 			  sizeof(kv) / sizeof(kv[0]),
-			  "session %s -> %s %s%s up=%llu down=%llu ms=%llu: %s",
+			  "session %s -> %s %s%s up=%llu down=%llu ms=%llu "
+			  "token=%s: %s",
 			  c, b, path, s->promoted ? " (after copy)" : "",
 			  (unsigned long long)s->bytes_up,
 			  (unsigned long long)s->bytes_down, session_age_ms(s),
-			  reason);
+			  tid, reason);
 	}
 	session_free(s, rst);
 }

@@ -166,6 +166,14 @@ static inline struct sess_setup *session_setup(const struct session *s)
 {
 	return s->setup_gone ? NULL : s->setup;
 }
+
+/* The token's id (auth/token_v2.h), 0 before the token line is read. */
+static inline uint64_t session_tid(const struct session *s)
+{
+	const struct sess_setup *u = session_setup(s);
+
+	return u ? u->tid : s->tid;
+}
 /* The worker's oldest handshake in progress, or NULL. */
 struct session *session_oldest_handshake(struct worker *w);
 /* The end: both sockets closed (RST when rst), counters added to the
