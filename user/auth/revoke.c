@@ -33,13 +33,22 @@ static int name_parse(const char *s, struct revoke_name *n)
 	size_t len = colon ? (size_t)(colon - s) : strlen(s);
 	char *end;
 
+	int letter = 0, hex = 1;
+
 	memset(n, 0, sizeof(*n));
 	if (len == 0 || len >= sizeof(n->host))
 		return -1;
-	for (size_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len; i++) {
 		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
 		    s[i] != '.' && s[i] != '_')
 			return -1;
+		letter |= isalpha((unsigned char)s[i]);
+		hex &= isxdigit((unsigned char)s[i]) != 0;
+	}
+	/* a name has a letter (1.2.3.400 is a typo, not a name), and hex
+	 * digits alone are a token id cut short, not a host */
+	if (!letter || (hex && !colon))
+		return -1;
 	if (colon) {
 		unsigned long p = strtoul(colon + 1, &end, 10);
 

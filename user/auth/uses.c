@@ -83,8 +83,12 @@ enum uses_res uses_take(struct uses *u, uint64_t id, uint32_t limit,
 		s->n += r == USES_OK;
 		goto out;
 	}
-	if (free_slot && (size_t)atomic_load(u->used) >= u->max)
+	/* full: what expired goes, looked for at most once a second */
+	if (free_slot && (size_t)atomic_load(u->used) >= u->max &&
+	    now != u->swept) {
+		u->swept = now;
 		sweep(u, now);
+	}
 	if (free_slot && (size_t)atomic_load(u->used) < u->max) {
 		free_slot->id = id;
 		free_slot->n = 1;

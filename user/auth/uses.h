@@ -24,6 +24,7 @@ struct uses {
 	struct uses_slot *slot;
 	size_t nslot, max;     /* slots; entries at most (0: none) */
 	_Atomic int64_t *used; /* entries: the metrics' gauge */
+	uint64_t swept;	       /* the last full sweep's second */
 };
 
 enum uses_res {

@@ -274,27 +274,26 @@ static int words_of(struct ctl *c, int argc, char **argv, char **w, int max)
 	}
 }
 
-int main(int argc, char **argv)
+/* The command the words name; its exit status. */
+static int run(struct ctl *c, int n, char **w)
 {
-	struct ctl c = { .md = TOKEN_MD_AUTO };
-	char *w[3];
-	int n = words_of(&c, argc, argv, w, 3), ret;
 	const char *env;
+	int ret;
 
-	if (c.control)
-		return cmd_control(c.control, n, w, c.kill_client,
-				   c.kill_backend, c.json);
+	if (c->control)
+		return cmd_control(c->control, n, w, c->kill_client,
+				   c->kill_backend, c->json);
 	if (n == 1 && !strcmp(w[0], "sessions"))
-		return c.pprof ? cmd_sessions_http(c.pprof) :
-				 cmd_sessions(c.pin_dir);
+		return c->pprof ? cmd_sessions_http(c->pprof) :
+				  cmd_sessions(c->pin_dir);
 	if (n == 1 && !strcmp(w[0], "gateways")) {
-		if (!c.etcd) {
+		if (!c->etcd) {
 			fprintf(stderr, "sockgatectl: gateways needs --etcd "
 					"URL[,URL...]\n");
 			return 2;
 		}
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		ret = cmd_gateways(c.etcd, c.prefix, c.json, c.tls);
+		ret = cmd_gateways(c->etcd, c->prefix, c->json, c->tls);
 		curl_global_cleanup();
 		return ret;
 	}
@@ -303,25 +302,26 @@ int main(int argc, char **argv)
 	if (n != 2 ||
 	    (strcmp(w[0], "encrypt") != 0 && strcmp(w[0], "decrypt") != 0))
 		return usage();
-	if (c.legacy && (c.ttl || claims_any(&c.claims))) {
+	if (c->legacy && (c->ttl || claims_any(&c->claims))) {
 		fprintf(stderr, "sockgatectl: --ttl and the claims make a "
 				"version 2 token: not with --legacy or --md\n");
 		return 2;
 	}
-	if (c.claims.uses && !c.ttl) {
+	if (c->claims.uses && !c->ttl) {
 		fprintf(stderr, "sockgatectl: --uses needs --ttl: a gateway "
 				"remembers a used token until it expires\n");
 		return 2;
 	}
-	if (c.file && secrets_load_file(&c.sec, c.file, (gid_t)-1, NULL) < 0) {
-		fprintf(stderr, "sockgatectl: %s: %s\n", c.file,
+	if (c->file &&
+	    secrets_load_file(&c->sec, c->file, (gid_t)-1, NULL) < 0) {
+		fprintf(stderr, "sockgatectl: %s: %s\n", c->file,
 			strerror(errno));
 		return 1;
 	}
 	env = getenv("SOCKGATE_SECRET");
-	if (c.sec.n == 0 && env && *env)
-		secrets_add(&c.sec, env, strlen(env));
-	if (c.sec.n == 0) {
+	if (c->sec.n == 0 && env && *env)
+		secrets_add(&c->sec, env, strlen(env));
+	if (c->sec.n == 0) {
 		fprintf(stderr, "sockgatectl: a secret is required: "
 				"--secret-file PATH, env SOCKGATE_SECRET or "
 				"--secret\n");
@@ -329,10 +329,18 @@ int main(int argc, char **argv)
 	}
 	/* with a rotation file, the first line is the current secret */
 	if (!strcmp(w[0], "encrypt"))
-		ret = cmd_encrypt(&c.sec.v[0], (enum token_md)c.md, c.legacy,
-				  c.ttl, &c.claims, w[1]);
-	else
-		ret = cmd_decrypt(&c.sec.v[0], (enum token_md)c.md, w[1]);
+		return cmd_encrypt(&c->sec.v[0], (enum token_md)c->md,
+				   c->legacy, c->ttl, &c->claims, w[1]);
+	return cmd_decrypt(&c->sec.v[0], (enum token_md)c->md, w[1]);
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl c = { .md = TOKEN_MD_AUTO };
+	char *w[3];
+	int n = words_of(&c, argc, argv, w, 3), ret;
+
+	ret = run(&c, n, w);
 	secrets_free(&c.sec);
 	return ret;
 }
