@@ -34,6 +34,24 @@ int tcp_connect_from(const char *src, uint16_t port)
 	return -1;
 }
 
+int gw_dial_from(const char *src, uint16_t port, const char *token, int *fdp)
+{
+	char line[4200], code[4] = "";
+	int fd = tcp_connect_from(src, port), n;
+
+	if (fd < 0)
+		return 0;
+	n = snprintf(line, sizeof(line), "%s\n", token);
+	if (write_all(fd, line, (size_t)n) != n ||
+	    read_full(fd, code, 3, 10000) != 3)
+		code[0] = '\0';
+	if (fdp && !strcmp(code, "200"))
+		*fdp = fd;
+	else
+		close(fd);
+	return atoi(code);
+}
+
 int tcp_connect(const char *host, uint16_t port)
 {
 	struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,

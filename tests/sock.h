@@ -10,6 +10,9 @@ int tcp_connect(const char *host, uint16_t port);
 /* A blocking IPv4 connection to 127.0.0.1:port from source address src
  * (NULL: any); -1 with errno kept when connect() fails. */
 int tcp_connect_from(const char *src, uint16_t port);
+/* A client from src (127.0.0.x) with token: the status it got, or 0
+ * (reset, EOF); its fd in *fdp when 200 and fdp is not NULL. */
+int gw_dial_from(const char *src, uint16_t port, const char *token, int *fdp);
 /* Connects, sends line (no "\n" added), reads the 3-byte status: 200...
  * Returns the code (fd kept in *fd, or closed if fd is NULL), 0 if the
  * gateway closed without a status, -1 on a socket error. */

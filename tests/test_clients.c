@@ -352,22 +352,6 @@ Test(clients, issuers_interoperate, .timeout = 180)
 	env_down(&e);
 }
 
-/* The status a client from src gets for token (0: none). */
-static int status_from(const char *src, uint16_t port, const char *token)
-{
-	char line[600], code[4] = "";
-	int fd = tcp_connect_from(src, port), n;
-
-	if (fd < 0)
-		return 0;
-	n = snprintf(line, sizeof(line), "%s\n", token);
-	if (write_all(fd, line, (size_t)n) != n ||
-	    read_full(fd, code, 3, 10000) != 3)
-		code[0] = '\0';
-	close(fd);
-	return atoi(code);
-}
-
 /*
  * Every issuer sets the claims: its token bound to 127.0.0.1/32 for one
  * use gets 401 from 127.0.0.2, 200 from 127.0.0.1, then 401 (used up);
@@ -395,14 +379,14 @@ Test(clients, issuers_set_claims, .timeout = 180)
 	for (int k = 0; k <= (sg_light() ? 0 : 4); k++) {
 		if (k)
 			issuer_tokens(k, names[k], addr, 1, tok);
-		cr_assert_eq(status_from("127.0.0.2", e.g4.port, tok[0]), 401,
-			     "%s: bound to another client", names[k]);
-		cr_assert_eq(status_from("127.0.0.1", e.g4.port, tok[0]), 200,
-			     "%s: from its client", names[k]);
-		cr_assert_eq(status_from("127.0.0.1", e.g4.port, tok[0]), 401,
-			     "%s: used up", names[k]);
-		cr_assert_eq(status_from("127.0.0.1", e.g4.port, tok[1]), 401,
-			     "%s: not valid yet", names[k]);
+		cr_assert_eq(gw_dial_from("127.0.0.2", e.g4.port, tok[0], NULL),
+			     401, "%s: bound to another client", names[k]);
+		cr_assert_eq(gw_dial_from("127.0.0.1", e.g4.port, tok[0], NULL),
+			     200, "%s: from its client", names[k]);
+		cr_assert_eq(gw_dial_from("127.0.0.1", e.g4.port, tok[0], NULL),
+			     401, "%s: used up", names[k]);
+		cr_assert_eq(gw_dial_from("127.0.0.1", e.g4.port, tok[1], NULL),
+			     401, "%s: not valid yet", names[k]);
 	}
 	cr_assert_eq(gw_log_wait(&e.g4, "401 token bound to another client",
 				 sg_light() ? 1 : 5, 10000),

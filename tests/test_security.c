@@ -834,22 +834,6 @@ Test(security, max_conns_per_ip)
 
 /* The test hooks are in the tests' build only: the installed binary has
  * none of their names, and ignores their variables. */
-/* A client from src: the status it got (200), or 0 (reset, EOF). */
-static int dial_from(const char *src, uint16_t port, const char *token)
-{
-	char line[4200], code[4] = "";
-	int fd = tcp_connect_from(src, port), n;
-
-	if (fd < 0)
-		return 0;
-	n = snprintf(line, sizeof(line), "%s\n", token);
-	if (write_all(fd, line, (size_t)n) != n ||
-	    read_full(fd, code, 3, 10000) != 3)
-		code[0] = '\0';
-	close(fd);
-	return atoi(code);
-}
-
 /*
  * --rate-per-ip 20: 200 connections as fast as one client can make them
  * from 127.0.0.2; the burst of 20 and what the bucket refilled meanwhile
@@ -866,7 +850,7 @@ Test(security, rate_per_ip)
 	tok = loop_token(f.be->port);
 	t0 = ms_now();
 	for (int i = 0; i < 200; i++) {
-		if (dial_from("127.0.0.2", f.g.port, tok) == 200)
+		if (gw_dial_from("127.0.0.2", f.g.port, tok, NULL) == 200)
 			ok++;
 		else
 			reset++;
@@ -881,8 +865,8 @@ Test(security, rate_per_ip)
 				    reset, 10000),
 		     reset, "every reset counted");
 	for (int i = 0; i < 5; i++)
-		cr_assert_eq(dial_from("127.0.0.3", f.g.port, tok), 200,
-			     "another address");
+		cr_assert_eq(gw_dial_from("127.0.0.3", f.g.port, tok, NULL),
+			     200, "another address");
 	cr_assert_eq(fx_metric(&f, "sockgate_rate_table_entries "), 2);
 	cr_log_info("--rate-per-ip 20: %d of 200 in %ld ms", ok, ms);
 	fx_end(&f);

@@ -271,7 +271,8 @@ const struct opt conf_opts[] = {
 	{ "token-leeway", OPT_DURATION, F(leeway_ns), "SEC", "5", 0, 3600, NULL,
 	  NULL,
 	  "a version 2 token is still good this long\n"
-	  "after its expiry (the issuer's clock may differ)" },
+	  "after its expiry and before its not-before\n"
+	  "(the issuer's clock may differ)" },
 	{ "allow", OPT_FN, 0, "RULE", NULL, 0, 0, NULL, set_allow,
 	  "a destination tokens may name: CIDR[:PORT[-PORT]]\n"
 	  "([v6]/N:PORT); repeatable; none: any" },
