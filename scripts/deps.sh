@@ -9,7 +9,7 @@ qemu-system-x86 busybox-static cpio haproxy nginx libnginx-mod-stream gnuplot-no
 clang-format shellcheck xz-utils python3-cryptography \
 libsystemd-dev libmicrohttpd-dev chromium man-db systemd python3 nodejs \
 golang-go mono-mcs mono-runtime libcurl4-openssl-dev libjson-c-dev \
-etcd-server etcd-client dnsmasq-base libwslay-dev websockify"
+etcd-server etcd-client dnsmasq-base libwslay-dev websockify prometheus"
 
 missing=""
 for p in $PKGS; do

@@ -56,22 +56,18 @@ long slab_active_objs(const char *cache)
 
 long long gw_metric(uint16_t port, const char *name)
 {
-	static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
-	char buf[8192], key[128], *p;
-	int fd = tcp_connect("127.0.0.1", port);
-	ssize_t n;
+	char key[128], *body = http_get(port, "/metrics", NULL), *p;
+	long long v = -1;
 
-	if (fd < 0)
+	if (!body)
 		return -1;
 	snprintf(key, sizeof(key), "\n%s", name);
-	write_all(fd, req, sizeof(req) - 1);
-	n = read_full(fd, buf, sizeof(buf) - 1, 5000);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strstr(buf, key);
-	return p ? atoll(p + strlen(key)) : -1;
+	if (!strncmp(body, name, strlen(name))) /* the first line */
+		v = atoll(body + strlen(name));
+	else if ((p = strstr(body, key)))
+		v = atoll(p + strlen(key));
+	free(body);
+	return v;
 }
 
 int bpftool_count(const char *pinned)
@@ -91,4 +87,33 @@ int bpftool_count(const char *pinned)
 		n++;
 	free(out);
 	return n;
+}
+
+char *http_get(uint16_t port, const char *path, int *status)
+{
+	char req[160], *buf = calloc(1, 1 << 20), *body;
+	int fd = tcp_connect("127.0.0.1", port), n;
+	ssize_t got = 0, r;
+
+	if (fd < 0 || !buf) {
+		if (fd >= 0)
+			close(fd);
+		free(buf);
+		return NULL;
+	}
+	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+	write_all(fd, req, (size_t)n);
+	while ((r = read_full(fd, buf + got, (1 << 20) - 1 - (size_t)got,
+			      5000)) > 0)
+		got += r;
+	close(fd);
+	body = strstr(buf, "\r\n\r\n");
+	if (!body) {
+		free(buf);
+		return NULL;
+	}
+	if (status)
+		*status = atoi(buf + 9); /* "HTTP/1.1 200" */
+	memmove(buf, body + 4, strlen(body + 4) + 1);
+	return buf;
 }

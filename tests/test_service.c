@@ -264,31 +264,6 @@ Test(service, unit_limits_sockmap_and_secret_reload, .timeout = 120)
 }
 
 /* The body of GET path, by a tiny client of our own. */
-static char *get(uint16_t port, const char *path)
-{
-	char req[128], *buf = calloc(1, 1 << 20), *body;
-	int fd = tcp_connect("127.0.0.1", port), n;
-	ssize_t got = 0, r;
-
-	if (fd < 0 || !buf) {
-		free(buf);
-		return NULL;
-	}
-	n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
-	write_all(fd, req, (size_t)n);
-	while ((r = read_full(fd, buf + got, (1 << 20) - 1 - (size_t)got,
-			      5000)) > 0)
-		got += r;
-	close(fd);
-	body = strstr(buf, "\r\n\r\n");
-	if (!body) {
-		free(buf);
-		return NULL;
-	}
-	memmove(buf, body + 4, strlen(body + 4) + 1);
-	return buf;
-}
-
 /* GET path until its body holds want (30 s at most); the last body. */
 static char *get_until(uint16_t port, const char *path, const char *want)
 {
@@ -296,7 +271,7 @@ static char *get_until(uint16_t port, const char *path, const char *want)
 
 	for (long end = ms_now() + 30000; ms_now() < end; ms_sleep(20)) {
 		free(body);
-		body = get(port, path);
+		body = http_get(port, path, NULL);
 		if (body && strstr(body, want))
 			break;
 	}

@@ -167,6 +167,15 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
 			      metrics_render(h_gw, out, METRICS_MAX),
 			      MHD_RESPMEM_MUST_FREE);
 	}
+	/* for load balancers: 503 once the gateway drains */
+	if (!strcmp(url, "/healthz"))
+		return atomic_load(&h_gw->stop) == GW_RUNNING ?
+			       answer(c, MHD_HTTP_OK, "text/plain",
+				      (void *)"ready\n", 6,
+				      MHD_RESPMEM_PERSISTENT) :
+			       answer(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+				      "text/plain", (void *)"draining\n", 9,
+				      MHD_RESPMEM_PERSISTENT);
 	if (!strcmp(url, "/sessions.json")) {
 		size_t len;
 		char *json = status_sessions_json(h_gw, &len);

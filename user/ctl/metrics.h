@@ -31,6 +31,17 @@ enum refusal {
  * reload's --revoke-live. The metric's by label, in this order. */
 enum kill_by { KILL_CONTROL, KILL_REVOKE, KILL_MAX };
 
+/* A histogram: counts by bucket (each bucket's own, made cumulative when
+ * rendered), their sum and count. Its buckets' upper bounds are
+ * hist_latency or hist_duration (ns). */
+#define HIST_BUCKETS 14
+struct hist {
+	_Atomic uint64_t n[HIST_BUCKETS + 1]; /* the last: over them all */
+	_Atomic uint64_t sum_ns;
+};
+extern const uint64_t hist_latency[HIST_BUCKETS], hist_duration[HIST_BUCKETS];
+void hist_observe(struct hist *h, const uint64_t *bounds, uint64_t ns);
+
 /* Process-wide counters, shared by the workers (relaxed atomics). */
 struct metrics {
 	_Atomic uint64_t accepted;
@@ -44,11 +55,9 @@ struct metrics {
 	_Atomic uint64_t resets;
 	_Atomic uint64_t mode_sessions[4];	   /* by enum fwd_mode */
 	_Atomic uint64_t edge_sessions[EPATH_MAX]; /* by enum edge_path */
-	_Atomic uint64_t bytes_up; /* client to backend, user space */
-	_Atomic uint64_t bytes_down;
-	_Atomic uint64_t bytes_kernel[2]; /* of those, redirected by the BPF
-					    * verdict: up, down */
-	_Atomic uint64_t episodes[2];	  /* sockmap congestion episodes
+	/* bytes moved: each worker's (struct worker.moved), summed with the
+	 * live sessions' at a scrape */
+	_Atomic uint64_t episodes[2];  /* sockmap congestion episodes
 					    * copied, ended */
 	_Atomic uint64_t repeat_bytes; /* retransmitted, kept from going twice */
 	_Atomic uint64_t reloads[2];   /* SIGHUP: 0 done, 1 failed */
@@ -62,8 +71,11 @@ struct metrics {
 	_Atomic uint64_t killed[KILL_MAX]; /* enum kill_by */
 	_Atomic uint64_t promotions[2];	   /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */
-	_Atomic int64_t etcd_registered;   /* --etcd: the key is there */
-	_Atomic uint64_t etcd_failures;	   /* etcd calls that failed */
+	struct hist handshake_time;	   /* accept to 200 (latency buckets) */
+	struct hist connect_time; /* a backend connect's start to done */
+	struct hist duration;	  /* a session's life (duration buckets) */
+	_Atomic int64_t etcd_registered; /* --etcd: the key is there */
+	_Atomic uint64_t etcd_failures;	 /* etcd calls that failed */
 	/* the listener migration program's count, in its mapped data
 	 * (daemon/reuseport.c); NULL: not loaded */
 	const uint64_t *migrated;

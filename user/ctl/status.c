@@ -143,26 +143,50 @@ static unsigned kill_named(struct worker *w, const struct kill_req *k)
 	return n;
 }
 
+/* What w's sessions moved, closed and live, on w's thread: no session
+ * is counted twice or not at all as it closes. */
+static void live_bytes(struct worker *w, uint64_t bytes[4])
+{
+	for (int i = 0; i < 4; i++)
+		bytes[i] = metric_get(w->moved[i]);
+	for (struct session *s = w->ss.all; s; s = s->next) {
+		uint64_t up, down;
+
+		path_counts(s, &up, &down);
+		bytes[0] += up;
+		bytes[1] += down;
+		/* the kernel's share: what the sockmap path adds to ours */
+		if (s->state == SESS_FORWARD && s->mode == MODE_SOCKMAP) {
+			bytes[2] += up - s->bytes_up;
+			bytes[3] += down - s->bytes_down;
+		}
+	}
+}
+
 void status_worker_serve(struct worker *w)
 {
 	struct buf b = { 0 };
 	struct kill_req k;
 	unsigned req, killed = 0;
-	int kill_on;
+	uint64_t bytes[4] = { 0 };
+	int op;
 
 	pthread_mutex_lock(&w->st.lock);
 	req = w->st.req;
-	kill_on = w->st.kill_on;
+	op = w->st.op;
 	k = w->st.kill;
 	pthread_mutex_unlock(&w->st.lock);
 	if (req == w->st.done)
 		return;
-	if (kill_on)
+	if (op == ASK_KILL)
 		killed = kill_named(w, &k);
+	else if (op == ASK_BYTES)
+		live_bytes(w, bytes);
 	else
 		rows(w, &b);
 	pthread_mutex_lock(&w->st.lock);
 	w->st.killed = killed;
+	memcpy(w->st.bytes, bytes, sizeof(bytes));
 	free(w->st.buf);
 	w->st.buf = b.bad ? NULL : b.p;
 	w->st.len = b.bad ? 0 : b.len;
@@ -173,9 +197,9 @@ void status_worker_serve(struct worker *w)
 	pthread_mutex_unlock(&w->st.lock);
 }
 
-/* Asks every worker (k: to kill, NULL: for its rows); *until: the
- * deadline of the answers. */
-static void ask(struct gateway *gw, const struct kill_req *k,
+/* Asks every worker (op; k for ASK_KILL); *until: the deadline of the
+ * answers. */
+static void ask(struct gateway *gw, int op, const struct kill_req *k,
 		struct timespec *until)
 {
 	uint64_t one = 1;
@@ -189,7 +213,7 @@ static void ask(struct gateway *gw, const struct kill_req *k,
 
 		pthread_mutex_lock(&w->st.lock);
 		w->st.req++;
-		w->st.kill_on = k != NULL;
+		w->st.op = op;
 		if (k)
 			w->st.kill = *k;
 		pthread_mutex_unlock(&w->st.lock);
@@ -218,7 +242,7 @@ unsigned status_kill(struct gateway *gw, const struct kill_req *k)
 	struct timespec until;
 	unsigned n = 0;
 
-	ask(gw, k, &until);
+	ask(gw, ASK_KILL, k, &until);
 	for (int i = 0; i < gw->nworkers; i++) {
 		struct worker *w = &gw->workers[i];
 
@@ -230,13 +254,35 @@ unsigned status_kill(struct gateway *gw, const struct kill_req *k)
 	return n;
 }
 
+void status_bytes(struct gateway *gw, uint64_t total[4])
+{
+	struct timespec until;
+
+	if (!gw->workers)
+		return;
+	ask(gw, ASK_BYTES, NULL, &until);
+	for (int i = 0; i < gw->nworkers; i++) {
+		struct worker *w = &gw->workers[i];
+
+		if (!answer(w, &until)) {
+			/* no answer in a second: its closed sessions' */
+			for (int j = 0; j < 4; j++)
+				total[j] += metric_get(w->moved[j]);
+			continue;
+		}
+		for (int j = 0; j < 4; j++)
+			total[j] += w->st.bytes[j];
+		pthread_mutex_unlock(&w->st.lock);
+	}
+}
+
 char *status_sessions_json(struct gateway *gw, size_t *len)
 {
 	struct buf out = { 0 };
 	struct timespec until;
 	int first = 1;
 
-	ask(gw, NULL, &until);
+	ask(gw, ASK_ROWS, NULL, &until);
 	put(&out, "{\"sessions\":[");
 	for (int i = 0; i < gw->nworkers; i++) {
 		struct worker *w = &gw->workers[i];

@@ -29,9 +29,10 @@ struct status_ask {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	unsigned req, done;
+	enum { ASK_ROWS, ASK_KILL, ASK_BYTES } op;
 	struct kill_req kill; /* a copy: an answer may come late */
-	int kill_on;	      /* 0: the rows are asked for */
 	unsigned killed;
+	uint64_t bytes[4]; /* ASK_BYTES: up, down; of them the kernel's */
 	char *buf;
 	size_t len;
 };
@@ -47,6 +48,12 @@ char *status_sessions_json(struct gateway *gw, size_t *len);
 /* Ends the sessions k names, RST both ways, each logged with k->who;
  * how many. Waits for each worker at most a second. */
 unsigned status_kill(struct gateway *gw, const struct kill_req *k);
+/* What the sessions have moved, closed ones and live ones so far
+ * (total[0] up, total[1] down; total[2], total[3]: of those, what the
+ * BPF verdict redirected), added to total. Each worker counts its own
+ * on its thread, so that the sum never goes down as a session closes.
+ * Waits for each worker at most a second. */
+void status_bytes(struct gateway *gw, uint64_t total[4]);
 /* A session's id, as the JSON and kill show it. */
 #define SESSION_ID_TEXT 32
 /* Called by a worker when it is woken: answers a pending request. */

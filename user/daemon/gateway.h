@@ -57,12 +57,16 @@ struct worker {
 	pthread_mutex_t q_lock; /* congestion events from the main thread */
 	uint64_t *q;
 	size_t q_len, q_cap;
-	struct pool spool;	 /* struct session: path_session_size() */
-	struct budget bufs;	 /* large buffers lent: sockmap's episodes,
+	struct pool spool;	/* struct session: path_session_size() */
+	struct budget bufs;	/* large buffers lent: sockmap's episodes,
 			     * auto's streams on their way to sockmap */
-	struct sessions ss;	 /* session/session.c's */
-	uint64_t last_start_ns;	 /* a session's start: unique in a worker,
+	struct sessions ss;	/* session/session.c's */
+	uint64_t last_start_ns; /* a session's start: unique in a worker,
 				  * with the worker its id */
+	/* what its closed sessions moved: up, down, and of those what the
+	 * BPF verdict redirected (written by this worker only; the metrics
+	 * add the live sessions' on its thread: ctl/status.c) */
+	_Atomic uint64_t moved[4];
 	unsigned nsessions_seen; /* ss.n at the last check */
 	struct status_ask st;	 /* ctl/status.c's */
 	int draining;

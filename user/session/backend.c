@@ -150,7 +150,8 @@ static struct stage_res attempt_start(struct session *s)
 	struct sess_setup *u = s->setup;
 	struct gateway *gw = s->w->gw;
 
-	u->attempt++;
+	if (u->attempt++ == 0)
+		u->connect_ns = evl_now(s->w->loop);
 	u->cur = 0;
 	metric_add(gw->m.connect_attempts, 1);
 	if (evl_timer_start(s->w->loop, &s->timer, gw->conf.timeout_ns) < 0)

@@ -67,6 +67,8 @@ void session_end(struct session *s, const char *reason, int rst)
 			  (unsigned long long)s->bytes_down, session_age_ms(s),
 			  tid, reason);
 	}
+	hist_observe(&s->w->gw->m.duration, hist_duration,
+		     evl_now(s->w->loop) - s->start_ns);
 	session_free(s, rst);
 }
 
@@ -154,6 +156,8 @@ static void fail(struct session *s, int code, const char *reason,
 /* FLUSH is over: a path takes the session. */
 static void forward(struct session *s)
 {
+	hist_observe(&s->w->gw->m.handshake_time, hist_latency,
+		     evl_now(s->w->loop) - s->start_ns);
 	session_set_state(s, SESS_FORWARD);
 	if (path_start(s) < 0) {
 		session_end(s, "cannot start forwarding (out of memory or fds)",
@@ -188,9 +192,11 @@ static void report(struct session *s, struct stage_res r)
 		return;
 	}
 	/* DONE: handshake() takes the token line's itself */
-	if (s->state == SESS_CONNECT)
+	if (s->state == SESS_CONNECT) {
+		hist_observe(&s->w->gw->m.connect_time, hist_latency,
+			     evl_now(s->w->loop) - s->setup->connect_ns);
 		report(s, handshake_connected(s));
-	else if (s->state == SESS_FLUSH)
+	} else if (s->state == SESS_FLUSH)
 		forward(s);
 }
 

@@ -178,8 +178,8 @@ void session_free(struct session *s, int rst)
 	if (rst)
 		metric_add(w->gw->m.resets, 1);
 	session_setup_free(s);
-	metric_add(w->gw->m.bytes_up, s->bytes_up);
-	metric_add(w->gw->m.bytes_down, s->bytes_down);
+	metric_add(w->moved[0], s->bytes_up);
+	metric_add(w->moved[1], s->bytes_down);
 	if (s->prev)
 		s->prev->next = s->next;
 	else

@@ -96,6 +96,7 @@ struct sess_setup {
 	uint8_t sniffed;      /* its first byte looked at (TLS or not) */
 	uint16_t http_status; /* a WebSocket request refused: HTTP's answer */
 	uint64_t tid;	      /* the token's id (auth/token_v2.h): FORWARD's */
+	uint64_t connect_ns;  /* the first connect attempt's start */
 	char host[254];
 };
 

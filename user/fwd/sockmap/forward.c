@@ -460,7 +460,7 @@ static void sm_stop(struct session *s)
 	for (int i = 0; i < 2; i++) {
 		uint64_t rep = c[i].dup_drop + c[i].dup_skip;
 
-		metric_add(m->bytes_kernel[i], c[i].bytes);
+		metric_add(s->w->moved[2 + i], c[i].bytes);
 		if (f[i].episodes)
 			log_info("sockmap: the %s's bytes: %llu through the "
 				 "kernel, %llu through user space in %u "
