@@ -15,7 +15,7 @@ int lines_each(const char *path, const char *flag,
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
-	int no = 0, ret = 0;
+	int no = 0, ret = 0, r;
 
 	if (!f) {
 		snprintf(why, whylen, "cannot read %s %s: %s", flag, path,
@@ -42,9 +42,11 @@ int lines_each(const char *path, const char *flag,
 			*--e = '\0';
 		if (!*p)
 			continue;
-		if (fn(arg, p, &what) < 0) {
-			snprintf(why, whylen, "%s %s:%d: %s: %.64s", flag, path,
-				 no, what, p);
+		if ((r = fn(arg, p, &what)) < 0) {
+			/* -2: the entry is not to be repeated (a secret) */
+			snprintf(why, whylen, "%s %s:%d: %s%s%.64s", flag, path,
+				 no, what, r == -2 ? "" : ": ",
+				 r == -2 ? "" : p);
 			ret = -1;
 			break;
 		}

@@ -8,7 +8,8 @@
  * The lines of a rules file (--allow-file, --revoke-file): '#' starts a
  * comment, blanks around an entry and blank lines are skipped, a line is
  * at most LINES_MAX bytes. fn gets each entry, NUL-terminated, and
- * returns 0 or -1 (then the read stops). 0, or -1 with the reason in why:
+ * returns 0, or -1 (then the read stops; -2: and the message leaves the
+ * entry out, for one that holds a secret). 0, or -1 with the reason in why:
  * "FLAG PATH:LINE: ..." for a line fn refused (what it says, and the
  * entry) or one too long, or the file that cannot be read.
  */

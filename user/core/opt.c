@@ -173,6 +173,29 @@ void opt_parse_args(const char *prog, const struct opt *t, void *conf, int argc,
 	*argi = i;
 }
 
+const struct opt *opt_find(const struct opt *t, const char *name)
+{
+	return find(t, name, strlen(name));
+}
+
+int opt_set(const struct opt *o, void *conf, char *val, char *why,
+	    size_t whylen)
+{
+	if (o->kind == OPT_NOARG) {
+		if (val && *val) {
+			snprintf(why, whylen, "takes no value");
+			return -1;
+		}
+		return o->set(conf, NULL, why, whylen);
+	}
+	if (!val) {
+		snprintf(why, whylen, "needs a value (%s)",
+			 o->arg ? o->arg : "");
+		return -1;
+	}
+	return set(o, conf, val, why, whylen);
+}
+
 void opt_usage(FILE *f, const struct opt *t)
 {
 	for (const struct opt *o = t; o->name; o++) {

@@ -59,6 +59,12 @@ void opt_parse_args(const char *prog, const struct opt *t, void *conf, int argc,
 		    char **argv, int *argi);
 /* Sets the defaults only. */
 void opt_defaults(const char *prog, const struct opt *t, void *conf);
+/* The entry named name, or NULL. */
+const struct opt *opt_find(const struct opt *t, const char *name);
+/* Sets one (a configuration file's line): val NULL or "" for a flag
+ * without a value. 0, or -1 with why. */
+int opt_set(const struct opt *o, void *conf, char *val, char *why,
+	    size_t whylen);
 /* One line a flag, the help aligned, the default after it. */
 void opt_usage(FILE *f, const struct opt *t);
 

@@ -5,6 +5,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "core/hist.h"
 #include "fwd/mode.h"
 #include "sockgate.h"
 
@@ -30,17 +31,6 @@ enum refusal {
 /* Live sessions ended by an operator: the control socket's kill, a
  * reload's --revoke-live. The metric's by label, in this order. */
 enum kill_by { KILL_CONTROL, KILL_REVOKE, KILL_MAX };
-
-/* A histogram: counts by bucket (each bucket's own, made cumulative when
- * rendered), their sum and count. Its buckets' upper bounds are
- * hist_latency or hist_duration (ns). */
-#define HIST_BUCKETS 14
-struct hist {
-	_Atomic uint64_t n[HIST_BUCKETS + 1]; /* the last: over them all */
-	_Atomic uint64_t sum_ns;
-};
-extern const uint64_t hist_latency[HIST_BUCKETS], hist_duration[HIST_BUCKETS];
-void hist_observe(struct hist *h, const uint64_t *bounds, uint64_t ns);
 
 /* Process-wide counters, shared by the workers (relaxed atomics). */
 struct metrics {
