@@ -44,7 +44,7 @@ UNIT_LIBS   := core/addr core/log core/loop core/opt core/sock core/lines \
 	       auth/secret auth/token_legacy auth/token_v2 session/srv \
 	       session/proxy fwd/stream fwd/promote fwd/mode daemon/conf \
 	       edge/edge edge/io edge/ws edge/wsreq edge/tls \
-	       daemon/reload
+	       daemon/reload daemon/conffile
 
 DAEMON_OBJS := $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS    := $(CTL_SRCS:%.c=$(BUILD)/%.o)

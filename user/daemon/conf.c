@@ -15,6 +15,7 @@
 #include "core/addr.h"
 #include "core/opt.h"
 #include "daemon/conf.h"
+#include "daemon/conffile.h"
 #include "daemon/reload.h"
 #include "sockgate.h"
 
@@ -198,6 +199,10 @@ static const char *const log_formats[] = { "text", "json", NULL };
 #define DAY 86400.0
 
 const struct opt conf_opts[] = {
+	{ "config", OPT_STR, F(config), "PATH", NULL, 1, 0, NULL, NULL,
+	  "more flags from a file, one 'key value' a\n"
+	  "line (read again on SIGHUP); flags given here\n"
+	  "win" },
 	{ "secret", OPT_FN, 0, "S", NULL, 0, 0, NULL, set_secret,
 	  "shared secret (visible to other users; prefer:)" },
 	{ "secret-file", OPT_STR, F(secret_file), "PATH", NULL, 1, 0, NULL,
@@ -430,6 +435,23 @@ static void test_hooks(struct conf *c)
 #endif
 }
 
+/* --config's value on the command line, or NULL. */
+static const char *config_arg(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i] + (argv[i][0] == '-') +
+				(argv[i][0] == '-' && argv[i][1] == '-');
+
+		if (a == argv[i])
+			continue;
+		if (!strncmp(a, "config=", 7))
+			return a + 7;
+		if (!strcmp(a, "config") && i + 1 < argc)
+			return argv[i + 1];
+	}
+	return NULL;
+}
+
 void conf_parse(struct conf *c, int argc, char **argv)
 {
 	char why[320];
@@ -440,7 +462,15 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	c->workers = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (c->workers < 1)
 		c->workers = 1;
-	opt_parse("sockgate", conf_opts, c, argc, argv, &argi);
+	opt_defaults("sockgate", conf_opts, c);
+	/* --config first, then the command line over it */
+	c->config = config_arg(argc, argv);
+	if (c->config && conf_file_apply(c, conf_opts, c->config, argv + 1, why,
+					 sizeof(why)) < 0) {
+		fprintf(stderr, "sockgate: %s\n", why);
+		exit(2);
+	}
+	opt_parse_args("sockgate", conf_opts, c, argc, argv, &argi);
 	if (argi < argc) {
 		fprintf(stderr,
 			"sockgate: unexpected argument '%s' (--help lists the "

@@ -34,6 +34,7 @@ struct conf {
 	int revoke_live;     /* a reload ends live sessions that match */
 	long token_uses_max; /* use-limited tokens remembered at once */
 	const char *control; /* --control: the Unix socket's path */
+	const char *config; /* --config: flags from a file (daemon/conffile.h) */
 	const char *secret_file;
 	struct sockaddr_storage listen;
 	socklen_t listen_len;

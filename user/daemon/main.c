@@ -32,6 +32,7 @@
 #include "core/log.h"
 #include "core/sock.h"
 #include "daemon/pidfile.h"
+#include "daemon/conffile.h"
 #include "daemon/reload.h"
 #include "daemon/privs.h"
 #include "fwd/path.h"
@@ -264,6 +265,29 @@ static void start_tls(void)
 			 "with the kernel's TLS layer cannot join a sockmap");
 }
 
+/* the command line, for a reload of --config (its keys win) */
+static char **cli_args;
+
+/* --config read again; its live keys taken. 0, or -1 with why. */
+static int reload_config(char *why, size_t whylen)
+{
+	int r;
+
+	if (!gw.conf.config)
+		return 0;
+	pthread_rwlock_wrlock(&gw.keys_lock);
+	r = conf_file_reload(&gw.conf, conf_opts, cli_args, why, whylen);
+	pthread_rwlock_unlock(&gw.keys_lock);
+	if (r < 0) {
+		metric_add(gw.m.reloads[1], 1);
+		log_error("reload: %s; the configuration loaded before stays",
+			  why);
+		return -1;
+	}
+	log_min_level = (enum log_level)gw.conf.log_level;
+	return 0;
+}
+
 /* SIGHUP and the control socket's reload: 0, or -1 with why. */
 static int reload(char *why, size_t whylen)
 {
@@ -271,6 +295,10 @@ static int reload(char *why, size_t whylen)
 	int r;
 
 	sd_notify(0, "RELOADING=1");
+	if (reload_config(why, whylen) < 0) {
+		sd_notify(0, "READY=1");
+		return -1;
+	}
 	r = reload_files(why, whylen);
 	if (reload_tls(why2, sizeof(why2)) < 0 && r == 0) {
 		snprintf(why, whylen, "%s", why2);
@@ -436,6 +464,7 @@ int main(int argc, char **argv)
 	int *fds;
 
 	conf_parse(&gw.conf, argc, argv);
+	cli_args = argv + 1;
 	start_tls();
 	if (!gw.conf.ws_origins)
 		log_warn(
