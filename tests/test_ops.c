@@ -471,3 +471,54 @@ Test(ops, log_format_json)
 	free(out);
 	rm_tree(dir);
 }
+
+/* Under journald (JOURNAL_STREAM names stderr): a line starts with its
+ * sd-daemon(3) priority and has no time of its own, so journalctl -p
+ * works; with stderr elsewhere, the usual time stamp. */
+Test(ops, journald_priorities)
+{
+	char *out;
+	int st;
+
+	out = gw_sh("SOCKGATE_SECRET=j JOURNAL_STREAM=$(stat -c %d:%i log)",
+		    "--workers 1 --log-level debug", ":",
+		    "grep -c '^<6>info  \\[main\\] ready: pid' log; "
+		    "grep -c '^<7>debug ' log >/dev/null && "
+		    "grep -c '^<4>warn ' log >/dev/null && "
+		    "! grep -v '^<[3467]>' log",
+		    &st);
+	cr_assert_eq(st, 0, "%s", out);
+	cr_assert_str_eq(out, "1", "%s", out);
+	free(out);
+	/* another stream: stderr is not journald's */
+	out = gw_sh("SOCKGATE_SECRET=j JOURNAL_STREAM=1:1", "--workers 1", ":",
+		    "grep -c '^20[0-9-]*T.*Z info  \\[main\\] ready: pid' log",
+		    &st);
+	cr_assert_str_eq(out, "1", "%s", out);
+	free(out);
+}
+
+/* --log-sessions off: no line for a session's end or a refusal, which
+ * the metrics still count. */
+Test(ops, log_sessions_off)
+{
+	struct fx f;
+
+	fx_echo(&f, NULL, (const char *[]){ "--log-sessions", "off", NULL });
+	fx_round_trip(fx_dial_echo(&f), "quiet");
+	close(f.fd);
+	f.fd = -1;
+	fx_wait_done(&f, 1);
+	cr_assert_eq(gw_dial_token(f.g.port, "AgAAAAAAnotatoken", NULL), 401);
+	/* the refused one's end too: no session left */
+	for (long end = ms_now() + 10000;
+	     fx_metric(&f, "sockgate_sessions_active ") != 0 && ms_now() < end;)
+		ms_sleep(20);
+	cr_assert_eq(fx_metric(&f, "sockgate_sessions_active "), 0);
+	cr_assert_eq(fx_metric(&f, "sockgate_replies_total{code=\"401\"} "), 1);
+	/* a close line: "session CLIENT -> BACKEND path ..." */
+	cr_assert_eq(gw_log_count(&f.g, " -> 127.0.0.1:"), 0, "log %s",
+		     f.g.log);
+	cr_assert_eq(gw_log_count(&f.g, "reply 401"), 0, "log %s", f.g.log);
+	fx_end(&f);
+}

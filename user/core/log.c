@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 
 enum log_level log_min_level = LOG_LVL_INFO;
 int log_json;
+int log_journal;
 static __thread const char *log_tag = "main";
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
@@ -26,6 +28,20 @@ int log_parse_level(const char *s, enum log_level *out)
 		}
 	}
 	return -1;
+}
+
+void log_detect_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	/* systemd names the stream it connected; stderr may since have
+	 * gone elsewhere (a shell's redirection), so compare */
+	log_journal = js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+		      fstat(STDERR_FILENO, &st) == 0 &&
+		      (unsigned long long)st.st_dev == dev &&
+		      (unsigned long long)st.st_ino == ino;
 }
 
 void log_set_tag(const char *tag)
@@ -78,7 +94,13 @@ static void emit(enum log_level lvl, const char *event, const struct log_kv *kv,
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!log_json) {
+	if (!log_json && log_journal) {
+		/* sd-daemon(3)'s priority prefix; journald stamps the time */
+		static const char prio[] = { '7', '6', '4', '3' };
+
+		add(line, &n, cap, "<%c>%-5s [%s] %s", prio[lvl],
+		    level_names[lvl], log_tag, msg);
+	} else if (!log_json) {
 		add(line, &n, cap, "%s.%03ldZ %-5s [%s] %s", when,
 		    ts.tv_nsec / 1000000, level_names[lvl], log_tag, msg);
 	} else {

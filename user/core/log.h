@@ -13,6 +13,10 @@ int log_parse_level(const char *s, enum log_level *out);
 /* --log-format json: one JSON object a line (time, level, worker, event,
  * msg, and an event's fields); 0: text. */
 extern int log_json;
+/* stderr is journald's (JOURNAL_STREAM): text lines carry sd-daemon(3)'s
+ * <priority> prefix and no time of their own (log_detect_journal) */
+extern int log_journal;
+void log_detect_journal(void);
 
 /* A field of an event: a string, or a number when s is NULL. */
 struct log_kv {

@@ -338,6 +338,10 @@ const struct opt conf_opts[] = {
 	  NULL, "where the BPF maps are pinned" },
 	{ "log-level", OPT_FN, 0, "L", "info", 0, 0, NULL, set_log_level,
 	  "debug|info|warn|error" },
+	{ "log-sessions", OPT_CHOICE, F(log_sessions), "on|off", "on", 0, 0,
+	  on_off, NULL,
+	  "off: no line for each session's end or\n"
+	  "refusal (the metrics still count them)" },
 	{ "log-format", OPT_CHOICE, F(log_format), "text|json", "text", 0, 0,
 	  log_formats, NULL,
 	  "json: one object a line (time, level, worker,\n"
@@ -480,6 +484,7 @@ void conf_parse(struct conf *c, int argc, char **argv)
 	}
 	log_min_level = (enum log_level)c->log_level;
 	log_json = c->log_format;
+	log_detect_journal();
 	if (c->fixed.n == 0 && !c->secret_file) {
 		char *env = getenv("SOCKGATE_SECRET");
 

@@ -98,12 +98,20 @@ void listen_announce(const struct gateway *gw, int fd)
 {
 	struct sockaddr_storage bound;
 	socklen_t blen = sizeof(bound);
-	char addr[SG_ADDR_TEXT] = "?";
+	char addr[SG_ADDR_TEXT] = "?", mode[64];
 
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen) == 0)
 		sg_sockaddr_fmt((struct sockaddr *)&bound, addr, sizeof(addr));
+	/* auto names its choice, not the copy its sessions start on */
+	if (gw->conf.mode != MODE_AUTO)
+		snprintf(mode, sizeof(mode), "%s", gw->fwd->name);
+	else if (gw->promote)
+		snprintf(mode, sizeof(mode),
+			 "auto: copy, then sockmap or splice");
+	else
+		snprintf(mode, sizeof(mode), "auto: %s", gw->fwd->name);
 	log_info("listening on %s (%d workers, mode %s%s)", addr, gw->nworkers,
-		 gw->fwd->name,
+		 mode,
 		 !gw->conf.reuse ? "" :
 		 gw->rp ? ", SO_REUSEPORT, restarts move waiting clients" :
 			  ", SO_REUSEPORT");

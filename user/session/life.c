@@ -33,7 +33,8 @@ void session_end(struct session *s, const char *reason, int rst)
 		backend_abort(s);
 	/* the forwarder first: sockmap's adds the kernel's byte counts */
 	path_stop(s);
-	if (log_min_level <= LOG_LVL_INFO && !s->quiet) {
+	if (log_min_level <= LOG_LVL_INFO && !s->quiet &&
+	    s->w->gw->conf.log_sessions) {
 		char c[SG_ADDR_TEXT], b[SG_ADDR_TEXT], tid[TOKEN_ID_TEXT] = "-";
 		char id[32];
 		const char *path = s->state >= SESS_FORWARD ? path_name(s) :
@@ -130,7 +131,7 @@ static void fail(struct session *s, int code, const char *reason,
 
 	metric_add(w->gw->m.replies[code], 1);
 	s->quiet = !hslog_admit(&w->hslog, code, kind);
-	if (!s->quiet)
+	if (!s->quiet && w->gw->conf.log_sessions)
 		log_info("reply %s: %s", text, reason);
 	if (s->state == SESS_CONNECT)
 		backend_abort(s);
