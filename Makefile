@@ -257,6 +257,7 @@ install: all
 	$(Q)install -m 0755 $(BUILD)/sockgatectl $(DESTDIR)$(BINDIR)/sockgatectl
 	$(Q)install -m 0644 dist/sockgate.8 dist/sockgatectl.8 $(DESTDIR)$(MAN8DIR)/
 	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		-e 's|@BINDIR@|$(BINDIR)|g' \
 		dist/sockgate.service.in >$(DESTDIR)$(UNITDIR)/sockgate.service
 	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/sockgate.service
 	$(Q)install -m 0644 dist/sysusers.conf \
@@ -270,6 +271,12 @@ install: all
 		chmod 0750 $(ETCDIR) && \
 		{ ! getent group $(SERVICE_GROUP) >/dev/null || \
 		  chgrp $(SERVICE_GROUP) $(ETCDIR); }; fi
+	$(Q)if [ ! -e $(ETCDIR)/sockgate.conf ]; then \
+		sed 's|/etc/sockgate/|$(SYSCONFDIR)/sockgate/|g' dist/sockgate.conf \
+			>$(ETCDIR)/sockgate.conf && \
+		chmod 0640 $(ETCDIR)/sockgate.conf && \
+		{ ! getent group $(SERVICE_GROUP) >/dev/null || \
+		  chgrp $(SERVICE_GROUP) $(ETCDIR)/sockgate.conf; }; fi
 
 uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))

@@ -62,6 +62,7 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 		{ "usr/local/share/man/man8/sockgate.8", 0644 },
 		{ "usr/local/share/man/man8/sockgatectl.8", 0644 },
 		{ "etc/sockgate", 0750 },
+		{ "etc/sockgate/sockgate.conf", 0640 },
 	};
 	char d[64], cmd[1024], *out;
 	struct stat st;
@@ -104,6 +105,19 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 		repo(), sg_build(), d, d, d, d);
 	cr_assert_eq(sh_ok(cmd, &out), 0, "systemd-analyze verify: %s", out);
 	cr_assert_str_eq(out, "", "no complaint");
+	free(out);
+	/* the configuration file the unit names parses (--help exits once
+	 * the file and the command line are read) */
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q 'ExecStart=%s/p/sbin/sockgate --config "
+		 "%s/p/etc/sockgate/sockgate.conf$' "
+		 "%s/p/lib/systemd/system/sockgate.service && "
+		 "grep -q '^secret-file %s/p/etc/sockgate/secret$' "
+		 "%s/p/etc/sockgate/sockgate.conf && "
+		 "%s/p/sbin/sockgate --config %s/p/etc/sockgate/sockgate.conf "
+		 "--help >/dev/null",
+		 d, d, d, d, d, d, d);
+	cr_assert_eq(sh_ok(cmd, &out), 0, "the shipped configuration: %s", out);
 	free(out);
 	/* that --help, the man page and the README list the same flags:
 	 * the unit tier's flags::help_man_page_and_readme_agree */

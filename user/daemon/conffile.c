@@ -88,8 +88,9 @@ static int apply_line(void *arg, const char *entry, const char **what)
 	}
 	if (on_cli(x->cli, key))
 		return 0; /* the command line's wins */
-	/* the conf keeps pointers into it for the process's life */
-	val = *v ? strdup(v) : NULL;
+	/* the conf keeps pointers into it for the process's life; "" is
+	 * an empty value (pidfile "": none) */
+	val = !strcmp(v, "\"\"") ? strdup("") : *v ? strdup(v) : NULL;
 	if (*v && !val) {
 		snprintf(x->msg, sizeof(x->msg), "out of memory");
 		return -1;
