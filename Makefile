@@ -54,7 +54,7 @@ UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.o) \
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run unit test test-asan vmtest check bench bench-discovery bench-edge \
+.PHONY: all clean deps run unit test test-asan vmtest check bench bench-discovery bench-edge deb \
 	bench-edge-vm \
 	format lint \
 	install uninstall
@@ -277,6 +277,20 @@ install: all
 		chmod 0640 $(ETCDIR)/sockgate.conf && \
 		{ ! getent group $(SERVICE_GROUP) >/dev/null || \
 		  chgrp $(SERVICE_GROUP) $(ETCDIR)/sockgate.conf; }; fi
+
+# The Debian package (debian/, debhelper): built from a copy of the tree
+# in build/debsrc, so the working tree's build/ is left alone; the .deb
+# lands in build/. Its build dependencies come from scripts/deps.sh.
+VERSION := $(shell sed -n 's/^\#define SG_VERSION "\(.*\)"/\1/p' include/sockgate.h)
+deb:
+	$(call msg,DEB,$(BUILD)/sockgate_$(VERSION)_*.deb)
+	$(Q)rm -rf $(BUILD)/debsrc && mkdir -p $(BUILD)/debsrc/sockgate-$(VERSION)
+	$(Q)tar --exclude=./build --exclude=./.git -cf - . | \
+		tar -C $(BUILD)/debsrc/sockgate-$(VERSION) -xf -
+	$(Q)cd $(BUILD)/debsrc/sockgate-$(VERSION) && \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -30 ../build.log; exit 1; }
+	$(Q)mv $(BUILD)/debsrc/sockgate_$(VERSION)_*.deb $(BUILD)/
 
 uninstall:
 	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))

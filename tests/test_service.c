@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "peers.h"
+#include "sockgate.h"
 
 /* a test that needs longer says so */
 TestSuite(service, .timeout = 60);
@@ -139,6 +140,57 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 	cr_assert(strstr(out, "sbin/sockgate") == NULL, "uninstalled: %s", out);
 	cr_assert(strstr(out, "etc/sockgate/secret") != NULL, "the secret "
 							      "stays");
+	free(out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
+	sh_ok(cmd, NULL);
+}
+
+/*
+ * make deb: a package lintian passes with no error or warning (pedantic
+ * included), its conffile the configuration, its dependencies the
+ * runtime libraries, its binaries the ones that run, and its maintainer
+ * scripts valid shell.
+ */
+Test(service, make_deb_and_lintian, .timeout = 300)
+{
+	char d[64], cmd[1024], *out;
+
+	if (sg_light())
+		return; /* the guests have no source tree */
+	snprintf(d, sizeof(d), "/tmp/sgdeb.%d", getpid());
+	snprintf(cmd, sizeof(cmd),
+		 "rm -rf %s && make -s -C %s deb BUILD=%s 2>&1 && ls %s/*.deb",
+		 d, repo(), d, d);
+	cr_assert_eq(sh_ok(cmd, &out), 0, "make deb: %s", out);
+	cr_assert(strstr(out, "/sockgate_" SG_VERSION "_"), "%s", out);
+	free(out);
+	snprintf(cmd, sizeof(cmd),
+		 "lintian --fail-on error,warning --pedantic %s/*.deb 2>&1 | "
+		 "grep -v 'running with root privileges'",
+		 d);
+	sh_ok(cmd, &out);
+	cr_assert_str_eq(out, "", "lintian: %s", out);
+	free(out);
+	snprintf(
+		cmd, sizeof(cmd),
+		"cd %s && dpkg-deb -f *.deb Depends && "
+		"dpkg-deb --ctrl-tarfile *.deb | tar -xO ./conffiles && "
+		"mkdir x && dpkg-deb -x *.deb x && "
+		"x/usr/sbin/sockgate --version && "
+		"x/usr/sbin/sockgate --config x/etc/sockgate/sockgate.conf "
+		"--help >/dev/null && "
+		"dpkg-deb --ctrl-tarfile *.deb | tar -x ./postinst ./postrm && "
+		"sh -n postinst && sh -n postrm && "
+		"grep -q 'ExecStart=/usr/sbin/sockgate --config "
+		"/etc/sockgate/sockgate.conf' "
+		"x/lib/systemd/system/sockgate.service",
+		d);
+	cr_assert_eq(sh_ok(cmd, &out), 0, "%s", out);
+	cr_assert(strstr(out, "libbpf1") && strstr(out, "libssl3"),
+		  "the runtime libraries: %s", out);
+	cr_assert(strstr(out, "/etc/sockgate/sockgate.conf\n"),
+		  "the conffile: %s", out);
+	cr_assert(strstr(out, "sockgate " SG_VERSION), "%s", out);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
 	sh_ok(cmd, NULL);
