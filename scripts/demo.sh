@@ -1,6 +1,8 @@
 #!/bin/sh
 # make run: an echo backend, a generated secret, the gateway on
-# 127.0.0.1:8000 in the foreground, and a token to try it with.
+# 127.0.0.1:8000 (SOCKGATE_DEMO_ADDR=HOST:PORT for another) in the
+# foreground, and a token to try it with. Exits with the gateway's
+# status: not 0 when it could not start.
 set -eu
 B=${1:-build}
 SECRET_FILE=$B/demo.secret
@@ -31,5 +33,12 @@ Try it from another shell:
   echo hello | $B/sockgatectl connect $LISTEN $TOKEN
 Ctrl-C stops the gateway.
 MSG
+rc=0
 "$B/sockgate" --addr "$LISTEN" --secret-file "$SECRET_FILE" \
-	--pidfile "$B/gateway.pid" || true
+	--pidfile "$B/gateway.pid" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "demo: the gateway could not start on $LISTEN (exit $rc);" \
+		"SOCKGATE_DEMO_ADDR=127.0.0.1:PORT make run picks another" \
+		"address" >&2
+	exit "$rc"
+fi

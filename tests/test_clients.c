@@ -607,3 +607,47 @@ Test(clients, browser_ws_and_wss, .timeout = 180)
 	env_down(&e);
 	certs_drop(&k);
 }
+
+/*
+ * The examples, as a new user runs them against make run's echo
+ * backend: each takes HOST PORT TOKEN, sends "hello" and prints the
+ * answer; without arguments each prints its usage and fails (exit 2;
+ * go run reports a program's 2 as its own 1).
+ */
+Test(clients, examples_answer_an_echo_backend, .timeout = 240)
+{
+	static const char *const run[] = {
+		"cc -o /tmp/sg-c-example c/example.c c/sockgate_client.c && "
+		"/tmp/sg-c-example",
+		"cd python && python3 example.py",
+		"cd node && node example.js",
+		"cd go && GOCACHE=/tmp/sg-gocache GOFLAGS=-mod=mod "
+		"GOTOOLCHAIN=local go run ./example",
+		"cd csharp && mcs -nologo -out:/tmp/sg-cs-example.exe SockGate.cs "
+		"Example.cs && mono /tmp/sg-cs-example.exe",
+	};
+	char cmd[1024], *out;
+	struct fx f;
+	int st;
+
+	if (sg_light())
+		return;
+	fx_echo(&f, NULL, NULL);
+	for (size_t i = 0; i < sizeof(run) / sizeof(run[0]); i++) {
+		snprintf(cmd, sizeof(cmd), "cd %s && %s 127.0.0.1 %u '%s' 2>&1",
+			 clients_dir(), run[i], f.g.port,
+			 loop_token(f.be->port));
+		out = run_cmd(cmd, &st);
+		cr_expect_eq(st, 0, "%s: %s", run[i], out);
+		cr_expect_str_eq(out, "hello", "%s", run[i]);
+		free(out);
+		snprintf(cmd, sizeof(cmd), "cd %s && %s 2>&1", clients_dir(),
+			 run[i]);
+		out = run_cmd(cmd, &st);
+		cr_expect(st == 2 || (i == 3 && st == 1),
+			  "%s without arguments: exit %d, %s", run[i], st, out);
+		cr_expect(strstr(out, "usage"), "%s: %s", run[i], out);
+		free(out);
+	}
+	fx_end(&f);
+}
