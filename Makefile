@@ -146,6 +146,11 @@ $(BUILD)/test-gateway: $(filter-out $(BUILD)/tests/echo_main.o,$(TEST_OBJS)) \
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lcriterion -o $@
 
+# the unit's SystemCallFilter= without systemd (service tests)
+$(BUILD)/sg-seccomp: tests/tools/seccomp_wrap.c | $(BUILD)/bpf
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< -lseccomp -o $@
+
 $(BUILD)/sg-loadgen: bench/loadgen.c | $(BUILD)/bpf
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $< -o $@
@@ -176,7 +181,7 @@ unit: deps all $(BUILD)/unit
 	$(Q)SG_BUILD=$(abspath $(BUILD)) SG_REPO=$(CURDIR) $(BUILD)/unit -j2 $(TEST_ARGS)
 
 # The suite runs the real daemon; TEST_ARGS go to Criterion (e.g. --filter).
-test: unit $(BUILD)/sockgate-test $(BUILD)/test-gateway
+test: unit $(BUILD)/sockgate-test $(BUILD)/test-gateway $(BUILD)/sg-seccomp
 	$(Q)SG_BUILD=$(abspath $(BUILD)) $(BUILD)/test-gateway -j2 $(TEST_ARGS)
 
 test-asan: deps
@@ -216,7 +221,7 @@ bench-discovery: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
 # The C tree in the repo's .clang-format (the kernel's style); the shell
 # scripts through shellcheck; the daemon's module calls free of cycles.
 C_FILES  := $(wildcard user/*/*.[ch] user/*/*/*.[ch] bpf/*.[ch] include/*.h tests/*.[ch] \
-	      tests/unit/*.[ch] \
+	      tests/unit/*.[ch] tests/tools/*.c \
 	      bench/*.c clients/c/*.[ch])
 SH_FILES := $(wildcard scripts/*.sh vmtest/*.sh bench/*.sh tests/*.sh) .ci/run
 

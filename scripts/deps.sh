@@ -8,7 +8,7 @@ libcriterion-dev libbpf-dev clang llvm bpftool iproute2 procps util-linux \
 qemu-system-x86 busybox-static cpio haproxy nginx libnginx-mod-stream gnuplot-nox \
 clang-format shellcheck xz-utils python3-cryptography \
 libsystemd-dev libmicrohttpd-dev chromium man-db systemd python3 nodejs \
-golang-go mono-mcs mono-runtime debhelper lintian libcurl4-openssl-dev libjson-c-dev \
+golang-go mono-mcs mono-runtime debhelper lintian libseccomp-dev libcurl4-openssl-dev libjson-c-dev \
 etcd-server etcd-client dnsmasq-base libwslay-dev websockify prometheus"
 
 missing=""

@@ -107,6 +107,14 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
 	cr_assert_eq(sh_ok(cmd, &out), 0, "systemd-analyze verify: %s", out);
 	cr_assert_str_eq(out, "", "no complaint");
 	free(out);
+	/* its exposure (systemd-analyze security) at most 3.0 */
+	snprintf(cmd, sizeof(cmd),
+		 "systemd-analyze security --offline=true --root=%s/p "
+		 "--threshold=30 sockgate.service 2>&1 | tail -1",
+		 d);
+	cr_assert_eq(sh_ok(cmd, &out), 0, "systemd-analyze security: %s", out);
+	cr_log_info("%s", out);
+	free(out);
 	/* the configuration file the unit names parses (--help exits once
 	 * the file and the command line are read) */
 	snprintf(cmd, sizeof(cmd),
@@ -198,13 +206,14 @@ Test(service, make_deb_and_lintian, .timeout = 300)
 
 /*
  * The shipped unit's own limits, without systemd as PID 1: the gateway
- * runs under exactly the unit's CapabilityBoundingSet (setpriv), as root
+ * runs under exactly the unit's CapabilityBoundingSet (setpriv) and its
+ * SystemCallFilter= (sg-seccomp: any other call kills it), as root
  * with --user, on a secret file in a directory laid out as make install
  * lays it and as the README says (root's, group the service user's, 0640
  * in 0750: nobody's nogroup stands in for sockgate). Without
  * CAP_DAC_OVERRIDE root reads the file as its owner, the service user
- * through its group. Mode auto must take the sockmap path, and a reload
- * must read a new secret there.
+ * through its group. Mode auto must take the sockmap path, a reload
+ * must read a new secret there, and the drain must end with status 0.
  */
 static void unit_bounding_set(char *out, size_t len)
 {
@@ -238,15 +247,46 @@ static void unit_bounding_set(char *out, size_t len)
 	}
 }
 
+/* The unit's SystemCallFilter= as a list of calls, into path (its
+ * groups expanded by systemd-analyze). 0, or -1 (no systemd-analyze:
+ * the guests). */
+static int unit_syscalls(const char *path)
+{
+	char cmd[1400], unit[512];
+
+	snprintf(unit, sizeof(unit), "%s/dist/sockgate.service.in", repo());
+	snprintf(cmd, sizeof(cmd),
+		 "command -v systemd-analyze >/dev/null || exit 1; "
+		 "expand() { systemd-analyze syscall-filter \"$1\" | "
+		 "tail -n +2 | while read -r s; do case $s in '#'*|'') ;; "
+		 "@*) expand \"$s\" ;; *) echo \"$s\" ;; esac; done; }; "
+		 "for t in $(sed -n 's/^SystemCallFilter=//p' %s); do "
+		 "case $t in @*) expand $t ;; *) echo $t ;; esac; done "
+		 "| sort -u >%s && grep -qx bpf %s && grep -qx splice %s",
+		 unit, path, path, path);
+	return sh_ok(cmd, NULL) == 0 ? 0 : -1;
+}
+
 Test(service, unit_limits_sockmap_and_secret_reload, .timeout = 120)
 {
-	char bset[256], etc[128], sf[160], cmd[1024], *out;
-	const char *wrap[] = { "setpriv", bset, "--", NULL };
+	char bset[256], etc[128], sf[160], cmd[1024], calls[96], sc[160], *out;
+	const char *wrap[] = { sc, calls, "setpriv", bset, "--", NULL };
 	const char *args[] = { "--user", "nobody", "--secret-file", sf, NULL };
 	struct fx f;
 	int fd;
 
 	unit_bounding_set(bset, sizeof(bset));
+	/* and the unit's system call filter, where systemd-analyze can
+	 * list it (not in the guests) */
+	snprintf(calls, sizeof(calls), "/tmp/sgcalls.%d", getpid());
+	snprintf(sc, sizeof(sc), "%s/sg-seccomp", sg_build());
+	if (unit_syscalls(calls) < 0 || access(sc, X_OK) != 0) {
+		cr_assert(sg_light(), "the unit's system calls: no list");
+		wrap[0] = "setpriv";
+		wrap[1] = bset;
+		wrap[2] = "--";
+		wrap[3] = NULL;
+	}
 	cr_assert(strstr(bset, "+perfmon"),
 		  "the verifier needs CAP_PERFMON: "
 		  "%s",
@@ -325,11 +365,10 @@ Test(service, unit_limits_sockmap_and_secret_reload, .timeout = 120)
 		     "the old one no longer");
 	close(fd);
 	fx_end(&f);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", etc);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", etc, calls);
 	sh_ok(cmd, NULL);
 }
 
-/* The body of GET path, by a tiny client of our own. */
 /* GET path until its body holds want (30 s at most); the last body. */
 static char *get_until(uint16_t port, const char *path, const char *want)
 {
