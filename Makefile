@@ -54,7 +54,7 @@ UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.o) \
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps run unit test test-asan vmtest check bench bench-discovery bench-edge deb \
+.PHONY: all clean deps test-deps run unit test test-asan vmtest check bench bench-discovery bench-edge deb \
 	bench-edge-vm \
 	format lint \
 	install uninstall
@@ -171,20 +171,24 @@ $(BUILD)/tests $(BUILD)/bpf $(BUILD)/clients:
 deps:
 	$(Q)sh scripts/deps.sh
 
+# what the tests and benchmarks run besides (servers, emulators, tools)
+test-deps:
+	$(Q)sh scripts/deps.sh test
+
 # A demo: an echo backend, a generated secret, the gateway on 127.0.0.1:8000.
 run: deps all
 	$(Q)sh scripts/demo.sh $(BUILD)
 
 # The unit tier: parsers, tables and the pump, linked against the
 # objects; no root, no daemon, a few seconds.
-unit: deps all $(BUILD)/unit
+unit: test-deps all $(BUILD)/unit
 	$(Q)SG_BUILD=$(abspath $(BUILD)) SG_REPO=$(CURDIR) $(BUILD)/unit -j2 $(TEST_ARGS)
 
 # The suite runs the real daemon; TEST_ARGS go to Criterion (e.g. --filter).
 test: unit $(BUILD)/sockgate-test $(BUILD)/test-gateway $(BUILD)/sg-seccomp
 	$(Q)SG_BUILD=$(abspath $(BUILD)) $(BUILD)/test-gateway -j2 $(TEST_ARGS)
 
-test-asan: deps
+test-asan: test-deps
 	$(Q)LSAN_OPTIONS=suppressions=$(abspath tests/lsan.supp) \
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(MAKE) --no-print-directory BUILD=build/asan \
@@ -193,7 +197,7 @@ test-asan: deps
 # The suite inside QEMU on the pinned Debian kernels (vmtest/kernels);
 # KERNELS=latest (the newest of 6.1 and 6.12), all, a series ("6.1") or
 # package names; VMTEST_TEST_ARGS go to Criterion inside the guest.
-vmtest: deps all $(BUILD)/sockgate-test $(BUILD)/test-gateway
+vmtest: test-deps all $(BUILD)/sockgate-test $(BUILD)/test-gateway
 	$(Q)bash vmtest/run.sh $(BUILD) $(KERNELS)
 
 # Everything CI runs: the unit tier, lint, the host suite (which runs the
@@ -202,20 +206,20 @@ check: unit lint test vmtest
 
 # Benchmarks against HAProxy, nginx stream and direct loopback; QUICK=1
 # for a short profile. Results in bench/results/.
-bench: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
+bench: test-deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
 	$(Q)QUICK=$(QUICK) bash bench/run.sh $(BUILD)
 	$(Q)bash bench/edge.sh $(BUILD)
 
 # kernel TLS beside HAProxy and nginx in a 6.12 guest (ratios only)
-bench-edge-vm: deps all $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
+bench-edge-vm: test-deps all $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
 	$(Q)bash bench/vm-edge.sh $(BUILD)
 
 # the TLS and WebSocket rows alone
-bench-edge: deps all $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
+bench-edge: test-deps all $(BUILD)/sg-bench-backend $(BUILD)/sg-edgeload
 	$(Q)bash bench/edge.sh $(BUILD)
 
 # handshakes per second by what the token names (literal, name, SRV)
-bench-discovery: deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
+bench-discovery: test-deps all $(BUILD)/sg-loadgen $(BUILD)/sg-bench-backend
 	$(Q)bash bench/discovery.sh $(BUILD)
 
 # The C tree in the repo's .clang-format (the kernel's style); the shell
@@ -228,7 +232,7 @@ SH_FILES := $(wildcard scripts/*.sh vmtest/*.sh bench/*.sh tests/*.sh) .ci/run
 format:
 	$(Q)clang-format -i $(C_FILES)
 
-lint: deps all
+lint: test-deps all
 	$(call msg,FORMAT,$(words $(C_FILES)) files)
 	$(Q)clang-format --dry-run -Werror $(C_FILES)
 	$(call msg,SHCHECK,$(words $(SH_FILES)) files)
@@ -288,6 +292,7 @@ install: all
 # lands in build/. Its build dependencies come from scripts/deps.sh.
 VERSION := $(shell sed -n 's/^\#define SG_VERSION "\(.*\)"/\1/p' include/sockgate.h)
 deb:
+	$(Q)sh scripts/deps.sh deb
 	$(call msg,DEB,$(BUILD)/sockgate_$(VERSION)_*.deb)
 	$(Q)rm -rf $(BUILD)/debsrc && mkdir -p $(BUILD)/debsrc/sockgate-$(VERSION)
 	$(Q)tar --exclude=./build --exclude=./.git -cf - . | \
