@@ -54,7 +54,7 @@ UNIT_OBJS   := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/unit/%.o) \
 
 .DELETE_ON_ERROR:
 .SECONDARY:
-.PHONY: all clean deps test-deps run unit test test-asan vmtest check bench bench-discovery bench-edge deb \
+.PHONY: all clean deps test-deps systemd-test run unit test test-asan vmtest check bench bench-discovery bench-edge deb \
 	bench-edge-vm \
 	format lint \
 	install uninstall
@@ -200,9 +200,15 @@ test-asan: test-deps
 vmtest: test-deps all $(BUILD)/sockgate-test $(BUILD)/test-gateway
 	$(Q)bash vmtest/run.sh $(BUILD) $(KERNELS)
 
+# The Debian package under a real systemd (PID 1), booted in QEMU from a
+# root mmdebstrap builds (vmtest/systemd.sh); skipped, saying so, where
+# there is no emulator.
+systemd-test: test-deps deb all $(BUILD)/sg-echo
+	$(Q)bash vmtest/systemd.sh $(BUILD)
+
 # Everything CI runs: the unit tier, lint, the host suite (which runs the
 # unit tier first too), then the suite on the LTS kernels.
-check: unit lint test vmtest
+check: unit lint test vmtest systemd-test
 
 # Benchmarks against HAProxy, nginx stream and direct loopback; QUICK=1
 # for a short profile. Results in bench/results/.

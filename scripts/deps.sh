@@ -17,7 +17,7 @@ TEST_PKGS="libcriterion-dev iproute2 procps util-linux qemu-system-x86 \
 busybox-static cpio haproxy nginx libnginx-mod-stream gnuplot-nox \
 clang-format shellcheck xz-utils python3-cryptography chromium man-db \
 systemd python3 nodejs golang-go mono-mcs mono-runtime debhelper lintian \
-libseccomp-dev etcd-server etcd-client dnsmasq-base websockify prometheus"
+libseccomp-dev mmdebstrap etcd-server etcd-client dnsmasq-base websockify prometheus"
 
 SERVICES="nginx haproxy etcd prometheus prometheus-node-exporter"
 

@@ -28,7 +28,11 @@ static const char *dist(const char *name)
 	static char path[PATH_MAX];
 	char rel[512];
 
+	/* build/ or build/asan/ */
 	snprintf(rel, sizeof(rel), "%s/../dist/%s", sg_build(), name);
+	if (access(rel, F_OK) != 0)
+		snprintf(rel, sizeof(rel), "%s/../../dist/%s", sg_build(),
+			 name);
 	cr_assert(realpath(rel, path), "%s: %s", rel, strerror(errno));
 	return path;
 }

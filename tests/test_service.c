@@ -280,8 +280,12 @@ Test(service, unit_limits_sockmap_and_secret_reload, .timeout = 120)
 	 * list it (not in the guests) */
 	snprintf(calls, sizeof(calls), "/tmp/sgcalls.%d", getpid());
 	snprintf(sc, sizeof(sc), "%s/sg-seccomp", sg_build());
-	if (unit_syscalls(calls) < 0 || access(sc, X_OK) != 0) {
-		cr_assert(sg_light(), "the unit's system calls: no list");
+	/* not under AddressSanitizer: its leak check at exit ptraces,
+	 * which no service's filter allows */
+	if (getenv("ASAN_OPTIONS") || unit_syscalls(calls) < 0 ||
+	    access(sc, X_OK) != 0) {
+		cr_assert(sg_light() || getenv("ASAN_OPTIONS"),
+			  "the unit's system calls: no list");
 		wrap[0] = "setpriv";
 		wrap[1] = bset;
 		wrap[2] = "--";

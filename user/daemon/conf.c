@@ -546,4 +546,7 @@ void conf_free(struct conf *c)
 	allow_free(&c->allow_fixed);
 	revoke_free(&c->revoke);
 	free(c->ws_origins);
+	for (size_t i = 0; i < c->nowned; i++)
+		free(c->owned[i]);
+	free(c->owned);
 }

@@ -35,6 +35,8 @@ struct conf {
 	long token_uses_max; /* use-limited tokens remembered at once */
 	const char *control; /* --control: the Unix socket's path */
 	const char *config; /* --config: flags from a file (daemon/conffile.h) */
+	char **owned;	    /* the file's strings the flags point at */
+	size_t nowned;
 	const char *secret_file;
 	struct sockaddr_storage listen;
 	socklen_t listen_len;

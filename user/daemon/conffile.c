@@ -52,6 +52,19 @@ static int on_cli(char *const *cli, const char *name)
 	return 0;
 }
 
+/* c keeps s until conf_free: its strings outlive a reload's file. On
+ * failure s is left alone (the conf may point at it already). */
+static int own(struct conf *c, char *s)
+{
+	char **v = realloc(c->owned, (c->nowned + 1) * sizeof(*v));
+
+	if (!v)
+		return -1;
+	v[c->nowned++] = s;
+	c->owned = v;
+	return 0;
+}
+
 static int apply_line(void *arg, const char *entry, const char **what)
 {
 	struct file_ctx *x = arg;
@@ -100,9 +113,18 @@ static int apply_line(void *arg, const char *entry, const char **what)
 		free(val);
 		return !strcmp(key, "secret") ? -2 : -1;
 	}
-	if (!strcmp(key, "secret")) {
+	if (!strcmp(key, "secret"))
 		x->c->secret_on_cmdline = 0; /* a file, not argv */
-		free(val);		     /* copied, and wiped */
+	/* the conf may point at the value (a string, --pprof's, an
+	 * origin): it stays, owned by the conf; a secret was copied, and
+	 * wiped */
+	if (val && strcmp(key, "secret") != 0) {
+		if (own(x->c, val) < 0) {
+			snprintf(x->msg, sizeof(x->msg), "out of memory");
+			return -1;
+		}
+	} else {
+		free(val);
 	}
 	return 0;
 }
@@ -218,6 +240,9 @@ int conf_file_reload(struct conf *cur, const struct opt *opts, char *const *cli,
 		secrets_free(&fresh.fixed);
 		allow_free(&fresh.allow_fixed);
 		free(fresh.ws_origins);
+		for (size_t i = 0; i < fresh.nowned; i++)
+			free(fresh.owned[i]);
+		free(fresh.owned);
 		return -1;
 	}
 	for (const struct opt *o = opts; o->name; o++) {
@@ -265,6 +290,12 @@ int conf_file_reload(struct conf *cur, const struct opt *opts, char *const *cli,
 	secrets_free(&fresh.fixed);
 	allow_free(&fresh.allow_fixed);
 	free(fresh.ws_origins);
+	/* cur may point at fresh's strings now: cur owns them (a reload
+	 * adds the file's few strings; conf_free frees them all) */
+	for (size_t i = 0; i < fresh.nowned; i++)
+		if (own(cur, fresh.owned[i]) < 0)
+			break; /* out of memory: the rest stay allocated */
+	free(fresh.owned);
 	if (restart)
 		log_warn("reload: %d key%s of --config wait for a restart",
 			 restart, restart == 1 ? "" : "s");

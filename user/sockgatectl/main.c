@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -278,6 +279,7 @@ static int words_of(struct ctl *c, int argc, char **argv, char **w, int max)
 static int run(struct ctl *c, int n, char **w)
 {
 	const char *env;
+	struct stat st;
 	int ret;
 
 	if (c->control)
@@ -312,10 +314,16 @@ static int run(struct ctl *c, int n, char **w)
 				"remembers a used token until it expires\n");
 		return 2;
 	}
+	/* the service's file is group-readable by its user's group (root's,
+	 * group sockgate, 0640): that group may read it here too; others
+	 * never */
 	if (c->file &&
-	    secrets_load_file(&c->sec, c->file, (gid_t)-1, NULL) < 0) {
-		fprintf(stderr, "sockgatectl: %s: %s\n", c->file,
-			strerror(errno));
+	    (stat(c->file, &st) < 0 ||
+	     secrets_load_file(&c->sec, c->file, st.st_gid, NULL) < 0)) {
+		fprintf(stderr, "sockgatectl: %s: %s%s\n", c->file,
+			strerror(errno),
+			errno == EPERM ? " (others may read it: chmod o-rwx)" :
+					 "");
 		return 1;
 	}
 	env = getenv("SOCKGATE_SECRET");

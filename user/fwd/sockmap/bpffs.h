@@ -16,7 +16,8 @@
  */
 int bpffs_prepare(const char *base);
 /* Removes the pinned files of dir and dir itself. */
-void bpffs_remove_dir(const char *dir);
+/* 0, or -1 when the directory could not be emptied and removed */
+int bpffs_remove_dir(const char *dir);
 /* The same through descriptors of dir and of its parent opened before the
  * process gave up its privileges (the path's parents may not be
  * searchable by then). */
@@ -24,6 +25,9 @@ void bpffs_remove_at(int basefd, int dirfd, const char *dir);
 /* Removes <base>/<pid> dirs whose process is gone (a crash, SIGKILL),
  * whatever mode the calling gateway runs in. */
 void bpffs_clean_stale(const char *base);
+/* Removes what bpffs_clean_stale could not (a directory handed to
+ * --user's user), once the process is that user. */
+void bpffs_clean_left(void);
 /* libbpf's messages go to our log (its debug level). */
 void bpffs_log_to_ours(void);
 
