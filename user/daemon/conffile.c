@@ -186,8 +186,9 @@ static int same(const struct opt *o, const struct conf *a, const struct conf *b)
 		return secrets_eq(&a->fixed, &b->fixed);
 	if (!strcmp(o->name, "allow"))
 		return a->allow_fixed.n == b->allow_fixed.n &&
-		       !memcmp(a->allow_fixed.v, b->allow_fixed.v,
-			       a->allow_fixed.n * sizeof(*a->allow_fixed.v));
+		       (!a->allow_fixed.n ||
+			!memcmp(a->allow_fixed.v, b->allow_fixed.v,
+				a->allow_fixed.n * sizeof(*a->allow_fixed.v)));
 	if (!strcmp(o->name, "addr"))
 		return a->listen_len == b->listen_len &&
 		       !memcmp(&a->listen, &b->listen, a->listen_len);
