@@ -243,18 +243,11 @@ Test(claims, test_vector)
 	/* an independent reading of the README's description */
 	snprintf(
 		cmd, sizeof(cmd),
-		"python3 - <<'EOF'\n"
-		"import base64\n"
-		"from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
-		"from cryptography.hazmat.primitives.kdf.hkdf import HKDF\n"
-		"from cryptography.hazmat.primitives import hashes\n"
-		"key = HKDF(algorithm=hashes.SHA256(), length=32, "
-		"salt=b'sockgate', info=b'token v2').derive(b'" VECTOR_SECRET
-		"')\n"
-		"t = '" CLAIMS_VECTOR "'\n"
-		"raw = base64.urlsafe_b64decode(t + '=' * (-len(t) %% 4))\n"
-		"print(AESGCM(key).decrypt(raw[9:21], raw[21:], raw[:21]).hex())\n"
-		"EOF");
+		"python3 - <<'EOF'\n" PY_V2_KEY(
+			VECTOR_SECRET) "t = '" CLAIMS_VECTOR "'\n"
+				       "raw = base64.urlsafe_b64decode(t + '=' * (-len(t) %% 4))\n"
+				       "print(AESGCM(key).decrypt(raw[9:21], raw[21:], raw[:21]).hex())\n"
+				       "EOF");
 	dec = run_cmd(cmd, &ctl_status);
 	cr_assert_eq(ctl_status, 0, "%s", dec);
 	cr_assert_str_eq(dec, "3132372e302e302e313a3100010604207f000001020800"

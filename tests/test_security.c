@@ -379,24 +379,17 @@ Test(security, v2_test_vector)
 	}
 	snprintf(
 		cmd, sizeof(cmd),
-		"python3 - <<'EOF'\n"
-		"import base64, os, struct, time\n"
-		"from cryptography.hazmat.primitives.ciphers.aead import AESGCM\n"
-		"from cryptography.hazmat.primitives.kdf.hkdf import HKDF\n"
-		"from cryptography.hazmat.primitives import hashes\n"
-		"key = HKDF(algorithm=hashes.SHA256(), length=32, "
-		"salt=b'sockgate', info=b'token v2').derive(b'" VECTOR_SECRET
-		"')\n"
-		"t = '" VECTOR "'\n"
-		"raw = base64.urlsafe_b64decode(t + '=' * (-len(t) %% 4))\n"
-		"assert AESGCM(key).decrypt(raw[9:21], raw[21:], raw[:21]) == "
-		"b'127.0.0.1:1'\n"
-		"hdr = bytes([2]) + struct.pack('>Q', int(time.time()) + 60) "
-		"+ os.urandom(12)\n"
-		"ct = AESGCM(key).encrypt(hdr[9:21], b'%s', hdr)\n"
-		"print(base64.urlsafe_b64encode(hdr + ct).decode()"
-		".rstrip('='))\n"
-		"EOF",
+		"python3 - <<'EOF'\n" PY_V2_KEY(
+			VECTOR_SECRET) "t = '" VECTOR "'\n"
+				       "raw = base64.urlsafe_b64decode(t + '=' * (-len(t) %% 4))\n"
+				       "assert AESGCM(key).decrypt(raw[9:21], raw[21:], raw[:21]) == "
+				       "b'127.0.0.1:1'\n"
+				       "hdr = bytes([2]) + struct.pack('>Q', int(time.time()) + 60) "
+				       "+ os.urandom(12)\n"
+				       "ct = AESGCM(key).encrypt(hdr[9:21], b'%s', hdr)\n"
+				       "print(base64.urlsafe_b64encode(hdr + ct).decode()"
+				       ".rstrip('='))\n"
+				       "EOF",
 		loop_addr(f.be->port));
 	plain = run_cmd(cmd, &st);
 	cr_assert_eq(st, 0, "python3 with cryptography: %s", plain);
