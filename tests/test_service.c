@@ -161,7 +161,7 @@ Test(service, make_install_unit_and_man_pages, .timeout = 120)
  */
 Test(service, make_deb_and_lintian, .timeout = 300)
 {
-	char d[64], cmd[1024], *out;
+	char d[64], cmd[1536], *out;
 
 	if (sg_light())
 		return; /* the guests have no source tree */
@@ -189,6 +189,10 @@ Test(service, make_deb_and_lintian, .timeout = 300)
 		"--help >/dev/null && "
 		"dpkg-deb --ctrl-tarfile *.deb | tar -x ./postinst ./postrm && "
 		"sh -n postinst && sh -n postrm && "
+		"python3 -c \"import sys; "
+		"sys.path.insert(0, 'x/usr/share/sockgate/issuers'); "
+		"import sockgate_issuer as i; "
+		"print('issued', i.issue_token('127.0.0.1:1', 's')[0])\" && "
 		"grep -q 'ExecStart=/usr/sbin/sockgate --config "
 		"/etc/sockgate/sockgate.conf' "
 		"x/lib/systemd/system/sockgate.service",
@@ -199,6 +203,8 @@ Test(service, make_deb_and_lintian, .timeout = 300)
 	cr_assert(strstr(out, "/etc/sockgate/sockgate.conf\n"),
 		  "the conffile: %s", out);
 	cr_assert(strstr(out, "sockgate " SG_VERSION), "%s", out);
+	cr_assert(strstr(out, "issued A"), "the packaged Python issuer: %s",
+		  out);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", d);
 	sh_ok(cmd, NULL);
