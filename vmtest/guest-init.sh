@@ -35,7 +35,8 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 1
 done
 kill $pid; wait $pid
-sed -n 's/.*\(mode auto: .*\)/VMTEST-AUTO: \1/p' /tmp/auto.log
+# its own line, not the listening line's mention of auto
+sed -n 's/.*\] \(mode auto: .*\)/VMTEST-AUTO: \1/p' /tmp/auto.log
 
 /usr/bin/setpriv --bounding-set=-all --inh-caps=-all -- /bin/true ||
 	echo "VMTEST-DIAG: setpriv does not work here"

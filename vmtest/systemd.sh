@@ -24,9 +24,9 @@ if [ ! -s "$W/base.tar" ]; then
 	echo "systemd-test: building a Debian 12 root (mmdebstrap)"
 	mmdebstrap --variant=minbase \
 		--include=systemd,systemd-sysv,curl,procps,kmod,adduser,bpftool,libbpf1,libc-ares2,libmicrohttpd12,libcurl4,libjson-c5,libwslay1,libssl3 \
-		bookworm "$W/base.tar.tmp" >"$W/mmdebstrap.log" 2>&1 ||
+		bookworm "$W/base.new.tar" >"$W/mmdebstrap.log" 2>&1 ||
 		{ tail -20 "$W/mmdebstrap.log" >&2; exit 1; }
-	mv "$W/base.tar.tmp" "$W/base.tar"
+	mv "$W/base.new.tar" "$W/base.tar" # (mmdebstrap picks the format by the name)
 fi
 
 vm_packages 6.12
