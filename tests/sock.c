@@ -133,8 +133,10 @@ ssize_t read_to_eof(int fd, int timeout_ms)
 		long left = end - ms_now();
 		ssize_t n;
 
-		if (left <= 0 || wait_in(fd, (int)left) <= 0)
+		if (left <= 0 || wait_in(fd, (int)left) <= 0) {
+			errno = ETIMEDOUT; /* not a stale one: callers check */
 			return -1;
+		}
 		n = read(fd, buf, sizeof(buf));
 		if (n == 0)
 			return total;

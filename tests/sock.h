@@ -25,6 +25,8 @@ ssize_t write_all(int fd, const void *buf, size_t len);
 /* Reads exactly len bytes unless EOF first; returns bytes read. */
 ssize_t read_full(int fd, void *buf, size_t len, int timeout_ms);
 /* Reads until EOF; returns bytes (or -1 on error/timeout). */
+/* Reads to EOF: the bytes read, or -1 with errno (ECONNRESET for a
+ * reset, ETIMEDOUT when timeout_ms passed). */
 ssize_t read_to_eof(int fd, int timeout_ms);
 /* A listener on 127.0.0.1 (or ::1 with v6 1, 0.0.0.0 with v6 LISTEN_ANY4:
  * a host of a network namespace), ephemeral port. */

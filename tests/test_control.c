@@ -277,25 +277,6 @@ static int alive(int fd)
 	return read_full(fd, buf, 4, 5000) == 4 && !memcmp(buf, "ping", 4);
 }
 
-/* Reads until the socket ends: -1 and errno for a reset, 0 for EOF. */
-static int end_of(int fd)
-{
-	char buf[256];
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-
-	for (;;) {
-		ssize_t n;
-
-		if (poll(&p, 1, 10000) <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = read(fd, buf, sizeof(buf));
-		if (n <= 0)
-			return (int)n;
-	}
-}
-
 /*
  * A token id and a destination revoked, then SIGHUP: new sessions with
  * either get 401; with --revoke-live the live session that matches ends
@@ -332,7 +313,7 @@ Test(revoke, ids_and_destinations_live)
 	cr_assert_eq(gw_log_wait(&f.g, "reload: 1 live session revoked", 1,
 				 10000),
 		     1, "the reload never ended a session (log %s)", f.g.log);
-	cr_assert_eq(end_of(fa), -1, "a's client is reset");
+	cr_assert_eq(read_to_eof(fa, 10000), -1, "a's client is reset");
 	cr_assert_eq(errno, ECONNRESET);
 	cr_assert(alive(fb) && alive(fc), "the others stay");
 	cr_assert_eq(gw_dial_token(f.g.port, a, NULL), 401, "a is revoked");
@@ -347,7 +328,7 @@ Test(revoke, ids_and_destinations_live)
 	cr_assert_eq(gw_log_wait(&f.g, "reload: 1 live session revoked", 2,
 				 10000),
 		     2);
-	cr_assert_eq(end_of(fc), -1, "c's client is reset");
+	cr_assert_eq(read_to_eof(fc, 10000), -1, "c's client is reset");
 	cr_assert(alive(fb), "b stays");
 	cr_assert_eq(gw_dial_token(f.g.port, c, NULL), 401);
 	cr_assert_geq(gw_log_wait(&f.g, "401 destination revoked", 1, 5000), 1);
@@ -413,9 +394,11 @@ static void session_from(struct fx *f, const char *src, int lfd, uint16_t port,
 /* Both peers of a killed session see a reset. */
 static void both_reset(int cfd, int bfd, const char *what)
 {
-	cr_assert_eq(end_of(cfd), -1, "%s: the client got no reset", what);
+	cr_assert_eq(read_to_eof(cfd, 10000), -1, "%s: the client got no reset",
+		     what);
 	cr_assert_eq(errno, ECONNRESET, "%s: client %s", what, strerror(errno));
-	cr_assert_eq(end_of(bfd), -1, "%s: the backend got no reset", what);
+	cr_assert_eq(read_to_eof(bfd, 10000), -1,
+		     "%s: the backend got no reset", what);
 	cr_assert_eq(errno, ECONNRESET, "%s: backend %s", what,
 		     strerror(errno));
 	close(cfd);
@@ -591,7 +574,7 @@ Test(control, socket_owned_by_user)
 	cr_assert_eq(ctl_status, 0, "%s (log %s)", out, f.g.log);
 	cr_assert_str_eq(out, "ok killed 1");
 	free(out);
-	cr_assert_eq(end_of(fd), -1, "the client is reset");
+	cr_assert_eq(read_to_eof(fd, 10000), -1, "the client is reset");
 	cr_assert_eq(errno, ECONNRESET);
 	cr_assert_eq(gw_log_count(&f.g, "killed by control socket (uid "
 					"65534, pid "),

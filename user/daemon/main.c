@@ -548,10 +548,6 @@ int main(int argc, char **argv)
 			fatal("ring buffer epoll: %s", strerror(errno));
 	}
 	drop_privileges();
-	/* a gone gateway that ran as --user handed its pin directory to
-	 * that user: root without CAP_DAC_OVERRIDE (the unit's bounding
-	 * set) cannot empty it, the user can */
-	bpffs_clean_left();
 	for (int i = 0; i < gw.nworkers; i++)
 		if (worker_start(&gw.workers[i]) < 0)
 			fatal("worker %d: %s", i, strerror(errno));

@@ -100,51 +100,6 @@ void bpffs_remove_at(int basefd, int dirfd, const char *dir)
 		log_warn("cannot remove %s: %s", dir, strerror(errno));
 }
 
-/* gone gateways' directories this process could not remove yet, open:
- * after the drop, /sys/fs/bpf (0700) is not the user's to walk */
-static struct {
-	int base_fd, dir_fd;
-	char *path;
-} left[8];
-static size_t nleft;
-
-void bpffs_clean_left(void)
-{
-	for (size_t i = 0; i < nleft; i++) {
-		bpffs_remove_at(left[i].base_fd, left[i].dir_fd, left[i].path);
-		if (faccessat(left[i].base_fd, strrchr(left[i].path, '/') + 1,
-			      F_OK, AT_SYMLINK_NOFOLLOW) != 0)
-			log_info("removed the stale pins %s", left[i].path);
-		close(left[i].dir_fd);
-		close(left[i].base_fd);
-		free(left[i].path);
-	}
-	nleft = 0;
-}
-
-/* Keeps path (under base) open for bpffs_clean_left. */
-static void leave(const char *base, const char *path)
-{
-	const char *name = strrchr(path, '/') + 1;
-	int b, d;
-
-	if (nleft == sizeof(left) / sizeof(left[0]))
-		return;
-	b = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	d = b < 0 ? -1 : openat(b, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (d < 0 || !(left[nleft].path = strdup(path))) {
-		log_warn("stale pins %s: %s", path, strerror(errno));
-		if (d >= 0)
-			close(d);
-		if (b >= 0)
-			close(b);
-		return;
-	}
-
-	left[nleft].base_fd = b;
-	left[nleft++].dir_fd = d;
-}
-
 void bpffs_clean_stale(const char *base)
 {
 	DIR *d = opendir(base);
@@ -164,19 +119,16 @@ void bpffs_clean_stale(const char *base)
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", base,
 				     e->d_name) >= sizeof(path))
 			continue;
-		/* one --user owned: that user removes it after the drop
-		 * (bpffs_clean_left), by name: the base (1733) is not its
-		 * to list */
-		/* --user's directory (0700): root takes it back first
-		 * (CAP_CHOWN, in the unit's set), else the user removes it
-		 * after the drop */
+		/* --user's directory (0700): root, without CAP_DAC_OVERRIDE
+		 * under the unit, takes it back first (CAP_CHOWN) */
 		if (bpffs_remove_dir(path) == 0 ||
 		    (fchownat(dirfd(d), e->d_name, geteuid(), getegid(),
 			      AT_SYMLINK_NOFOLLOW) == 0 &&
 		     bpffs_remove_dir(path) == 0))
 			log_info("removed the stale pins of gone pid %ld", pid);
 		else
-			leave(base, path);
+			log_warn("cannot remove the stale pins %s: %s", path,
+				 strerror(errno));
 	}
 	closedir(d);
 }

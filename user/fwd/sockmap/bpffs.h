@@ -25,9 +25,6 @@ void bpffs_remove_at(int basefd, int dirfd, const char *dir);
 /* Removes <base>/<pid> dirs whose process is gone (a crash, SIGKILL),
  * whatever mode the calling gateway runs in. */
 void bpffs_clean_stale(const char *base);
-/* Removes what bpffs_clean_stale could not (a directory handed to
- * --user's user), once the process is that user. */
-void bpffs_clean_left(void);
 /* libbpf's messages go to our log (its debug level). */
 void bpffs_log_to_ours(void);
 
