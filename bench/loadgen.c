@@ -12,6 +12,12 @@
  *                connections/s
  *        idle    opens N sessions (handshake, one echo) and holds them
  *                for S seconds, printing "held N" when all are up
+ *        paced   opens N sessions, then each sends a --size byte message
+ *                --rate times a second to an echo backend, their sends
+ *                spread evenly over the period: msg/s, p50, p99, p99.9
+ *                round trip (us), and sends skipped because the last
+ *                answer had not come
+ * --size N (rr, paced): the message's bytes (default 64, at most 4096).
  * With --token each connection first sends the token line and expects
  * "200" (the sockgate handshake); without, it talks to the target as is.
  * --token may be given up to 4 times: connections take turns. --src N:
@@ -34,7 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MSG 64
+#define MSG_MAX 4096
+static int msg_len = 64; /* --size */
 
 enum st { CONNECTING, HANDSHAKE, READY, WAIT_ECHO, DONE };
 
@@ -108,12 +115,12 @@ static int dial(struct conn *c, uint32_t events)
 
 static void send_req(struct conn *c)
 {
-	static const char req[MSG] = "ping";
+	static const char req[MSG_MAX] = "ping";
 
 	c->t0 = now_ns();
 	c->got = 0;
 	c->st = WAIT_ECHO;
-	if (send(c->fd, req, MSG, MSG_NOSIGNAL) != MSG) {
+	if (send(c->fd, req, (size_t)msg_len, MSG_NOSIGNAL) != msg_len) {
 		perror("send");
 		exit(1);
 	}
@@ -142,8 +149,8 @@ static int step(struct conn *c)
 		if (token && pipeline) {
 			/* what a client that trusts its token does: the
 			 * request right behind the line, one segment */
-			char req[4096 + MSG] = "";
-			size_t rlen = token_len + MSG;
+			char req[4096 + MSG_MAX] = "";
+			size_t rlen = token_len + (size_t)msg_len;
 
 			memcpy(req, token, token_len);
 			memcpy(req + token_len, "ping", 4);
@@ -199,7 +206,7 @@ static int step(struct conn *c)
 		}
 	}
 	c->got += (int)n;
-	if (c->st == WAIT_ECHO && c->got >= MSG) {
+	if (c->st == WAIT_ECHO && c->got >= msg_len) {
 		c->st = READY;
 		return 1;
 	}
@@ -310,9 +317,10 @@ static int run_conn(int par, double secs)
 	return 0;
 }
 
-static int run_idle(int nconns, double secs)
+/* Opens nconns sessions, 200 at a time, each through its handshake and
+ * one echo; they end READY and unwatched. The count that made it. */
+static int open_all(struct conn *cs, int nconns)
 {
-	struct conn *cs = calloc((size_t)nconns, sizeof(*cs));
 	struct epoll_event evs[512];
 	int opened = 0, ready = 0, inflight = 0;
 
@@ -320,7 +328,7 @@ static int run_idle(int nconns, double secs)
 		while (opened < nconns && inflight < 200) {
 			if (dial(&cs[opened], EPOLLIN | EPOLLOUT) < 0) {
 				perror("dial");
-				return 1;
+				return -1;
 			}
 			opened++;
 			inflight++;
@@ -341,9 +349,89 @@ static int run_idle(int nconns, double secs)
 			}
 		}
 	}
+	return ready;
+}
+
+static int run_idle(int nconns, double secs)
+{
+	struct conn *cs = calloc((size_t)nconns, sizeof(*cs));
+	int ready;
+
+	if (!cs || (ready = open_all(cs, nconns)) < 0)
+		return 1;
 	printf("held %d\n", ready);
 	fflush(stdout);
 	usleep((useconds_t)(secs * 1e6));
+	return 0;
+}
+
+/*
+ * Paced load: connection i sends at t0 + k * period + i * period / n,
+ * k = 0, 1, ...; a connection whose last answer has not come skips its
+ * turn (counted). The round trip is from the send to the last byte of
+ * the answer.
+ */
+static int run_paced(int nconns, double secs, double rate)
+{
+	struct conn *cs = calloc((size_t)nconns, sizeof(*cs));
+	struct epoll_event evs[512];
+	uint64_t period = (uint64_t)(1e9 / rate), t0, start, end, k = 0;
+	size_t done = 0, skipped = 0;
+	int next = 0;
+
+	if (!cs || rate <= 0 || open_all(cs, nconns) != nconns) {
+		fprintf(stderr, "paced: not every session opened\n");
+		return 1;
+	}
+	for (int i = 0; i < nconns; i++) {
+		struct epoll_event ev = { .events = EPOLLIN,
+					  .data.ptr = &cs[i] };
+
+		cs[i].hdr = 0;
+		cs[i].st = READY;
+		epoll_ctl(ep, EPOLL_CTL_ADD, cs[i].fd, &ev);
+	}
+	t0 = now_ns();
+	start = t0 + 500000000ull; /* half a second to warm up */
+	end = start + (uint64_t)(secs * 1e9);
+	for (;;) {
+		uint64_t t = now_ns(), due;
+		struct timespec wait;
+		int n;
+
+		/* every send that is due */
+		for (;;) {
+			due = t0 + k * period +
+			      (uint64_t)next * period / (uint64_t)nconns;
+			if (due > t)
+				break;
+			if (cs[next].st == READY)
+				send_req(&cs[next]);
+			else if (t >= start)
+				skipped++;
+			if (++next == nconns) {
+				next = 0;
+				k++;
+			}
+		}
+		if (t >= end)
+			break;
+		wait.tv_sec = (time_t)((due - t) / 1000000000ull);
+		wait.tv_nsec = (long)((due - t) % 1000000000ull);
+		n = epoll_pwait2(ep, evs, 512, &wait, NULL);
+		t = now_ns();
+		for (int i = 0; i < n; i++) {
+			struct conn *c = evs[i].data.ptr;
+
+			if (step(c) && c->t0 >= start) {
+				record(t - c->t0);
+				done++;
+			}
+		}
+	}
+	qsort(lat, nlat, sizeof(*lat), cmp_u64);
+	printf("rate=%.0f p50_us=%.1f p99_us=%.1f p999_us=%.1f skipped=%zu\n",
+	       (double)done / secs, pct(0.5), pct(0.99), pct(0.999), skipped);
 	return 0;
 }
 
@@ -435,13 +523,15 @@ int main(int argc, char **argv)
 {
 	const char *mode, *addr, *colon;
 	int conns = 1;
-	double secs = 5;
+	double secs = 5, rate = 10;
 	char host[64];
 
 	if (argc < 3) {
 		fprintf(stderr,
-			"usage: sg-loadgen bulk|upload|push|rr|conn|idle HOST:PORT "
-			"[--token T] [--conns N] [--seconds S] [--pipeline 0|1] [--src N] [--bytes N]\n");
+			"usage: sg-loadgen bulk|upload|push|rr|conn|idle|paced "
+			"HOST:PORT [--token T] [--conns N] [--seconds S] "
+			"[--pipeline 0|1] [--src N] [--bytes N] [--rate R] "
+			"[--size N]\n");
 		return 2;
 	}
 	mode = argv[1];
@@ -468,6 +558,14 @@ int main(int argc, char **argv)
 			push_bytes = strtoull(argv[i + 1], NULL, 10);
 		else if (!strcmp(argv[i], "--pipeline"))
 			pipeline = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "--rate"))
+			rate = atof(argv[i + 1]);
+		else if (!strcmp(argv[i], "--size"))
+			msg_len = atoi(argv[i + 1]);
+	}
+	if (msg_len < 1 || msg_len > MSG_MAX) {
+		fprintf(stderr, "--size: 1 to %d\n", MSG_MAX);
+		return 2;
 	}
 	colon = strrchr(addr, ':');
 	if (!colon || (size_t)(colon - addr) >= sizeof(host))
@@ -484,6 +582,8 @@ int main(int argc, char **argv)
 		return run_conn(conns, secs);
 	if (!strcmp(mode, "idle"))
 		return run_idle(conns, secs);
+	if (!strcmp(mode, "paced"))
+		return run_paced(conns, secs, rate);
 	if (!strcmp(mode, "bulk"))
 		return run_bulk(secs, 0);
 	if (!strcmp(mode, "upload"))

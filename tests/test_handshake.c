@@ -139,6 +139,55 @@ Test(handshake, handshake_timeout_400)
 	fx_end(&f);
 }
 
+/*
+ * With TCP_DEFER_ACCEPT (--defer-accept, 1 s by default) the kernel hands
+ * over a client once its first bytes are there; one that sends nothing
+ * is handed over after about a second all the same, and its handshake
+ * timeout answers it: no silent client sits unanswered in the kernel.
+ */
+Test(handshake, silent_client_answered_with_deferred_accept)
+{
+	struct fx f;
+	const char *args[] = { "--handshake-timeout", "0.3", NULL };
+	char code[4] = "";
+
+	fx_gw(&f, NULL, args);
+	f.fd = tcp_connect("127.0.0.1", f.g.port);
+	cr_assert_geq(f.fd, 0);
+	cr_assert_eq(read_full(f.fd, code, 3, 30000), 3,
+		     "no 400 for a client that sent nothing");
+	cr_assert_str_eq(code, "400");
+	cr_assert_eq(gw_log_count(&f.g, "handshake timeout"), 1);
+	cr_assert_eq(fx_metric(&f, "sockgate_accepted_total "), 1);
+	fx_end(&f);
+}
+
+/*
+ * The kernel hands a client over at its first bytes, part of a line: the
+ * gateway reads that part at once and the rest when it comes.
+ */
+Test(handshake, token_in_two_parts_with_deferred_accept)
+{
+	struct fx f;
+	char addr[32], code[4] = "";
+	const char *tok;
+
+	fx_echo(&f, "auto", NULL);
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u", f.be->port);
+	tok = ossl_token(TEST_SECRET, addr, NULL);
+	f.fd = tcp_connect("127.0.0.1", f.g.port);
+	cr_assert_geq(f.fd, 0);
+	write_all(f.fd, tok, 5);
+	cr_assert_eq(fx_metric_wait(&f, "sockgate_accepted_total ", 1, 20000),
+		     1, "the gateway never accepted the client");
+	write_all(f.fd, tok + 5, strlen(tok) - 5);
+	write_all(f.fd, "\n", 1);
+	cr_assert_eq(read_full(f.fd, code, 3, 10000), 3);
+	cr_assert_str_eq(code, "200");
+	fx_round_trip(f.fd, "late");
+	fx_end(&f);
+}
+
 Test(handshake, wrong_secret_401)
 {
 	cr_assert_eq(gw_dial_token(g.port,

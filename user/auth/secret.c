@@ -11,14 +11,36 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include "auth/secret.h"
 
+/* The secret, its '\0', then its 32-byte key, in whole pages. */
 static size_t span(size_t len)
 {
 	size_t page = 4096;
 
-	return (len + 1 + page - 1) / page * page;
+	return (len + 1 + 32 + page - 1) / page * page;
+}
+
+int secret_v2_key(const char *s, size_t len, uint8_t key[32])
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+	size_t klen = 32;
+	int ok;
+
+	ok = c && EVP_PKEY_derive_init(c) > 0 &&
+	     EVP_PKEY_CTX_set_hkdf_md(c, EVP_sha256()) > 0 &&
+	     EVP_PKEY_CTX_set1_hkdf_salt(c, (const unsigned char *)"sockgate",
+					 8) > 0 &&
+	     EVP_PKEY_CTX_set1_hkdf_key(c, (const unsigned char *)s, (int)len) >
+		     0 &&
+	     EVP_PKEY_CTX_add1_hkdf_info(c, (const unsigned char *)"token v2",
+					 8) > 0 &&
+	     EVP_PKEY_derive(c, key, &klen) > 0 && klen == 32;
+	EVP_PKEY_CTX_free(c);
+	return ok ? 0 : -1;
 }
 
 int secrets_add(struct secrets *sec, const char *s, size_t len)
@@ -35,8 +57,15 @@ int secrets_add(struct secrets *sec, const char *s, size_t len)
 	if (copy == MAP_FAILED)
 		return -1;
 	madvise(copy, span(len), MADV_DONTDUMP);
+	/* each token's key from the secret: derived here, not per token */
+	if (secret_v2_key(s, len, (uint8_t *)copy + len + 1) < 0) {
+		munmap(copy, span(len));
+		errno = EIO;
+		return -1;
+	}
 	v = realloc(sec->v, (sec->n + 1) * sizeof(*v));
 	if (!v) {
+		OPENSSL_cleanse(copy, span(len));
 		munmap(copy, span(len));
 		return -1;
 	}
@@ -45,6 +74,7 @@ int secrets_add(struct secrets *sec, const char *s, size_t len)
 	sec->v = v;
 	sec->v[sec->n].s = copy;
 	sec->v[sec->n].len = len;
+	sec->v[sec->n].v2key = (const uint8_t *)copy + len + 1;
 	sec->n++;
 	return 0;
 }
@@ -110,7 +140,7 @@ int secrets_load_file(struct secrets *sec, const char *path, gid_t group,
 void secrets_free(struct secrets *sec)
 {
 	for (size_t i = 0; i < sec->n; i++) {
-		OPENSSL_cleanse(sec->v[i].s, sec->v[i].len);
+		OPENSSL_cleanse(sec->v[i].s, span(sec->v[i].len));
 		munmap(sec->v[i].s, span(sec->v[i].len));
 	}
 	free(sec->v);

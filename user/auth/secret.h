@@ -3,6 +3,7 @@
 #define SG_SECRET_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -12,10 +13,20 @@ struct secrets {
 	struct secret {
 		char *s;
 		size_t len;
+		/* the version 2 token key, HKDF of s (secret_v2_key()),
+		 * derived once when the secret is added: in s's pages */
+		const uint8_t *v2key;
 	} * v;
 };
 
-/* Appends one secret (copied). Returns 0 or -1 (ENOMEM, or empty). */
+/*
+ * The version 2 token key of a secret: HKDF-SHA256, salt "sockgate",
+ * info "token v2". 0, or -1 when libcrypto fails.
+ */
+int secret_v2_key(const char *s, size_t len, uint8_t key[32]);
+
+/* Appends one secret (copied) with its key. Returns 0 or -1 (ENOMEM;
+ * EINVAL: empty; EIO: no key). */
 int secrets_add(struct secrets *sec, const char *s, size_t len);
 /*
  * Reads one secret a line; empty lines are skipped. Others may have no

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Version 2 tokens, AES-256-GCM: see auth/token_v2.h. */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -87,23 +88,20 @@ static size_t b64_encode(const uint8_t *in, size_t len, char *out)
 	return n;
 }
 
-static int derive(const char *secret, size_t slen, uint8_t key[32])
-{
-	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-	size_t klen = 32;
-	int ok;
+/* AES-256-GCM, fetched once: a fetch at each token's cipher start
+ * costs a lookup under the provider store's lock */
+static EVP_CIPHER *gcm_cipher;
+static pthread_once_t gcm_once = PTHREAD_ONCE_INIT;
 
-	ok = c && EVP_PKEY_derive_init(c) > 0 &&
-	     EVP_PKEY_CTX_set_hkdf_md(c, EVP_sha256()) > 0 &&
-	     EVP_PKEY_CTX_set1_hkdf_salt(c, (const unsigned char *)"sockgate",
-					 8) > 0 &&
-	     EVP_PKEY_CTX_set1_hkdf_key(c, (const unsigned char *)secret,
-					(int)slen) > 0 &&
-	     EVP_PKEY_CTX_add1_hkdf_info(c, (const unsigned char *)"token v2",
-					 8) > 0 &&
-	     EVP_PKEY_derive(c, key, &klen) > 0 && klen == 32;
-	EVP_PKEY_CTX_free(c);
-	return ok ? 0 : -1;
+static void gcm_fetch(void)
+{
+	gcm_cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+}
+
+static const EVP_CIPHER *gcm(void)
+{
+	pthread_once(&gcm_once, gcm_fetch);
+	return gcm_cipher ? gcm_cipher : EVP_aes_256_gcm();
 }
 
 /* AES-256-GCM with key, the token's nonce, and its header as the
@@ -113,8 +111,7 @@ static int gcm_begin(EVP_CIPHER_CTX *ctx, const uint8_t key[32],
 {
 	int n;
 
-	return EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL,
-				 enc) &&
+	return EVP_CipherInit_ex(ctx, gcm(), NULL, NULL, NULL, enc) &&
 	       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, NONCE_LEN,
 				   NULL) &&
 	       EVP_CipherInit_ex(ctx, NULL, NULL, key, raw + 9, enc) &&
@@ -169,7 +166,7 @@ int token_v2_seal(const char *secret, size_t slen, uint64_t expiry,
 		memcpy(raw + 9, nonce, NONCE_LEN);
 	else if (RAND_bytes(raw + 9, NONCE_LEN) != 1)
 		return -1;
-	if (derive(secret, slen, key) < 0)
+	if (secret_v2_key(secret, slen, key) < 0)
 		return -1;
 	ctx = EVP_CIPHER_CTX_new();
 	ok = ctx && gcm_begin(ctx, key, raw, 1) &&
@@ -207,7 +204,7 @@ int token_v2_open(const struct secrets *sec, const char *text, size_t len,
 		  uint64_t now, char *plain, size_t max, size_t *plen,
 		  uint64_t *expiry)
 {
-	uint8_t raw[RAW_MAX], key[32];
+	uint8_t raw[RAW_MAX];
 	int rlen = b64_decode(text, len, raw, sizeof(raw));
 	size_t clen;
 	int ret = -1;
@@ -218,13 +215,9 @@ int token_v2_open(const struct secrets *sec, const char *text, size_t len,
 	clen = (size_t)rlen - TOKEN_V2_HDR - TOKEN_V2_TAG;
 	if (clen + 1 > max)
 		return -1;
-	for (size_t i = 0; i < sec->n && ret < 0; i++) {
-		if (derive(sec->v[i].s, sec->v[i].len, key) < 0)
-			break;
-		if (open_raw(key, raw, (size_t)rlen, plain) == 0)
+	for (size_t i = 0; i < sec->n && ret < 0; i++)
+		if (open_raw(sec->v[i].v2key, raw, (size_t)rlen, plain) == 0)
 			ret = 0;
-	}
-	OPENSSL_cleanse(key, sizeof(key));
 	if (ret < 0)
 		return -1;
 	plain[clen] = '\0';

@@ -22,6 +22,27 @@ void sock_reset_close(int fd)
 	close(fd);
 }
 
+int sock_tune(int fd, int idle, int interval, int count)
+{
+	unsigned ms = (unsigned)(idle + interval * count) * 1000u;
+	int one = 1;
+
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+		return -1;
+	if (idle <= 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) <
+		    0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval,
+		       sizeof(interval)) < 0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count)) <
+		    0 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms)) < 0)
+		return -1;
+	return 0;
+}
+
 int sock_tcp_info_len(int fd, void *ti, unsigned len)
 {
 	socklen_t n = len;

@@ -241,6 +241,11 @@ const struct opt conf_opts[] = {
 	  NULL, NULL,
 	  "handshakes in progress; past it the oldest\n"
 	  "gets 400" },
+	{ "defer-accept", OPT_INT, F(defer_accept), "SEC", "1", 0, 3600, NULL,
+	  NULL,
+	  "accept a client once its first bytes are\n"
+	  "there (TCP_DEFER_ACCEPT), one that stays\n"
+	  "silent after about SEC; 0: at once" },
 	{ "max-conns-per-ip", OPT_LONG, F(max_conns_per_ip), "N", "0", 0, 1e7,
 	  NULL, NULL,
 	  "connections at once from one address; more\n"

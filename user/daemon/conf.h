@@ -74,6 +74,7 @@ struct conf {
 	int workers;
 	long max_conns;	     /* sessions past the handshake; 0: the fd limit */
 	long max_handshakes; /* handshakes in progress at once */
+	int defer_accept;    /* TCP_DEFER_ACCEPT seconds; 0: off */
 	long max_conns_per_ip; /* connections from one address; 0: any */
 	long rate_per_ip;      /* new connections a second from one; 0: any */
 	/* mode auto with BPF: sessions start on copy and move to splice

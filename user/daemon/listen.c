@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The listening sockets: see daemon/listen.h. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,10 +12,17 @@
 #include "daemon/gateway.h"
 #include "daemon/listen.h"
 #include "core/log.h"
+#include "core/sock.h"
 #include "daemon/reuseport.h"
 
-static int listen_socket(const struct sockaddr *sa, socklen_t len,
-			 int reuseport)
+/*
+ * A listener for c. Its options pass to the clients it accepts, which
+ * saves six setsockopt() calls a session: TCP_NODELAY and keepalive
+ * (core/sock.h). TCP_DEFER_ACCEPT: a client is accepted once its first
+ * bytes are there, so that one wake-up accepts, reads and decrypts.
+ */
+static int listen_socket(const struct conf *c, const struct sockaddr *sa,
+			 socklen_t len, int reuseport)
 {
 	int fd = socket(sa->sa_family,
 			SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -21,7 +30,12 @@ static int listen_socket(const struct sockaddr *sa, socklen_t len,
 
 	if (fd < 0)
 		return -1;
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	if (sock_tune(fd, c->keepalive.idle, c->keepalive.interval,
+		      c->keepalive.count) < 0 ||
+	    (c->defer_accept &&
+	     setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &c->defer_accept,
+			sizeof(c->defer_accept)) < 0) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
 	    (reuseport &&
 	     setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0) ||
 	    bind(fd, sa, len) < 0 || listen(fd, SOMAXCONN) < 0) {
@@ -64,7 +78,7 @@ void listen_open(struct gateway *gw, int *fds)
 
 	if (c->reuse)
 		migration_setup(gw);
-	fds[0] = listen_socket((struct sockaddr *)&c->listen, c->listen_len,
+	fds[0] = listen_socket(c, (struct sockaddr *)&c->listen, c->listen_len,
 			       c->reuse);
 	if (fds[0] < 0)
 		fatal("cannot listen on %s: %s", c->addr, strerror(errno));
@@ -76,7 +90,7 @@ void listen_open(struct gateway *gw, int *fds)
 			fds[i] = fds[0];
 			continue;
 		}
-		fds[i] = listen_socket((struct sockaddr *)&bound, blen, 1);
+		fds[i] = listen_socket(c, (struct sockaddr *)&bound, blen, 1);
 		if (fds[i] < 0)
 			fatal("cannot listen on %s (worker %d): %s", c->addr, i,
 			      strerror(errno));

@@ -364,4 +364,7 @@ void session_accept(struct worker *w, int fd, const union sg_addr *peer)
 	    evl_timer_start(w->loop, &s->timer, gw->conf.handshake_timeout_ns) <
 		    0)
 		session_end(s, "cannot watch the client socket", 0);
+	else if (gw->conf.defer_accept)
+		/* its first bytes are most likely there: no wake-up more */
+		handshake(s);
 }

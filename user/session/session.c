@@ -91,7 +91,7 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 	evl_fd_init(&s->cli, fd, cli_cb);
 	evl_fd_init(&s->be, -1, be_cb);
 	evl_timer_init(&s->timer, timer_cb);
-	session_tune_socket(s, fd);
+	/* the client's socket has the listener's options (listen.c) */
 
 	s->next = w->ss.all;
 	if (w->ss.all)
@@ -106,24 +106,8 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 void session_tune_socket(struct session *s, int fd)
 {
 	const struct keepalive *k = &s->w->gw->conf.keepalive;
-	int one = 1;
 
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (k->idle > 0) {
-		/* a peer that answers no probe, or acknowledges no data,
-		 * within the same time is gone: ETIMEDOUT on the socket */
-		unsigned ms =
-			(unsigned)(k->idle + k->interval * k->count) * 1000u;
-
-		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &k->idle,
-			   sizeof(k->idle));
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &k->interval,
-			   sizeof(k->interval));
-		setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &k->count,
-			   sizeof(k->count));
-		setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
-	}
+	sock_tune(fd, k->idle, k->interval, k->count);
 }
 
 void session_set_state(struct session *s, enum sess_state to)
