@@ -2,6 +2,7 @@
 /* The shared set-up of the tests: see fixture.h. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "figures.h"
@@ -185,4 +186,26 @@ void fx_round_trip(int fd, const char *msg)
 	cr_assert_eq(write_all(fd, msg, len), (ssize_t)len);
 	cr_assert_eq(read_full(fd, buf, len, 10000), (ssize_t)len);
 	cr_assert_str_eq(buf, msg);
+}
+
+void fx_stream_to_sockmap(const struct fx *f, int fd)
+{
+	static char out[256 << 10], back[256 << 10];
+	const char *m = "sockgate_promotions_total{to=\"sockmap\"} ";
+	time_t end = time(NULL) + 60;
+	unsigned k = 0;
+
+	while (fx_metric(f, m) < 1) {
+		cr_assert_lt(time(NULL), end,
+			     "60 s of 256 KiB echoes and no move to sockmap "
+			     "(log %s)",
+			     f->g.log);
+		memset(out, 'a' + (int)(k++ % 26), sizeof(out));
+		cr_assert_eq(write_all(fd, out, sizeof(out)),
+			     (ssize_t)sizeof(out));
+		cr_assert_eq(read_full(fd, back, sizeof(back), 10000),
+			     (ssize_t)sizeof(back), "the echo of MiB %u", k);
+		cr_assert_eq(memcmp(out, back, sizeof(out)), 0,
+			     "the echo of MiB %u", k);
+	}
 }

@@ -104,5 +104,11 @@ int fx_map_count(const struct fx *f, const char *map);
 void fx_maps_empty(const struct fx *f);
 /* Writes msg and asserts it comes back (an echo backend). */
 void fx_round_trip(int fd, const char *msg);
+/*
+ * Mode auto moves only streams to the kernel path: echoes 256 KiB at a
+ * time through fd (an echo backend), each checked, until the gateway
+ * reports a move to sockmap; asserts it came within 60 s.
+ */
+void fx_stream_to_sockmap(const struct fx *f, int fd);
 
 #endif

@@ -108,19 +108,21 @@ Test(sockmap, counters_in_pinned_maps)
 }
 
 /*
- * Mode auto: a session that lasts moves from copy to sockmap. Its first
- * bytes go through copy; once it is quiet past --promote-after (50 ms by
- * default) the kernel takes over: the BPF counters hold what came after,
- * the FIN still gets through, and the close log adds both stages up.
+ * Mode auto with --promote-rate 0: every session that lasts moves from
+ * copy to sockmap. Its first bytes go through copy; once it is quiet
+ * past --promote-after (50 ms by default) the kernel takes over: the BPF
+ * counters hold what came after, the FIN still gets through, and the
+ * close log adds both stages up.
  */
 Test(sockmap, auto_promotes_a_lasting_session)
 {
+	const char *args[] = { "--promote-rate", "0", NULL };
 	struct fx f;
 	static char buf[200000], back[200000];
 	char want[128];
 	int fd;
 
-	fx_echo(&f, "auto", NULL);
+	fx_echo(&f, "auto", args);
 	cr_assert_eq(gw_log_count(&f.g, "for sessions that last 50 ms, streams "
 					"too once a read has taken all their "
 					"socket held; copy before "
@@ -155,6 +157,48 @@ Test(sockmap, auto_promotes_a_lasting_session)
 	cr_assert_eq(fx_metric(&f, "sockgate_bytes_total{dir=\"up\"} "),
 		     (long long)sizeof(buf) + 1000);
 	cr_assert_eq(fx_metric(&f, KERNEL_UP), (long long)sizeof(buf));
+	fx_maps_empty(&f);
+	fx_end(&f);
+}
+
+/*
+ * Mode auto (--promote-rate by default): an idle or chatty session stays
+ * on copy, dormant, where a message costs less; a stream through the same
+ * session wakes it, moves to sockmap, and every byte arrives both ways.
+ */
+Test(sockmap, auto_keeps_chatter_on_copy_and_moves_a_stream)
+{
+	const char *kept = "sockgate_copy_kept_total ";
+	struct fx f;
+	char msg[64];
+	int fd;
+
+	fx_echo(&f, "auto", NULL);
+	cr_assert_eq(gw_log_count(&f.g, "for streams (6553600 B/s "
+					"in large reads) that last 50 ms"),
+		     1, "log %s", f.g.log);
+	fd = fx_dial_echo(&f);
+	/* chatter until a check has found the session and kept it */
+	for (int i = 0; fx_metric(&f, kept) < 1; i++) {
+		cr_assert_lt(i, 60000, "no check kept the session on copy");
+		snprintf(msg, sizeof(msg), "chat %d", i);
+		fx_round_trip(fd, msg);
+	}
+	cr_assert_eq(fx_metric(&f, PROMOTED_SOCKMAP), 0);
+	cr_assert_eq(fx_metric(&f, PROMOTED_SPLICE), 0);
+	cr_assert_eq(fx_metric(&f, KERNEL_UP), 0);
+	/* dormant: no check comes, however long it stays quiet (a timer
+	 * would show as another kept count) */
+	fx_round_trip(fd, "still on copy");
+	fx_stream_to_sockmap(&f, fd);
+	cr_assert_eq(fx_metric(&f, kept), 1);
+	fx_round_trip(fd, "in the kernel");
+	cr_assert_gt(fx_metric(&f, KERNEL_UP), 0);
+	cr_assert_eq(shutdown(fd, SHUT_WR), 0);
+	cr_assert_eq(read_to_eof(fd, 10000), 0);
+	fx_wait_done(&f, 1);
+	cr_assert_eq(gw_log_count(&f.g, "sockmap (after copy)"), 1, "log %s",
+		     f.g.log);
 	fx_maps_empty(&f);
 	fx_end(&f);
 }

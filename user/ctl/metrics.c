@@ -102,6 +102,9 @@ static const struct metric_row rows[] = {
 	  "Retransmitted bytes kept from being forwarded twice."),
 	L("promotions_total", promotions, "to", 0, 2, promotion,
 	  "Mode auto's sessions moved from copy, by destination path."),
+	C("copy_kept_total", copy_kept,
+	  "Mode auto's checks that left a session on copy, idle or chatty "
+	  "(a read that fills a buffer has it checked again)."),
 	C("idle_closed_total", idle_closed,
 	  "Sessions closed by --idle-timeout."),
 	C("age_closed_total", age_closed,

@@ -61,9 +61,10 @@ struct metrics {
 	_Atomic uint64_t killed[KILL_MAX]; /* enum kill_by */
 	_Atomic uint64_t promotions[2];	   /* copy sessions moved: 0 to
 					 * sockmap (quiet), 1 to splice (busy) */
-	struct hist handshake_time;	   /* accept to 200 (latency buckets) */
-	struct hist connect_time; /* a backend connect's start to done */
-	struct hist duration;	  /* a session's life (duration buckets) */
+	_Atomic uint64_t copy_kept; /* checks that left a session on copy */
+	struct hist handshake_time; /* accept to 200 (latency buckets) */
+	struct hist connect_time;   /* a backend connect's start to done */
+	struct hist duration;	    /* a session's life (duration buckets) */
 	_Atomic int64_t etcd_registered; /* --etcd: the key is there */
 	_Atomic uint64_t etcd_failures;	 /* etcd calls that failed */
 	/* the listener migration program's count, in its mapped data

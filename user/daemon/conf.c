@@ -233,6 +233,12 @@ const struct opt conf_opts[] = {
 	  "once it lasts SEC moves to sockmap (a\n"
 	  "stream to splice if no read takes all its\n"
 	  "socket holds); 0: sockmap from the start" },
+	{ "promote-rate", OPT_LONG, F(promote_rate), "B", "6553600", 0, 1e12,
+	  NULL, NULL,
+	  "auto: a session moves from copy only while\n"
+	  "it streams B bytes a second (4 KiB a read);\n"
+	  "idle and chatty ones stay; 0: every one\n"
+	  "that lasts" },
 	{ "max-conns", OPT_LONG, F(max_conns), "N", NULL, 0, 1e8, NULL, NULL,
 	  "sessions at once (default: fd limit)" },
 	{ "handshake-timeout", OPT_DURATION, F(handshake_timeout_ns), "SEC",

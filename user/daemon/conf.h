@@ -81,10 +81,11 @@ struct conf {
 	 * (streaming) or sockmap (quiet) once they have lasted this long;
 	 * 0: sockmap from the start */
 	uint64_t promote_ns;
-	int mode;	  /* enum fwd_mode */
-	int log_level;	  /* enum log_level */
-	int log_format;	  /* 0 text, 1 json */
-	int log_sessions; /* 1: a line for each session's end (default) */
+	long promote_rate; /* bytes a second that make a stream; 0: any */
+	int mode;	   /* enum fwd_mode */
+	int log_level;	   /* enum log_level */
+	int log_format;	   /* 0 text, 1 json */
+	int log_sessions;  /* 1: a line for each session's end (default) */
 	int secret_on_cmdline;
 	/* env SOCKGATE_TEST_REPEAT, for the tests only: the verdict takes the
 	 * first N bytes each client sends after the hand-off for repeats */

@@ -57,9 +57,13 @@ struct worker {
 	pthread_mutex_t q_lock; /* congestion events from the main thread */
 	uint64_t *q;
 	size_t q_len, q_cap;
-	struct pool spool;	/* struct session: path_session_size() */
-	struct budget bufs;	/* large buffers lent: sockmap's episodes,
+	struct pool spool;  /* struct session: path_session_size() */
+	struct budget bufs; /* large buffers lent: sockmap's episodes,
 			     * auto's streams on their way to sockmap */
+	/* --buffer bytes every copy session reads into: one keeps a buffer
+	 * of its own only while its peer cannot take what it read
+	 * (fwd/copy.c) */
+	uint8_t *scratch;
 	struct sessions ss;	/* session/session.c's */
 	uint64_t last_start_ns; /* a session's start: unique in a worker,
 				  * with the worker its id */

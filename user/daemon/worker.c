@@ -327,7 +327,8 @@ int worker_init(struct worker *w, struct gateway *gw, int id, int lsn_fd,
 	pool_init(&w->spool, path_session_size(gw));
 	w->bufs.cap = BUDGET_BUFS;
 	w->loop = evl_new();
-	if (!w->loop)
+	w->scratch = malloc((size_t)gw->conf.buffer);
+	if (!w->loop || !w->scratch)
 		return -1;
 	evl_on_check(w->loop, sessions_check, w);
 	idle_start(w);
@@ -393,4 +394,5 @@ void worker_destroy(struct worker *w)
 	pthread_cond_destroy(&w->st.cond);
 	free(w->st.buf);
 	free(w->q);
+	free(w->scratch);
 }

@@ -1,9 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * read/write forwarder, a `buffer`-sized buffer a way: the last resort,
- * and in mode auto the first stage of every session. Short sessions end
- * here without the sockmap's map updates (12 bpf() calls and a psock set
- * up and torn down); fwd/path.c moves the ones that last (.ready).
+ * read/write forwarder: the last resort, and in mode auto the first
+ * stage of every session and the lasting one of idle and chatty ones
+ * (fwd/promote.h). Short sessions end here without the sockmap's map
+ * updates (12 bpf() calls and a psock set up and torn down); fwd/path.c
+ * moves the streams (.ready).
+ *
+ * No buffers while idle: every session reads into its worker's scratch
+ * buffer (--buffer bytes) and writes at once; a direction takes a buffer
+ * of its own only for what its peer did not take, and gives it back once
+ * that is out. An idle session is this struct and its session.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -14,6 +20,7 @@
 
 #include "core/sock.h"
 #include "fwd/copy.h"
+#include "fwd/promote.h"
 #include "fwd/stream.h"
 #include "daemon/gateway.h"
 #include "session/session.h"
@@ -30,9 +37,97 @@ struct copy {
 	struct stream st;
 	struct promo promo;
 	/* seek buffers: their size, borrowed from the worker's budget; 0:
-	 * none, the --buffer ones after this struct */
+	 * none */
 	size_t seek_cap;
+	struct session *s;
 };
+
+static struct copy *copy_of(struct stream_dir *d)
+{
+	struct stream_dir *d0 = d < d->other ? d : d->other;
+
+	return container_of(d0, struct copy, st.d[0]);
+}
+
+/* A dormant session's read filled the buffer: a stream may be starting,
+ * and the promotion check looks again (fwd/promote.h). */
+static void copy_wake(struct copy *cp)
+{
+	struct session *s = cp->s;
+
+	promote_wake(&cp->promo, s->bytes_up + s->bytes_down,
+		     evl_now(s->w->loop));
+	s->promote = PROMOTE_LATER;
+	if (evl_timer_start(s->w->loop, &s->timer, PROMOTE_RETRY_NS) < 0)
+		s->promote = 0;
+}
+
+static ssize_t lazy_in(struct stream_dir *d)
+{
+	struct copy *cp = copy_of(d);
+	uint8_t *scratch = cp->s->w->scratch;
+	size_t room;
+	ssize_t n;
+
+	if (!d->buf) {
+		d->buf = scratch;
+		d->off = 0;
+	}
+	room = rw_room(d);
+	n = rw_in(d);
+	if (n > 0) {
+		cp->promo.reads++;
+		if ((size_t)n == room && cp->s->promote == PROMOTE_DORMANT)
+			copy_wake(cp);
+	} else if (d->buf == scratch) {
+		d->buf = NULL;
+	}
+	return n;
+}
+
+/* Writes; what the peer did not take of the scratch buffer moves to a
+ * buffer of the direction's own, which goes once it is empty. */
+static ssize_t lazy_out(struct stream_dir *d)
+{
+	uint8_t *scratch = copy_of(d)->s->w->scratch, *own;
+	ssize_t n = rw_out(d);
+	size_t left = d->fill - (n > 0 ? (size_t)n : 0);
+	int err = errno;
+
+	if (d->buf == scratch && left) {
+		own = malloc(d->cap);
+		if (!own) {
+			errno = ENOMEM;
+			return -1;
+		}
+		memcpy(own, d->buf + d->off, left);
+		d->buf = own;
+		d->off = 0;
+		d->owned = 1;
+	} else if (!left && (d->buf == scratch || d->owned)) {
+		if (d->owned)
+			free(d->buf);
+		d->buf = NULL;
+		d->owned = 0;
+		d->off = 0;
+	}
+	errno = err;
+	return n;
+}
+
+static const struct stream_chan lazy_chan = {
+	.in = lazy_in,
+	.out = lazy_out,
+};
+
+/* Frees a direction's own buffer. */
+static void drop_own(struct stream_dir *d)
+{
+	if (d->owned)
+		free(d->buf);
+	d->owned = 0;
+	d->buf = NULL;
+}
 
 /* Both buffers empty, both directions open. */
 static int idle_buffers(const struct stream *st)
@@ -98,7 +193,9 @@ static int copy_seek(struct session *s)
 		struct stream_dir *d = &cp->st.d[i];
 		uint8_t *b = big + (size_t)i * COPY_SEEK_BUF;
 
-		memcpy(b, d->buf + d->off, d->fill);
+		if (d->fill)
+			memcpy(b, d->buf + d->off, d->fill);
+		drop_own(d);
 		d->buf = b;
 		d->off = 0;
 		d->cap = COPY_SEEK_BUF;
@@ -109,16 +206,14 @@ static int copy_seek(struct session *s)
 
 static int copy_start(struct session *s)
 {
-	size_t cap = (size_t)s->w->gw->conf.buffer;
-	struct copy *cp = malloc(sizeof(*cp) + 2 * cap);
+	struct copy *cp = malloc(sizeof(*cp));
 
 	if (!cp)
 		return -1;
 	memset(&cp->promo, 0, sizeof(cp->promo));
 	cp->seek_cap = 0;
-	stream_setup(&cp->st, &rw_chan, s, cap);
-	cp->st.d[0].buf = (uint8_t *)(cp + 1);
-	cp->st.d[1].buf = cp->st.d[0].buf + cap;
+	cp->s = s;
+	stream_setup(&cp->st, &lazy_chan, s, (size_t)s->w->gw->conf.buffer);
 	cp->st.d[0].whole = s->hs_whole;
 	cp->st.d[1].whole = 1; /* nothing read from the backend yet */
 	if (session_setup(s) && s->setup->edge)
@@ -145,12 +240,14 @@ static void copy_stop(struct session *s)
 	if (cp->seek_cap) {
 		budget_give(&s->w->bufs, cp->seek_cap);
 		free(cp->st.d[0].buf);
+		/* a promoted session lives on among others: core/trim.h */
+		trim_note(&s->w->trim, s->w->loop, cp->seek_cap);
 	}
+	for (int i = 0; i < 2; i++)
+		drop_own(&cp->st.d[i]);
 	stream_release(&cp->st);
 	free(cp);
 	s->fwd = NULL;
-	/* a promoted session lives on among others: see core/trim.h */
-	trim_note(&s->w->trim, s->w->loop, 2 * (size_t)s->w->gw->conf.buffer);
 }
 
 const struct fwd_ops fwd_copy_ops = {

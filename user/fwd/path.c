@@ -12,10 +12,12 @@
  *             token line's read ended inside an skb copies first, until
  *             no skb is half read (PROMOTE_SOON).
  *   promotion mode auto, once a session has lasted --promote-after and at
- *             every check after: to sockmap as soon as it is quiet (the
- *             kernel forwards; an idle one keeps 232 bytes); a stream
- *             (BUSY_BYTES_PER_S) seeks an skb boundary with large buffers
- *             for up to SEEK_CHECKS checks, then goes to splice.
+ *             every check after, while it streams (--promote-rate, in
+ *             large reads): to sockmap as soon as it is quiet, or it
+ *             seeks an skb boundary with large buffers for up to
+ *             SEEK_CHECKS checks, then goes to splice. An idle or chatty
+ *             session stays on copy, dormant, until a read fills its
+ *             buffer (fwd/promote.h says why).
  *   episodes  a sockmap session whose peer falls behind copies in user
  *             space for a while: fwd/sockmap/forward.c, within the path.
  */
@@ -40,11 +42,6 @@ static const struct fwd_ops *const paths[] = {
 	[MODE_SOCKMAP] = &fwd_sockmap_ops,
 	[MODE_SPLICE] = &fwd_splice_ops,
 	[MODE_COPY] = &fwd_copy_ops,
-};
-
-enum promote {
-	PROMOTE_LATER = 1, /* mode auto: once it has lasted --promote-after */
-	PROMOTE_SOON,	   /* mode sockmap: once no skb is half read */
 };
 
 /* The forwarder of s->mode; NULL before one runs (MODE_AUTO). */
@@ -78,7 +75,19 @@ void path_choose(struct gateway *gw, sockmap_event_fn on_event)
 		gw->fwd = paths[gw->conf.mode];
 		break;
 	case MODE_AUTO:
-		if (gw->sm && gw->conf.promote_ns) {
+		if (gw->sm && gw->conf.promote_ns && gw->conf.promote_rate) {
+			gw->fwd = &fwd_copy_ops;
+			gw->promote = 1;
+			log_info(
+				"mode auto: sockmap (the BPF verdict program "
+				"loaded and attached) for streams (%ld B/s "
+				"in large reads) that last %llu ms, once "
+				"a read has taken all their socket held, else "
+				"splice; idle and chatty sessions stay on copy",
+				gw->conf.promote_rate,
+				(unsigned long long)(gw->conf.promote_ns /
+						     1000000));
+		} else if (gw->sm && gw->conf.promote_ns) {
 			gw->fwd = &fwd_copy_ops;
 			gw->promote = 1;
 			log_info(
@@ -270,9 +279,14 @@ static struct fwd_res promote_check(struct session *s)
 
 	switch (promote_rule(p, s->promote == PROMOTE_SOON, ready,
 			     s->bytes_up + s->bytes_down, evl_now(s->w->loop),
-			     &retry)) {
+			     (uint64_t)s->w->gw->conf.promote_rate, &retry)) {
 	case PROMO_STOP:
 		s->promote = 0; /* it ends here */
+		return FWD_OK;
+	case PROMO_DORMANT:
+		/* idle or chatty: copy is its cheapest path (promote.h) */
+		s->promote = PROMOTE_DORMANT;
+		metric_add(s->w->gw->m.copy_kept, 1);
 		return FWD_OK;
 	case PROMO_SOCKMAP:
 		return promote(s, &fwd_sockmap_ops);

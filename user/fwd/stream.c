@@ -221,7 +221,7 @@ size_t rw_room(struct stream_dir *d)
 	return d->cap - d->off - d->fill;
 }
 
-static ssize_t rw_in(struct stream_dir *d)
+ssize_t rw_in(struct stream_dir *d)
 {
 	size_t room = rw_room(d);
 	ssize_t n;

@@ -38,6 +38,7 @@ struct stream_dir {
 	int pipe[2];  /* splice */
 	uint8_t *buf; /* read/write */
 	size_t off;
+	uint8_t owned; /* copy: buf is the direction's own, freed once empty */
 };
 
 struct stream_chan {
@@ -59,9 +60,11 @@ struct stream {
 };
 
 /* The read/write channel, and its parts: rw_room() makes the free space
- * contiguous and returns its size; rw_out() sends. */
+ * contiguous and returns its size; rw_in() reads into it; rw_out()
+ * sends. */
 extern const struct stream_chan rw_chan;
 size_t rw_room(struct stream_dir *d);
+ssize_t rw_in(struct stream_dir *d);
 ssize_t rw_out(struct stream_dir *d);
 
 /*
