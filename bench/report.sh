@@ -180,6 +180,68 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 		k10 "${s#sockgate-}: CPU per 64-byte message above direct's, vs HAProxy's" "<= 0.5x" "$v" "$ok"
 	done
 	echo
+	echo "## Connection storms, saturated small messages, paced players, memory"
+	echo
+	echo "conn/s: 50 clients in a loop of connect, token, one 64 B echo, close."
+	echo "Saturated: 1000 connections in 64 B ping-pong as fast as they go."
+	echo "Paced: N connections, each sending 128 B ten times a second to the"
+	echo "echo backend, sends spread evenly (one epoll client thread); round"
+	echo "trips in us. CPU: the machine's busy time over the load generator's"
+	echo "measured window (softirq and kworkers included) per message, in"
+	echo "brackets above direct loopback's."
+	echo
+	echo "| system | conn/s | 1000-conn msg/s | CPU us/msg | paced 1000 p50 / p99 / p99.9 | CPU us/msg | paced 2000 p50 / p99 / p99.9 | CPU us/msg |"
+	echo "|---|---|---|---|---|---|---|---|"
+	for s in $SYSTEMS; do
+		pm() { awk -v a="$(get "$s" "$1")" -v d="$(get direct "$1")" 'BEGIN {
+			if (a == "") print "-"; else if (d == "") print a; else printf "%s (%+.2f)", a, a - d }'; }
+		printf "| %s | %s | %s | %s | %s / %s / %s | %s | %s / %s / %s | %s |\n" "$s" \
+			"$(get "$s" conn_cps)" "$(get "$s" rrN_rate)" "$(pm rrN_sys_us)" \
+			"$(get "$s" paced1000_p50)" "$(get "$s" paced1000_p99)" "$(get "$s" paced1000_p999)" \
+			"$(pm paced1000_sys_us)" \
+			"$(get "$s" paced2000_p50)" "$(get "$s" paced2000_p99)" "$(get "$s" paced2000_p999)" \
+			"$(pm paced2000_sys_us)"
+	done
+	echo
+	echo "| target (HAProxy of this run = 1) | wanted | measured | |"
+	echo "|---|---|---|---|"
+	vs() { # label system metric op x
+		read -r v ok <<<"$(cmp "$(get "$2" "$3")" "$(get haproxy "$3")" "$4" "$5")"
+		k10 "$1" "$4 ${5}x" "$v" "$ok"
+	}
+	above() { # label system metric x: (s - direct) / (haproxy - direct) <= x
+		read -r v ok <<<"$(awk -v a="$(get "$2" "$3")" -v h="$(get haproxy "$3")" \
+			-v d="$(get direct "$3")" -v x="$4" 'BEGIN {
+			if (a == "" || h == "" || d == "" || h - d <= 0) { print "- 0"; exit }
+			r = (a - d) / (h - d); printf "%.2fx(%.2f/%.2fus) %d\n", r, a - d, h - d, r <= x }')"
+		k10 "$1" "<= ${4}x" "$v" "$ok"
+	}
+	vs "auto conn/s" sockgate-auto conn_cps ">=" 1.1
+	vs "sockmap conn/s" sockgate-sockmap conn_cps ">=" 1.0
+	vs "auto saturated 64 B msg/s, 1000 connections" sockgate-auto rrN_rate ">=" 1.2
+	vs "auto system CPU per saturated message" sockgate-auto rrN_sys_us "<=" 0.8
+	for pc in 1000 2000; do
+		above "auto paced $pc x 10/s: CPU per message above direct's" \
+			sockgate-auto "paced${pc}_sys_us" 0.6
+		vs "auto paced $pc x 10/s: p99" sockgate-auto "paced${pc}_p99" "<=" 0.5
+	done
+	for s in sockgate-auto sockgate-sockmap; do
+		read -r v ok <<<"$(awk -v su="$(get $s vm_idle100000_user_B)" \
+			-v sk="$(get $s vm_idle100000_slab_B)" \
+			-v hu="$(get haproxy vm_idle100000_user_B)" \
+			-v hk="$(get haproxy vm_idle100000_slab_B)" 'BEGIN {
+			if (su == "" || hu == "" || hu == "fail" || su == "fail") { print "- 0"; exit }
+			r = (su + sk) / (hu + hk)
+			printf "%.2fx(%d/%d B) %d\n", r, su + sk, hu + hk, r <= 0.9 }')"
+		k10 "${s#sockgate-}: user + kernel memory per idle session at 100,000 (VM)" \
+			"<= 0.9x" "$v" "$ok"
+	done
+	su=$(get sockgate-sockmap vm_idle100000_user_B)
+	k10 "sockmap: user memory per idle session at 100,000 (VM), not to regress" \
+		"<= 232 B" "${su:--} B" "$(awk -v u="$su" 'BEGIN { print (u != "" && u + 0 <= 232) ? 1 : 0 }')"
+	echo
+	echo "TLS handshakes against HAProxy's: bench/results/edge.md."
+	echo
 	echo "Plots: bulk.png, latency.png, rate.png, conns.png"
 } >"$MD"
 

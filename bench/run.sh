@@ -17,6 +17,8 @@ if [ -n "$QUICK" ]; then
 else
 	SECS=5 REPEAT=3 CONNS=1000 IDLE="10000 100000"
 fi
+# paced load: these many connections, each 128 B ten times a second
+PACED="1000 2000"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 NOFILE=$(ulimit -n)
 # HAProxy wants 2 fds a connection and spare; a proxy 2 fds a session,
@@ -179,6 +181,9 @@ bulk_once() {
 	c1=$(cpu_of) b1=$(busy_ticks)
 	echo "$(echo "$out" | val gbps) $((c1 - c0)) $((b1 - b0))"
 }
+# us of busy CPU per message: ticks over a window of SECS, msg/s
+win_msg() { awk -v c="$1" -v hz="$HZ" -v r="$2" -v s="$SECS" \
+	'BEGIN { n = r * s; if (c == "" || n <= 0) print ""; else printf "%.2f", c / hz / n * 1e6 }'; }
 pct_busy() { awk -v c="$1" -v hz="$HZ" -v s="$SECS" 'BEGIN { printf "%.1f", c / hz / (s + 0.5) * 100 }'; }
 val() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -222,6 +227,19 @@ for sys in $SYSTEMS; do
 		runs[rrN_rate]+="$rate "
 		runs[rrN_p99]+="$(echo "$out" | val p99_us) "
 		runs[cpu_us_msg]+="$(per_msg $((c1 - c0)) "$rate") "
+		# the machine's busy CPU over the loadgen's measured window
+		runs[rrN_sys_us]+="$(win_msg "$(echo "$out" | val busy_ticks)" "$rate") "
+		# paced: each connection sends 128 B ten times a second
+		for pc in $PACED; do
+			out=$("$LG" paced "$ECHO" "${TOKE[@]}" --conns "$pc" --rate 10 \
+				--size 128 --seconds "$SECS" || true)
+			rate=$(echo "$out" | val rate)
+			runs[paced${pc}_rate]+="$rate "
+			runs[paced${pc}_p50]+="$(echo "$out" | val p50_us) "
+			runs[paced${pc}_p99]+="$(echo "$out" | val p99_us) "
+			runs[paced${pc}_p999]+="$(echo "$out" | val p999_us) "
+			runs[paced${pc}_sys_us]+="$(win_msg "$(echo "$out" | val busy_ticks)" "$rate") "
+		done
 		out=$("$LG" conn "$ECHO" "${TOKE[@]}" --conns 50 --seconds "$SECS" || true)
 		runs[conn_cps]+="$(echo "$out" | val cps) "
 		case $sys in sockgate-*)

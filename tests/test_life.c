@@ -128,15 +128,20 @@ MODE_TEST(life, keepalive_finds_vanished_client, M_ALL, .timeout = 90)
 	netpair_destroy(&k.net);
 }
 
-/* The sockets carry the options: SO_KEEPALIVE and the three timers. */
-Test(life, keepalive_options_on_both_sockets)
+/*
+ * The sockets carry the options: SO_KEEPALIVE and the three timers. The
+ * client's from the listener; the backend's at the start in a fixed
+ * mode, and in mode auto at the first promotion check (a session shorter
+ * than that never pays for them).
+ */
+static void keepalive_on_both(const char *mode)
 {
 	const char *args[] = { "--keepalive", "7,3,4", NULL };
 	struct fx f;
 	char cmd[256], *out;
 	int st;
 
-	fx_echo(&f, "splice", args);
+	fx_echo(&f, mode, args);
 	fx_round_trip(fx_dial_echo(&f), "x");
 	/* ss shows the keepalive timer of the gateway's two sockets (once
 	 * the last byte is acknowledged: until then the retransmit timer) */
@@ -145,15 +150,22 @@ Test(life, keepalive_options_on_both_sockets)
 		 "| grep -c 'timer:(keepalive,[67]'",
 		 f.g.port, f.be->port);
 	out = run_cmd(cmd, &st);
-	for (int i = 0; i < 100 && strcmp(out, "2") != 0; i++) {
+	for (int i = 0; i < 500 && strcmp(out, "2") != 0; i++) {
 		free(out);
 		usleep(20000);
 		out = run_cmd(cmd, &st);
 	}
-	cr_assert_str_eq(out, "2", "the client's and the backend's socket: %s",
-			 run_cmd("ss -tno state established", NULL));
+	cr_assert_str_eq(out, "2",
+			 "--mode %s: the client's and the backend's socket: %s",
+			 mode, run_cmd("ss -tno state established", NULL));
 	free(out);
 	fx_end(&f);
+}
+
+Test(life, keepalive_options_on_both_sockets)
+{
+	keepalive_on_both("splice");
+	keepalive_on_both("auto");
 }
 
 Test(life, keepalive_values_checked)

@@ -22,13 +22,18 @@ void sock_reset_close(int fd)
 	close(fd);
 }
 
-int sock_tune(int fd, int idle, int interval, int count)
+int sock_nodelay(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+int sock_keepalive(int fd, int idle, int interval, int count)
 {
 	unsigned ms = (unsigned)(idle + interval * count) * 1000u;
 	int one = 1;
 
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
-		return -1;
 	if (idle <= 0)
 		return 0;
 	if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) < 0 ||
@@ -41,6 +46,13 @@ int sock_tune(int fd, int idle, int interval, int count)
 	    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms)) < 0)
 		return -1;
 	return 0;
+}
+
+int sock_tune(int fd, int idle, int interval, int count)
+{
+	if (sock_nodelay(fd) < 0)
+		return -1;
+	return sock_keepalive(fd, idle, interval, count);
 }
 
 int sock_tcp_info_len(int fd, void *ti, unsigned len)

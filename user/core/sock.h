@@ -14,13 +14,16 @@ void sock_reset_close(int fd);
  * with errno set. */
 #define sock_tcp_info(fd, ti) sock_tcp_info_len(fd, ti, sizeof(*(ti)))
 int sock_tcp_info_len(int fd, void *ti, unsigned len);
+/* TCP_NODELAY. 0, or -1 with errno. */
+int sock_nodelay(int fd);
 /*
- * TCP_NODELAY, and keepalive when idle > 0: the first probe after idle
- * seconds of silence, then one every interval, count unanswered ones
- * (or as long for data unacknowledged: TCP_USER_TIMEOUT) end the
- * connection with ETIMEDOUT. A listener's options pass to the sockets
- * it accepts. 0, or -1 with errno of the first that failed.
+ * Keepalive when idle > 0: the first probe after idle seconds of
+ * silence, then one every interval, count unanswered ones (or as long
+ * for data unacknowledged: TCP_USER_TIMEOUT) end the connection with
+ * ETIMEDOUT. 0, or -1 with errno of the first that failed.
  */
+int sock_keepalive(int fd, int idle, int interval, int count);
+/* Both. A listener's options pass to the sockets it accepts. */
 int sock_tune(int fd, int idle, int interval, int count);
 /* Bytes in fd's receive queue (FIONREAD) in *n. 0, or -1. */
 int sock_unread(int fd, int *n);

@@ -141,6 +141,18 @@ static int unread(int fd)
 	return sock_unread(fd, &n) < 0 || n > 0;
 }
 
+/*
+ * --keepalive on the backend's socket (the client's has the listener's).
+ * Five setsockopt() calls: a session that may move waits for its first
+ * check, so that a short one, the most common, never pays them.
+ */
+static void backend_keepalive(struct session *s)
+{
+	const struct keepalive *k = &s->w->gw->conf.keepalive;
+
+	sock_keepalive(s->be.fd, k->idle, k->interval, k->count);
+}
+
 /* Arms the promotion check of a session that starts on copy. */
 static void promote_arm(struct session *s)
 {
@@ -179,6 +191,7 @@ static int edge_start(struct session *s)
 			&fwd_copy_ops;
 
 	s->promote = 0;
+	backend_keepalive(s);
 	eio_log_ktls(&s->setup->edge->io);
 	for (;;) {
 		s->mode = (uint8_t)ops->mode;
@@ -229,6 +242,8 @@ int path_start(struct session *s)
 	metric_add(gw->m.mode_sessions[s->mode], 1);
 	if (ops == &fwd_copy_ops && s->promote)
 		promote_arm(s);
+	if (s->promote != PROMOTE_LATER)
+		backend_keepalive(s);
 	return 0;
 }
 
@@ -276,6 +291,9 @@ static struct fwd_res promote_check(struct session *s)
 	struct promo *p = ops->promo(s);
 	enum fwd_ready ready = ops->ready(s);
 	uint64_t retry, before = p->last_total;
+
+	if (s->promote == PROMOTE_LATER && p->checks == 0)
+		backend_keepalive(s); /* it lasted: see backend_keepalive() */
 
 	switch (promote_rule(p, s->promote == PROMOTE_SOON, ready,
 			     s->bytes_up + s->bytes_down, evl_now(s->w->loop),

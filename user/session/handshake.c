@@ -16,6 +16,7 @@
 #include <openssl/crypto.h>
 
 #include "auth/claims.h"
+#include "core/sock.h"
 #include "auth/revoke.h"
 #include "auth/token_v2.h"
 #include "edge/edge.h"
@@ -100,7 +101,8 @@ struct stage_res handshake_flush(struct session *s)
 
 struct stage_res handshake_connected(struct session *s)
 {
-	session_tune_socket(s, s->be.fd);
+	/* keepalive once it forwards: fwd/path.c */
+	sock_nodelay(s->be.fd);
 	metric_add(s->w->gw->m.replies[CODE_200], 1);
 	if (s->w->gw->conf.proxy_protocol) {
 		int n = proxy_header(s->w->gw->conf.proxy_protocol, s->cli.fd,

@@ -103,13 +103,6 @@ struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 	return s;
 }
 
-void session_tune_socket(struct session *s, int fd)
-{
-	const struct keepalive *k = &s->w->gw->conf.keepalive;
-
-	sock_tune(fd, k->idle, k->interval, k->count);
-}
-
 void session_set_state(struct session *s, enum sess_state to)
 {
 	if (log_min_level <= LOG_LVL_DEBUG) {

@@ -153,9 +153,6 @@ struct sessions {
 struct session *session_new(struct worker *w, int fd, const union sg_addr *peer,
 			    evl_fd_cb cli_cb, evl_fd_cb be_cb,
 			    evl_timer_cb timer_cb);
-/* TCP_NODELAY, and --keepalive with TCP_USER_TIMEOUT, on a session
- * socket (the client's at accept, the backend's once connected). */
-void session_tune_socket(struct session *s, int fd);
 /* Moves s to a new stage; logs old -> new at debug level. */
 void session_set_state(struct session *s, enum sess_state to);
 /* Closes one of its sockets, with RST when rst (unsent data dropped). */

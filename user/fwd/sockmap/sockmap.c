@@ -34,6 +34,7 @@ struct sockmap {
 	int peers, active, sessions; /* map fds */
 	int prog;
 	int pinned;
+	uint32_t pid; /* the entries' owner: getpid() once, not per session */
 	char dir[PATH_MAX];
 	/* sg_flows, mapped: two entries (client, backend) a session slot */
 	/* the pin directory and its parent, opened before --user: the
@@ -128,6 +129,7 @@ struct sockmap *sockmap_load(const char *base, uint32_t max_socks,
 		return NULL;
 	}
 	sm->dir_fd = sm->base_fd = -1;
+	sm->pid = (uint32_t)getpid();
 	bpffs_log_to_ours();
 	sm->skel = sockmap_bpf__open();
 	if (!sm->skel) {
@@ -292,7 +294,7 @@ int sockmap_insert(struct sockmap *sm, int cli_fd, int be_fd, uint32_t worker,
 		v[i].slot = (uint32_t)(2 * slot + i);
 		v[i].peer = ck[1 - i];
 		v[i].role = i == 0 ? SG_ROLE_CLIENT : SG_ROLE_BACKEND;
-		v[i].owner = (__u32)getpid();
+		v[i].owner = sm->pid;
 		v[i].worker = worker;
 		v[i].user = user;
 		v[i].rx_base = rx_base[i];
