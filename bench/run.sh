@@ -194,66 +194,74 @@ put() { echo "$1,$2,$3" >>"$CSV"; }
 put meta run "$(date -u +%Y-%m-%dT%H:%MZ)"
 HZ=$(getconf CLK_TCK)
 
-for sys in $SYSTEMS; do
-	echo "bench: $sys"
-	start_system "$sys"
-	declare -A runs=()
-	for _ in $(seq "$REPEAT"); do
+# The runs go round the systems REPEAT times, so that a noisy minute on
+# this shared machine (its busy ticks swing by several times) falls on
+# one run of each, not on every run of one system; medians per system.
+declare -A runs=()
+for rep in $(seq "$REPEAT"); do
+	for sys in $SYSTEMS; do
+		echo "bench: $sys, run $rep of $REPEAT"
+		start_system "$sys"
+		rec() { runs[$sys.$1]+="$2 "; }
 		# CPU seconds per GB moved (the measured window plus warm-up):
 		# the system's processes, and the whole machine
 		read -r g pc sc <<<"$(bulk_once bulk "$SRC" "${TOKS[@]}")"
-		runs[bulk]+="$g "
-		runs[cpu_gb]+="$(per_gb "$pc" "$g") "
-		runs[sys_gb]+="$(per_gb "$sc" "$g") "
-		runs[proc_busy]+="$(pct_busy "$pc") "
+		rec bulk "$g"
+		rec cpu_gb "$(per_gb "$pc" "$g")"
+		rec sys_gb "$(per_gb "$sc" "$g")"
+		rec proc_busy "$(pct_busy "$pc")"
 		read -r g pc sc <<<"$(bulk_once upload "$SINK" "${TOKU[@]}")"
-		runs[upload]+="$g "
-		runs[sys_up_gb]+="$(per_gb "$sc" "$g") "
-		runs[proc_busy_up]+="$(pct_busy "$pc") "
+		rec upload "$g"
+		rec sys_up_gb "$(per_gb "$sc" "$g")"
+		rec proc_busy_up "$(pct_busy "$pc")"
 		b0=$(busy_ticks)
 		out=$("$LG" rr "$ECHO" "${TOKE[@]}" --conns 200 --seconds "$SECS" || true)
 		b1=$(busy_ticks)
 		rate=$(echo "$out" | val rate)
-		runs[rr200_rate]+="$rate "
-		runs[sys_us_msg]+="$(per_msg $((b1 - b0)) "$rate") "
+		rec rr200_rate "$rate"
+		rec sys_us_msg "$(per_msg $((b1 - b0)) "$rate")"
 		out=$("$LG" rr "$ECHO" "${TOKE[@]}" --conns 1 --seconds "$SECS" || true)
-		runs[rr1_p50]+="$(echo "$out" | val p50_us) "
-		runs[rr1_p99]+="$(echo "$out" | val p99_us) "
-		runs[rr1_p999]+="$(echo "$out" | val p999_us) "
+		rec rr1_p50 "$(echo "$out" | val p50_us)"
+		rec rr1_p99 "$(echo "$out" | val p99_us)"
+		rec rr1_p999 "$(echo "$out" | val p999_us)"
 		c0=$(cpu_of)
 		out=$("$LG" rr "$ECHO" "${TOKE[@]}" --conns "$CONNS" --seconds "$SECS" || true)
 		c1=$(cpu_of)
 		rate=$(echo "$out" | val rate)
-		runs[rrN_rate]+="$rate "
-		runs[rrN_p99]+="$(echo "$out" | val p99_us) "
-		runs[cpu_us_msg]+="$(per_msg $((c1 - c0)) "$rate") "
+		rec rrN_rate "$rate"
+		rec rrN_p99 "$(echo "$out" | val p99_us)"
+		rec cpu_us_msg "$(per_msg $((c1 - c0)) "$rate")"
 		# the machine's busy CPU over the loadgen's measured window
-		runs[rrN_sys_us]+="$(win_msg "$(echo "$out" | val busy_ticks)" "$rate") "
+		rec rrN_sys_us "$(win_msg "$(echo "$out" | val busy_ticks)" "$rate")"
 		# paced: each connection sends 128 B ten times a second
 		for pc in $PACED; do
 			out=$("$LG" paced "$ECHO" "${TOKE[@]}" --conns "$pc" --rate 10 \
 				--size 128 --seconds "$SECS" || true)
 			rate=$(echo "$out" | val rate)
-			runs[paced${pc}_rate]+="$rate "
-			runs[paced${pc}_p50]+="$(echo "$out" | val p50_us) "
-			runs[paced${pc}_p99]+="$(echo "$out" | val p99_us) "
-			runs[paced${pc}_p999]+="$(echo "$out" | val p999_us) "
-			runs[paced${pc}_sys_us]+="$(win_msg "$(echo "$out" | val busy_ticks)" "$rate") "
+			rec "paced${pc}_rate" "$rate"
+			rec "paced${pc}_p50" "$(echo "$out" | val p50_us)"
+			rec "paced${pc}_p99" "$(echo "$out" | val p99_us)"
+			rec "paced${pc}_p999" "$(echo "$out" | val p999_us)"
+			rec "paced${pc}_sys_us" "$(win_msg "$(echo "$out" | val busy_ticks)" "$rate")"
 		done
 		out=$("$LG" conn "$ECHO" "${TOKE[@]}" --conns 50 --seconds "$SECS" || true)
-		runs[conn_cps]+="$(echo "$out" | val cps) "
+		rec conn_cps "$(echo "$out" | val cps)"
 		case $sys in sockgate-*)
 			# the request right behind the token line, as the
 			# protocol allows: what a client gains by not waiting
 			out=$("$LG" conn "$ECHO" "${TOKE[@]}" --conns 50 --pipeline 1 \
 				--seconds "$SECS" || true)
-			runs[conn_pipe_cps]+="$(echo "$out" | val cps) " ;;
+			rec conn_pipe_cps "$(echo "$out" | val cps)" ;;
 		esac
+		stop_system
 	done
-	for m in "${!runs[@]}"; do
-		put "$sys" "$m" "$(echo "${runs[$m]}" | tr ' ' '\n' | grep . | median)"
-	done
-	unset runs
+done
+for k in "${!runs[@]}"; do
+	put "${k%%.*}" "${k#*.}" "$(echo "${runs[$k]}" | tr ' ' '\n' | grep . | median)"
+done
+
+for sys in $SYSTEMS; do
+	start_system "$sys"
 	# 1 GB into a backend that reads nothing for 4 s, then everything:
 	# the largest drop of MemAvailable while it goes, and whether every
 	# byte arrived

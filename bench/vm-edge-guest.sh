@@ -28,7 +28,7 @@ C=/tmp/c/ec
 cat $C.pem $C.key >/tmp/crt.pem
 $SG/sg-bench-backend 19402 source >/dev/null &
 $SG/sg-bench-backend 19403 sink >/dev/null &
-openssl rand -base64 32 >/tmp/secret
+(umask 077 && openssl rand -base64 32 >/tmp/secret)
 chmod 600 /tmp/secret
 TS=$($SG/sockgatectl --secret-file /tmp/secret encrypt 127.0.0.1:19402)
 TU=$($SG/sockgatectl --secret-file /tmp/secret encrypt 127.0.0.1:19403)

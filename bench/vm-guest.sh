@@ -31,7 +31,7 @@ SYSTEMS=$(cat $SG/vm-systems)
 for p in 19001 19003 19005 19007; do
 	$SG/sg-bench-backend $p echo >/dev/null &
 done
-openssl rand -base64 32 >/tmp/secret
+(umask 077 && openssl rand -base64 32 >/tmp/secret)
 T1=$($SG/sockgatectl --secret-file /tmp/secret encrypt 127.0.0.1:19001)
 T2=$($SG/sockgatectl --secret-file /tmp/secret encrypt 127.0.0.1:19003)
 T3=$($SG/sockgatectl --secret-file /tmp/secret encrypt 127.0.0.1:19005)

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "peers.h"
@@ -573,5 +574,159 @@ Test(episodes, repeat_in_episode, .timeout = 120)
 	fx_wait_done(&f, 1);
 	cr_assert_eq(fx_metric(&f, "sockgate_sockmap_repeat_bytes_total "), N,
 		     "the repeat, counted (log %s)", f.g.log);
+	fx_end(&f);
+}
+
+/* ------------------------------------------------------- mixed load -- */
+
+/*
+ * n small messages each way, of 1 to 300 bytes, each read whole and
+ * compared at the other end: a game's chatter.
+ */
+static void chatter(int cfd, int bfd, int n, unsigned *seq)
+{
+	uint8_t out[300], in[300];
+
+	for (int i = 0; i < n; i++, (*seq)++) {
+		size_t len = 1 + (*seq * 37u) % sizeof(out);
+
+		for (int way = 0; way < 2; way++) {
+			int from = way ? bfd : cfd, to = way ? cfd : bfd;
+
+			for (size_t k = 0; k < len; k++)
+				out[k] = (uint8_t)(*seq * 7u + k +
+						   (unsigned)way);
+			cr_assert_eq(write_all(from, out, len), (ssize_t)len);
+			cr_assert_eq(read_full(to, in, len, 10000),
+				     (ssize_t)len, "chatter message %u, %s",
+				     *seq, way ? "down" : "up");
+			cr_assert_arr_eq(in, out, len, "chatter message %u",
+					 *seq);
+		}
+	}
+}
+
+/* A stream of total bytes one way, the reader stalling `stalls` times
+ * (in sockmap, each until an episode is on: sm); SHA-256 compared. */
+static void bulk(const struct fx *sm, int cfd, int bfd, int up, uint64_t total,
+		 int stalls)
+{
+	struct xfer x = { .total = total, .stalls = stalls };
+	pthread_t tw, tr;
+
+	x.wfd = up ? cfd : bfd;
+	x.rfd = up ? bfd : cfd;
+	x.sm = sm;
+	x.role = up ? 1 : 2;
+	pthread_create(&tw, NULL, xfer_writer, &x);
+	pthread_create(&tr, NULL, xfer_reader, &x);
+	pthread_join(tw, NULL);
+	pthread_join(tr, NULL);
+	cr_assert_eq(x.werr, 0, "bulk write: %s", strerror(x.werr));
+	cr_assert_eq(x.rerr, 0, "bulk read after %llu bytes: %s",
+		     (unsigned long long)atomic_load(&x.got),
+		     x.why[0] ? x.why : strerror(x.rerr));
+	cr_assert_eq(atomic_load(&x.got), total);
+	cr_assert_arr_eq(x.sha_w, x.sha_r, 32, "bulk %s: SHA-256 differs",
+			 up ? "up" : "down");
+}
+
+static long long metric_of(const struct fx *f, const char *name)
+{
+	return fx_metric(f, name);
+}
+
+/*
+ * A stream with one stall halfway: the second half, 128 MiB, is more
+ * than the buffers and the psock queue's high mark hold (4 x 16 MiB), so
+ * the stall always brings an episode. Rounds: fewer where the machine is
+ * slow (the emulated guests, sanitizers).
+ */
+#define MIXED_STREAM (256ull << 20)
+#define MIXED_ROUNDS (sg_light() ? 1 : 2)
+#define EP_START "sockgate_sockmap_episodes_total{event=\"start\"} "
+#define EP_END "sockgate_sockmap_episodes_total{event=\"end\"} "
+#define TO_SOCKMAP "sockgate_promotions_total{to=\"sockmap\"} "
+
+/*
+ * One session under a mixed load, its path changing both ways several
+ * times: in mode sockmap, chatter through the kernel, then streams whose
+ * reader stalls (the kernel's bytes go to user space in episodes, and
+ * back), three rounds, both directions; every message and every stream
+ * arrives whole, once, in order.
+ */
+Test(episodes, mixed_load_sockmap, .timeout = 300)
+{
+	struct fx f;
+	int cfd, bfd;
+	unsigned seq = 0;
+
+	session_pair(&f, "sockmap", &cfd, &bfd);
+	for (int round = 0; round < MIXED_ROUNDS; round++) {
+		chatter(cfd, bfd, 50, &seq);
+		bulk(&f, cfd, bfd, 1, MIXED_STREAM, 1);
+		chatter(cfd, bfd, 50, &seq);
+		bulk(&f, cfd, bfd, 0, MIXED_STREAM, 1);
+	}
+	chatter(cfd, bfd, 50, &seq);
+	cr_log_info("mixed sockmap: %lld episodes started, %lld ended",
+		    metric_of(&f, EP_START), metric_of(&f, EP_END));
+	cr_assert_geq(metric_of(&f, EP_START), 2 * MIXED_ROUNDS,
+		      "to user space and back");
+	shutdown(cfd, SHUT_WR);
+	cr_assert_eq(read_to_eof(bfd, 10000), 0);
+	close(bfd);
+	cr_assert_eq(read_to_eof(cfd, 10000), 0);
+	close(cfd);
+	fx_wait_done(&f, 1);
+	fx_maps_empty(&f);
+	fx_end(&f);
+}
+
+/*
+ * The same in mode auto: chatter stays on copy (a check keeps it there),
+ * a stream moves the session to sockmap, chatter and stalled streams
+ * follow there (episodes to user space and back); nothing is lost or
+ * doubled on any of the ways.
+ */
+Test(episodes, mixed_load_auto, .timeout = 300)
+{
+	time_t end;
+	struct fx f;
+	int cfd, bfd;
+	unsigned seq = 0;
+
+	session_pair(&f, "auto", &cfd, &bfd);
+	end = time(NULL) + 60;
+	while (metric_of(&f, "sockgate_copy_kept_total ") < 1) {
+		cr_assert_lt(time(NULL), end, "no check kept the chatter");
+		chatter(cfd, bfd, 20, &seq);
+	}
+	cr_assert_eq(metric_of(&f, TO_SOCKMAP), 0, "chatter stays on copy");
+	end = time(NULL) + 120;
+	for (int i = 0; metric_of(&f, TO_SOCKMAP) < 1; i++) {
+		cr_assert_lt(time(NULL), end, "no stream moved to sockmap");
+		bulk(NULL, cfd, bfd, i % 2 == 0, 16ull << 20, 0);
+		chatter(cfd, bfd, 5, &seq);
+	}
+	for (int round = 0; round < MIXED_ROUNDS; round++) {
+		chatter(cfd, bfd, 50, &seq);
+		bulk(&f, cfd, bfd, round % 2 == 0, MIXED_STREAM, 1);
+		chatter(cfd, bfd, 50, &seq);
+	}
+	cr_log_info(
+		"mixed auto: kept %lld, to sockmap %lld, episodes %lld/%lld",
+		metric_of(&f, "sockgate_copy_kept_total "),
+		metric_of(&f, TO_SOCKMAP), metric_of(&f, EP_START),
+		metric_of(&f, EP_END));
+	cr_assert_geq(metric_of(&f, EP_START), MIXED_ROUNDS,
+		      "to user space and back");
+	shutdown(cfd, SHUT_WR);
+	cr_assert_eq(read_to_eof(bfd, 10000), 0);
+	close(bfd);
+	cr_assert_eq(read_to_eof(cfd, 10000), 0);
+	close(cfd);
+	fx_wait_done(&f, 1);
+	fx_maps_empty(&f);
 	fx_end(&f);
 }

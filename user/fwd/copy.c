@@ -69,6 +69,13 @@ static ssize_t lazy_in(struct stream_dir *d)
 	size_t room;
 	ssize_t n;
 
+	/* an event for the other direction pumps this one too: its src,
+	 * found empty, has had no event since (level-triggered epoll tells
+	 * when it has bytes). An edge may hold bytes epoll cannot see. */
+	if (d->in_wait && !(d->edge && d->edge_src)) {
+		errno = EAGAIN;
+		return -1;
+	}
 	if (!d->buf) {
 		d->buf = scratch;
 		d->off = 0;
