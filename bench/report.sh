@@ -188,7 +188,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 	echo "echo backend, sends spread evenly (one epoll client thread); round"
 	echo "trips in us. CPU: the machine's busy time over the load generator's"
 	echo "measured window (softirq and kworkers included) per message, in"
-	echo "brackets above direct loopback's."
+	echo "brackets above direct loopback's; each window starts once the"
+	echo "machine is quiet (under a tenth of its CPUs busy for half a second),"
+	echo "and the paced ones last twice the others."
 	echo
 	echo "| system | conn/s | 1000-conn msg/s | CPU us/msg | paced 1000 p50 / p99 / p99.9 | CPU us/msg | paced 2000 p50 / p99 / p99.9 | CPU us/msg |"
 	echo "|---|---|---|---|---|---|---|---|"

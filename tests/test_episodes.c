@@ -643,6 +643,19 @@ static long long metric_of(const struct fx *f, const char *name)
  * slow (the emulated guests, sanitizers).
  */
 #define MIXED_STREAM (256ull << 20)
+
+/* The end: FIN both ways, a clean close, the maps empty. */
+static void mixed_end(struct fx *f, int cfd, int bfd)
+{
+	shutdown(cfd, SHUT_WR);
+	cr_assert_eq(read_to_eof(bfd, 10000), 0);
+	close(bfd);
+	cr_assert_eq(read_to_eof(cfd, 10000), 0);
+	close(cfd);
+	fx_wait_done(f, 1);
+	fx_maps_empty(f);
+	fx_end(f);
+}
 #define MIXED_ROUNDS (sg_light() ? 1 : 2)
 #define EP_START "sockgate_sockmap_episodes_total{event=\"start\"} "
 #define EP_END "sockgate_sockmap_episodes_total{event=\"end\"} "
@@ -673,14 +686,7 @@ Test(episodes, mixed_load_sockmap, .timeout = 300)
 		    metric_of(&f, EP_START), metric_of(&f, EP_END));
 	cr_assert_geq(metric_of(&f, EP_START), 2 * MIXED_ROUNDS,
 		      "to user space and back");
-	shutdown(cfd, SHUT_WR);
-	cr_assert_eq(read_to_eof(bfd, 10000), 0);
-	close(bfd);
-	cr_assert_eq(read_to_eof(cfd, 10000), 0);
-	close(cfd);
-	fx_wait_done(&f, 1);
-	fx_maps_empty(&f);
-	fx_end(&f);
+	mixed_end(&f, cfd, bfd);
 }
 
 /*
@@ -721,12 +727,5 @@ Test(episodes, mixed_load_auto, .timeout = 300)
 		metric_of(&f, EP_END));
 	cr_assert_geq(metric_of(&f, EP_START), MIXED_ROUNDS,
 		      "to user space and back");
-	shutdown(cfd, SHUT_WR);
-	cr_assert_eq(read_to_eof(bfd, 10000), 0);
-	close(bfd);
-	cr_assert_eq(read_to_eof(cfd, 10000), 0);
-	close(cfd);
-	fx_wait_done(&f, 1);
-	fx_maps_empty(&f);
-	fx_end(&f);
+	mixed_end(&f, cfd, bfd);
 }
