@@ -234,7 +234,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 			-v hk="$(get haproxy vm_idle100000_slab_B)" 'BEGIN {
 			if (su == "" || hu == "" || hu == "fail" || su == "fail") { print "- 0"; exit }
 			r = (su + sk) / (hu + hk)
-			printf "%.2fx(%d/%d B) %d\n", r, su + sk, hu + hk, r <= 0.9 }')"
+			printf "%.2fx(%d/%dB) %d\n", r, su + sk, hu + hk, r <= 0.9 }')"
 		k10 "${s#sockgate-}: user + kernel memory per idle session at 100,000 (VM)" \
 			"<= 0.9x" "$v" "$ok"
 	done
