@@ -100,10 +100,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) pri
 	fi
 	echo "## Targets (sockgate against the peers of this run)"
 	echo
-	echo "auto is the default: each session starts on copy and moves to sockmap"
-	echo "once it has lasted 50 ms (a stream after a read that took all its"
-	echo "socket held; splice if that cannot be had); sockmap puts every session"
-	echo "in the kernel path."
+	echo "auto is the default: each session starts on copy; one that streams"
+	echo "(--promote-rate) after 50 ms moves to sockmap (splice if no read takes"
+	echo "all its socket holds), idle and chatty ones stay on copy; sockmap puts"
+	echo "every session in the kernel path."
 	echo
 	echo "| target | wanted | auto | | sockmap | |"
 	echo "|---|---|---|---|---|---|"
