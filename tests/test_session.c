@@ -239,8 +239,11 @@ static void integrity(const char *mode, unsigned seed)
 	struct fx f;
 	char path[160];
 	/* auto: sessions move from copy to sockmap after 5 ms, most of
-	 * them in the middle of their transfer */
-	const char *args[] = { "--promote-after", "0.005", NULL };
+	 * them in the middle of their transfer: every one that lasts, not
+	 * only streams (--promote-rate 0), so that the moves are many
+	 * (episodes::mixed_load_auto checks the default rule's) */
+	const char *args[] = { "--promote-after", "0.005", "--promote-rate",
+			       "0", NULL };
 	uint64_t up = 0, down = 0;
 	struct job *jobs = calloc(100, sizeof(*jobs));
 	pthread_t th[100];
